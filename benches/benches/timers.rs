@@ -1,0 +1,2 @@
+//! Placeholder until this suite lands.
+fn main() {}

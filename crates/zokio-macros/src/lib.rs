@@ -1,0 +1,3 @@
+//! zokio-macros
+#![deny(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]

@@ -1,0 +1,87 @@
+//! The driver trait: how a scheduler parks, and how I/O and timers plug in.
+//!
+//! A scheduler thread with nothing to run *parks*. If it parks on a [`Driver`], the driver uses the wait
+//! to do its own work: the reactor blocks in `epoll_wait`/`kevent` with the next timer as timeout and
+//! wakes the tasks whose I/O became ready. A driver knows nothing of queues, and a scheduler knows
+//! nothing of sockets; the `zokio` facade is where one of each is put together.
+//!
+//! The multi-thread scheduler lets at most one worker at a time park on the driver; the others park on
+//! their own [`parking`] parkers, and whoever holds the driver gives it up when it wakes to run tasks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Something a scheduler thread can park on. See the [module docs](self).
+pub trait Driver: Send + 'static {
+    /// Blocks until an event is ready, `timeout` elapses or [`Unpark::unpark`] is called, whichever
+    /// comes first, and wakes the tasks whose events are ready.
+    ///
+    /// `None` waits without a timeout; `Some(Duration::ZERO)` only collects ready events. A driver that
+    /// manages paused time may advance its clock instead of sleeping when the scheduler parks with
+    /// `None` (every task is idle). Spurious returns are allowed.
+    fn park(&mut self, timeout: Option<Duration>);
+
+    /// A handle that interrupts [`Driver::park`] from any thread. An unpark that arrives while the
+    /// driver is not parked makes the next `park` return at once.
+    fn unparker(&self) -> Arc<dyn Unpark>;
+
+    /// Called once when the runtime shuts down, after every task has been dropped. A reactor wakes
+    /// every registered resource here so that I/O still pending elsewhere fails instead of hanging.
+    fn shutdown(&mut self) {}
+}
+
+/// Interrupts a parked [`Driver`].
+pub trait Unpark: Send + Sync + 'static {
+    /// Makes the current or the next [`Driver::park`] return.
+    fn unpark(&self);
+}
+
+/// A driver with no I/O and no timers: the thread sleeps on a [`parking::Parker`].
+///
+/// Used when a runtime is built without `enable_io()`/`enable_time()`, and by schedulers' own tests.
+#[derive(Debug)]
+pub struct ParkThread {
+    parker: parking::Parker,
+    unparker: Arc<ParkThreadUnpark>,
+}
+
+#[derive(Debug)]
+struct ParkThreadUnpark(parking::Unparker);
+
+impl Unpark for ParkThreadUnpark {
+    fn unpark(&self) {
+        self.0.unpark();
+    }
+}
+
+impl ParkThread {
+    /// A new parker for the calling thread (it may be moved to another thread before use).
+    pub fn new() -> ParkThread {
+        let (parker, unparker) = parking::pair();
+        ParkThread {
+            parker,
+            unparker: Arc::new(ParkThreadUnpark(unparker)),
+        }
+    }
+}
+
+impl Default for ParkThread {
+    fn default() -> Self {
+        ParkThread::new()
+    }
+}
+
+impl Driver for ParkThread {
+    fn park(&mut self, timeout: Option<Duration>) {
+        match timeout {
+            None => self.parker.park(),
+            Some(timeout) => {
+                self.parker.park_timeout(timeout);
+            }
+        }
+    }
+
+    fn unparker(&self) -> Arc<dyn Unpark> {
+        self.unparker.clone()
+    }
+}

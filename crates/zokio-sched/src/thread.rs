@@ -1,0 +1,60 @@
+//! How a runtime starts its threads (workers and blocking threads).
+//!
+//! The facade fills a [`ThreadConfig`] from the user's `Builder` settings and wraps each thread's body
+//! so that it runs inside the runtime context (the reactor handle, the scheduler handle, the user's
+//! `on_thread_start`/`on_thread_stop` hooks). Schedulers only call [`ThreadConfig::spawn`].
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// The body of a runtime thread, handed to [`ThreadConfig::wrap`].
+pub type ThreadBody = Box<dyn FnOnce() + Send + 'static>;
+
+/// Names, stack size and context of the threads a scheduler starts.
+#[derive(Clone)]
+pub struct ThreadConfig {
+    /// Produces each new thread's name.
+    pub name_fn: Arc<dyn Fn() -> String + Send + Sync>,
+    /// The stack size of each new thread; the platform default when `None`.
+    pub stack_size: Option<usize>,
+    /// Runs a thread's body inside the runtime's context: it must call the body exactly once.
+    pub wrap: Arc<dyn Fn(ThreadBody) + Send + Sync>,
+}
+
+impl ThreadConfig {
+    /// Threads named `name`, default stack, no extra context.
+    pub fn named(name: &str) -> ThreadConfig {
+        let name = name.to_owned();
+        ThreadConfig {
+            name_fn: Arc::new(move || name.clone()),
+            stack_size: None,
+            wrap: Arc::new(|body| body()),
+        }
+    }
+
+    /// Starts a thread that runs `body` inside [`ThreadConfig::wrap`].
+    pub fn spawn(&self, body: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
+        let mut builder = std::thread::Builder::new().name((self.name_fn)());
+        if let Some(size) = self.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let wrap = Arc::clone(&self.wrap);
+        builder.spawn(move || wrap(Box::new(body)))
+    }
+}
+
+impl Default for ThreadConfig {
+    fn default() -> ThreadConfig {
+        ThreadConfig::named("zokio-runtime-worker")
+    }
+}
+
+impl fmt::Debug for ThreadConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadConfig")
+            .field("stack_size", &self.stack_size)
+            .finish_non_exhaustive()
+    }
+}

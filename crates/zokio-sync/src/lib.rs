@@ -1,0 +1,3 @@
+//! zokio-sync
+#![deny(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]

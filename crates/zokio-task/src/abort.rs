@@ -1,0 +1,81 @@
+//! `AbortHandle`: cancel a task from anywhere without owning its `JoinHandle`.
+
+use std::fmt;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use crate::{Header, Id};
+
+/// A handle that cancels a task. Unlike a [`JoinHandle`](crate::JoinHandle) it cannot await the
+/// output, and dropping it does nothing.
+///
+/// Aborting a task that is waiting drops its future at its next scheduling, without polling it again;
+/// aborting a task that is being polled takes effect when that poll returns. Aborting a finished task
+/// does nothing.
+pub struct AbortHandle {
+    /// A waker of the task: waking it makes the scheduler poll the task, which then sees the abort
+    /// flag. Holding it also keeps the task allocation, and so `header`, alive.
+    waker: Waker,
+    header: NonNull<Header>,
+}
+
+// SAFETY: `header` points into the task allocation, which `waker` keeps alive for as long as this handle
+// exists; `Header` is `Sync` (atomics and plain data), so sharing or sending a pointer to it is sound.
+unsafe impl Send for AbortHandle {}
+// SAFETY: as for `Send`: every access through `header` is a shared read of a `Sync` type.
+unsafe impl Sync for AbortHandle {}
+
+impl AbortHandle {
+    /// # Safety
+    /// `header` must be the metadata of the task that `waker` wakes.
+    pub(crate) unsafe fn new(waker: Waker, header: &Header) -> AbortHandle {
+        AbortHandle {
+            waker,
+            header: NonNull::from(header),
+        }
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: the waker keeps the task allocation that holds the header alive (see the field docs).
+        unsafe { self.header.as_ref() }
+    }
+
+    /// Cancels the task. Its `JoinHandle` then returns a [`JoinError`](crate::JoinError) for which
+    /// `is_cancelled()` is true, unless the task had already completed.
+    pub fn abort(&self) {
+        let header = self.header();
+        if header.is_finished() {
+            return;
+        }
+        header.set_aborted();
+        self.waker.wake_by_ref();
+    }
+
+    /// Whether the task has finished: completed, panicked or been cancelled.
+    pub fn is_finished(&self) -> bool {
+        self.header().is_finished()
+    }
+
+    /// The id of the task.
+    pub fn id(&self) -> Id {
+        self.header().id()
+    }
+}
+
+impl Clone for AbortHandle {
+    fn clone(&self) -> AbortHandle {
+        AbortHandle {
+            waker: self.waker.clone(),
+            header: self.header,
+        }
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle")
+            .field("id", &self.id())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

@@ -1,0 +1,91 @@
+//! `JoinHandle`: await a task's output; dropping it detaches the task.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use async_task::FallibleTask;
+
+use crate::{AbortHandle, Header, Id, JoinError};
+
+/// An owned permission to await a task's output.
+///
+/// Awaiting it gives `Ok(output)`, or a [`JoinError`] when the task panicked or was cancelled.
+/// Dropping it **detaches** the task, which keeps running (Tokio's semantics; async-task's own `Task`
+/// cancels on drop). Use [`JoinHandle::abort`] to cancel.
+///
+/// # Cancel safety
+///
+/// Awaiting a `JoinHandle` is cancel safe: dropping the `.await` loses nothing, the output stays in the
+/// task until the handle is polled again or dropped.
+pub struct JoinHandle<T> {
+    task: Option<FallibleTask<Result<T, JoinError>, Header>>,
+    abort: AbortHandle,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(task: async_task::Task<Result<T, JoinError>, Header>, abort: AbortHandle) -> Self {
+        JoinHandle {
+            task: Some(task.fallible()),
+            abort,
+        }
+    }
+
+    /// Cancels the task; see [`AbortHandle::abort`].
+    pub fn abort(&self) {
+        self.abort.abort();
+    }
+
+    /// Whether the task has finished: completed, panicked or been cancelled. Never blocks.
+    pub fn is_finished(&self) -> bool {
+        self.task.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    /// A handle that can cancel the task without owning this `JoinHandle`.
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.abort.clone()
+    }
+
+    /// The id of the task.
+    pub fn id(&self) -> Id {
+        self.abort.id()
+    }
+}
+
+// The handle never pins its task: `FallibleTask` is `Unpin`.
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let restore = ready!(zokio_coop::poll_proceed(cx));
+        let id = self.id();
+        let task = self
+            .task
+            .as_mut()
+            .expect("JoinHandle polled after it returned Ready");
+        let output = ready!(Pin::new(task).poll(cx));
+        restore.made_progress();
+        // `None`: the task was dropped without running to completion, e.g. its runtime shut down.
+        Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled(id))))
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.detach();
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

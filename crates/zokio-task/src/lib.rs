@@ -1,0 +1,44 @@
+//! Tasks for the zokio runtime, built on [async-task].
+//!
+//! async-task provides the task allocation, the state machine and the `Runnable`/`Task` split. This crate
+//! adds what Tokio's task semantics need on top of it, and nothing a scheduler should decide:
+//!
+//! - [`JoinHandle`]: awaiting gives `Result<T, JoinError>`; dropping it *detaches* the task.
+//! - [`AbortHandle`] and [`JoinHandle::abort`]: cancel from any thread. A waiting task is woken and its
+//!   future dropped at its next scheduling without another poll; a running task stops when its poll
+//!   returns.
+//! - [`JoinError`]: cancelled or panicked, with the panic payload. Panics are caught in zokio's own
+//!   wrapper, so worker threads never unwind, and a future whose destructor panics yields a `JoinError`
+//!   rather than aborting the process.
+//! - [`Id`], [`id`] and [`try_id`]: unique task ids, readable from inside a task.
+//! - [`TaskList`]: the registry of live tasks that lets a runtime cancel every task at shutdown, even one
+//!   that no queue holds.
+//! - [`JoinSet`]: a set of tasks awaited in completion order.
+//!
+//! A scheduler creates tasks with [`spawn`], receives their [`Runnable`]s through its schedule function
+//! and calls [`Runnable::run`](async_task::Runnable::run) to poll them.
+//!
+//! [async-task]: https://docs.rs/async-task
+#![deny(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]
+
+mod abort;
+mod error;
+mod harness;
+mod header;
+mod id;
+mod join_handle;
+mod list;
+mod spawn;
+
+pub use abort::AbortHandle;
+pub use async_task::ScheduleInfo;
+pub use error::JoinError;
+pub use header::Header;
+pub use id::{Id, id, try_id};
+pub use join_handle::JoinHandle;
+pub use list::TaskList;
+pub use spawn::spawn;
+
+/// A task that is ready to be polled, as a scheduler receives it. Call `run()` to poll it once.
+pub type Runnable = async_task::Runnable<Header>;

@@ -1,0 +1,128 @@
+//! `TaskList`: the registry of a runtime's live tasks, so that shutdown can cancel every one of them.
+//!
+//! Without a registry a task can outlive its runtime: one that waits on a waker stored only inside its
+//! own state (or in a cycle of tasks) is never scheduled again, so no queue ever sees it and its future
+//! leaks. Tokio keeps an `OwnedTasks` list for this; async-executor keeps an `active` slab. zokio keeps a
+//! sharded slab of [`AbortHandle`]s: a spawn and a completion each lock one shard, chosen by task id, so
+//! workers rarely contend, and shutdown aborts every entry.
+//!
+//! The list has a *closed* bit (per shard, set under the shard's lock): a spawn that races with shutdown
+//! either lands before the close and is aborted by it, or sees the close and is aborted at once. No task
+//! slips through.
+
+use std::sync::Mutex;
+
+use crate::{AbortHandle, Header};
+
+/// The live tasks of one runtime. See the [module docs](self).
+#[derive(Debug)]
+pub struct TaskList {
+    shards: Box<[Mutex<Shard>]>,
+    mask: u64,
+}
+
+#[derive(Debug, Default)]
+struct Shard {
+    tasks: slab::Slab<AbortHandle>,
+    closed: bool,
+}
+
+impl TaskList {
+    /// An empty, open list with at least `min_shards` shards (rounded up to a power of two).
+    pub fn new(min_shards: usize) -> TaskList {
+        let n = min_shards.clamp(1, 1 << 12).next_power_of_two();
+        TaskList {
+            shards: (0..n).map(|_| Mutex::new(Shard::default())).collect(),
+            mask: n as u64 - 1,
+        }
+    }
+
+    fn shard(&self, header: &Header) -> std::sync::MutexGuard<'_, Shard> {
+        let index = (header.id().as_u64() & self.mask) as usize;
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Registers a task. Returns the handle back when the list is closed: the caller must cancel it.
+    pub(crate) fn insert(&self, handle: AbortHandle) -> Result<(), AbortHandle> {
+        let header = handle.header();
+        let mut shard = self.shard(header);
+        if shard.closed {
+            drop(shard);
+            return Err(handle);
+        }
+        let key = shard.tasks.insert(handle.clone());
+        // Relaxed is enough: only the task itself reads the key back, and it first has to be
+        // scheduled, which goes through a queue that orders this store before the read.
+        header
+            .list_key
+            .store(key, std::sync::atomic::Ordering::Relaxed);
+        drop(shard);
+        drop(handle);
+        Ok(())
+    }
+
+    /// Unregisters a finished task. Safe to call for a task that was never registered or was already
+    /// removed by [`TaskList::close_and_abort_all`].
+    pub(crate) fn remove(&self, header: &Header) {
+        let key = header
+            .list_key
+            .swap(usize::MAX, std::sync::atomic::Ordering::Relaxed);
+        if key == usize::MAX {
+            return;
+        }
+        let removed = self.shard(header).tasks.try_remove(key);
+        // Dropped here, outside the shard lock: dropping a waker may free the task.
+        drop(removed);
+    }
+
+    /// Closes the list and aborts every registered task; later spawns are cancelled at once.
+    ///
+    /// Each task is woken, so its scheduler receives its `Runnable` and must run or drop it: running it
+    /// drops the future without polling it. Returns how many tasks were aborted.
+    pub fn close_and_abort_all(&self) -> usize {
+        let mut count = 0;
+        for shard in self.shards.iter() {
+            let tasks = {
+                let mut shard = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                shard.closed = true;
+                std::mem::take(&mut shard.tasks)
+            };
+            // Woken outside the lock: a wake runs the scheduler's schedule function.
+            for (_, handle) in tasks {
+                handle.abort();
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Whether [`TaskList::close_and_abort_all`] has run.
+    pub fn is_closed(&self) -> bool {
+        self.shards[0]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .closed
+    }
+
+    /// The number of live tasks (a snapshot: it locks each shard in turn).
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).tasks.len())
+            .sum()
+    }
+
+    /// Whether no task is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for TaskList {
+    fn default() -> TaskList {
+        TaskList::new(std::thread::available_parallelism().map_or(4, |n| n.get() * 4))
+    }
+}
+

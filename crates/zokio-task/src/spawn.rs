@@ -1,0 +1,65 @@
+//! Creating tasks.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_task::{Builder, ScheduleInfo, WithInfo};
+
+use crate::harness::TaskFuture;
+use crate::{AbortHandle, Header, JoinHandle, Runnable, TaskList};
+
+/// Creates a task for `future` that is scheduled by `schedule` and registered in `list`.
+///
+/// This is the primitive schedulers build `spawn` on: it returns the task's first [`Runnable`] (which
+/// the caller must schedule, run or drop) and its [`JoinHandle`]. `schedule` is called with the task's
+/// `Runnable` every time the task is woken, from whichever thread woke it; its [`ScheduleInfo`] says
+/// whether the task woke itself while running (a yield), which is how a scheduler tells a yield from a
+/// message-passing wake.
+///
+/// If `list` has been closed (the runtime is shutting down) the task is cancelled before it ever runs:
+/// its handle returns a cancelled [`JoinError`](crate::JoinError) whatever is done with the `Runnable`.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use zokio_task::{Runnable, TaskList};
+///
+/// let queue: Arc<Mutex<Vec<Runnable>>> = Arc::default();
+/// let list = Arc::new(TaskList::new(1));
+/// let q = queue.clone();
+/// let (runnable, handle) = zokio_task::spawn(async { 1 + 1 }, move |r, _info| q.lock().unwrap().push(r), &list);
+/// runnable.run();
+/// assert_eq!(futures_lite::future::block_on(handle).unwrap(), 2);
+/// ```
+pub fn spawn<F, S>(future: F, schedule: S, list: &Arc<TaskList>) -> (Runnable, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
+{
+    let list_for_task = Arc::clone(list);
+    let factory = task_factory(future, list_for_task);
+    // SAFETY: `spawn_unchecked` lifts async-task's `Send`/`'static` checks, so they are restated here:
+    // - the future is `Send + 'static` (bounds above) apart from its borrow of the task's own metadata,
+    //   which async-task keeps alive until after the future is dropped;
+    // - `schedule` is `Send + Sync + 'static` (bounds above), so the Runnable and its wakers may move
+    //   to and be used on any thread.
+    let (runnable, task) =
+        unsafe { Builder::new().metadata(Header::new()).spawn_unchecked(factory, WithInfo(schedule)) };
+    let waker = runnable.waker();
+    // SAFETY: `waker` wakes the task whose metadata `runnable.metadata()` is.
+    let abort = unsafe { AbortHandle::new(waker, runnable.metadata()) };
+    if let Err(rejected) = list.insert(abort.clone()) {
+        // The runtime is shutting down: cancel before the first poll. The flag is set directly rather
+        // than through `abort()`, whose wake would schedule a second Runnable for this task.
+        rejected.header().set_aborted();
+    }
+    (runnable, JoinHandle::new(task, abort))
+}
+
+/// Names the lifetime that ties the wrapper to the metadata, which a closure cannot spell.
+fn task_factory<'a, F: Future>(
+    future: F,
+    list: Arc<TaskList>,
+) -> impl FnOnce(&'a Header) -> TaskFuture<'a, F> {
+    move |header| TaskFuture::new(header, future, list)
+}

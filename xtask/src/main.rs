@@ -1,0 +1,4 @@
+//! xtask
+#![deny(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]
+fn main() {}
