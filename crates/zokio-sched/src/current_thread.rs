@@ -1,1 +1,367 @@
-//! The current-thread scheduler.
+//! The current-thread scheduler: every task runs on the thread that calls `block_on`.
+//!
+//! # Algorithm
+//!
+//! The scheduler has one *core*: a local FIFO run queue plus the driver. The thread inside `block_on`
+//! owns the core. Tasks woken on that thread go straight to the back of the local queue, with no
+//! atomic operation; tasks spawned or woken from other threads go to the *inject* queue (a lock-free
+//! `ConcurrentQueue`) and unpark the driver if the owner is parked.
+//!
+//! The owner loops: poll the `block_on` future when it was woken, then run up to
+//! [`EVENT_INTERVAL`] tasks, taking from the inject queue first every [`GLOBAL_QUEUE_INTERVAL`] ticks so
+//! that remote work is never starved by a busy local queue, then poll the driver without blocking so
+//! that I/O and timers are never starved either. With nothing to do it parks on the driver with no
+//! timeout; a driver with paused time may then advance its clock.
+//!
+//! A task woken while it runs (a yield, or a budget-exhausted resource) goes to the back of the queue
+//! like any other, so every queued task runs before it again. Each task poll runs under a fresh
+//! cooperative budget.
+//!
+//! # Lost wake-ups
+//!
+//! Before parking, the owner publishes `parked = true`, then re-checks the inject queue and the
+//! `block_on` future's wake flag (a SeqCst fence between the store and the checks). A remote waker
+//! pushes its task (or sets the flag), fences, then reads `parked` and unparks the driver if set. One
+//! of the two always sees the other: either the owner finds the work, or the waker finds the owner
+//! parked. The driver's unpark is sticky (an unpark before `park` makes `park` return at once), which
+//! covers the owner being between the check and the park.
+//!
+//! # Shutdown
+//!
+//! `shutdown` closes the task list, which aborts every live task and so schedules it once more;
+//! the scheduler then runs every queued runnable, which drops its future without polling it, until
+//! both queues stay empty. No runnable is ever dropped while a lock is held.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Wake, Waker};
+use std::time::Duration;
+
+use concurrent_queue::ConcurrentQueue;
+use zokio_coop::Budget;
+use zokio_task::{Runnable, ScheduleInfo, TaskList};
+
+use crate::{Driver, Scheduler, Unpark};
+
+/// How many ticks between checks of the inject queue ahead of the local queue (Tokio's value).
+pub const GLOBAL_QUEUE_INTERVAL: u32 = 31;
+/// How many task polls between non-blocking polls of the driver (Tokio's value).
+pub const EVENT_INTERVAL: u32 = 61;
+
+/// Settings of the current-thread scheduler.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Ticks between inject-queue checks ahead of the local queue. Must be non-zero.
+    pub global_queue_interval: u32,
+    /// Task polls between non-blocking driver polls. Must be non-zero.
+    pub event_interval: u32,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            global_queue_interval: GLOBAL_QUEUE_INTERVAL,
+            event_interval: EVENT_INTERVAL,
+        }
+    }
+}
+
+/// The current-thread scheduler. See the [module docs](self).
+pub struct CurrentThread {
+    shared: Arc<Shared>,
+    /// The local queue and the driver; held by the thread inside `block_on`.
+    core: Mutex<Option<Box<Core>>>,
+    config: Config,
+}
+
+struct Shared {
+    inject: ConcurrentQueue<Runnable>,
+    tasks: Arc<TaskList>,
+    unparker: Arc<dyn Unpark>,
+    /// Whether the core's owner is parked (or about to park) on the driver.
+    parked: AtomicBool,
+    /// Set once shutdown has begun: schedules from now on go to the inject queue only.
+    closed: AtomicBool,
+    /// Counters read by [`CurrentThread::metrics`], written only by the core's owner.
+    polls: AtomicU64,
+    parks: AtomicU64,
+}
+
+struct Core {
+    local: VecDeque<Runnable>,
+    driver: Box<dyn Driver>,
+    tick: u32,
+}
+
+thread_local! {
+    /// The scheduler whose core this thread holds, and that core's local queue.
+    static OWNER: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
+    static LOCAL: RefCell<VecDeque<Runnable>> = const { RefCell::new(VecDeque::new()) };
+}
+
+impl CurrentThread {
+    /// A scheduler that parks on `driver`.
+    pub fn new(driver: Box<dyn Driver>, config: Config) -> CurrentThread {
+        assert!(config.global_queue_interval > 0, "global_queue_interval must be greater than 0");
+        assert!(config.event_interval > 0, "event_interval must be greater than 0");
+        let unparker = driver.unparker();
+        CurrentThread {
+            shared: Arc::new(Shared {
+                inject: ConcurrentQueue::unbounded(),
+                tasks: Arc::new(TaskList::new(1)),
+                unparker,
+                parked: AtomicBool::new(false),
+                closed: AtomicBool::new(false),
+                polls: AtomicU64::new(0),
+                parks: AtomicU64::new(0),
+            }),
+            core: Mutex::new(Some(Box::new(Core {
+                local: VecDeque::with_capacity(256),
+                driver,
+                tick: 0,
+            }))),
+            config,
+        }
+    }
+
+    fn take_core(&self) -> Option<Box<Core>> {
+        self.core.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    fn put_core(&self, core: Box<Core>) {
+        *self.core.lock().unwrap_or_else(|p| p.into_inner()) = Some(core);
+    }
+
+    /// Runs until `future` completes, owning the core.
+    fn run_with_core(&self, core: &mut Core, mut future: Pin<&mut dyn Future<Output = ()>>) {
+        let shared = &*self.shared;
+        let main = Arc::new(MainWaker {
+            woken: AtomicBool::new(true),
+            shared: Arc::downgrade(&self.shared),
+        });
+        let waker = Waker::from(Arc::clone(&main));
+        let mut cx = Context::from_waker(&waker);
+        let _owner = OwnerGuard::enter(shared, &mut core.local);
+
+        loop {
+            if main.woken.swap(false, Ordering::AcqRel) {
+                let polled = zokio_coop::with_budget(Budget::initial(), || future.as_mut().poll(&mut cx));
+                if polled.is_ready() {
+                    return;
+                }
+            }
+
+            let mut ran = 0;
+            while ran < self.config.event_interval {
+                if main.woken.load(Ordering::Acquire) {
+                    break;
+                }
+                let Some(runnable) = self.next_task(&mut core.tick) else {
+                    break;
+                };
+                core.tick = core.tick.wrapping_add(1);
+                ran += 1;
+                zokio_coop::with_budget(Budget::initial(), || runnable.run());
+            }
+            shared.polls.fetch_add(ran as u64, Ordering::Relaxed);
+
+            if ran == self.config.event_interval || main.woken.load(Ordering::Acquire) {
+                // Busy: let I/O and timers in without blocking.
+                core.driver.park(Some(Duration::ZERO));
+                continue;
+            }
+
+            // Idle: park unless work arrived in the meantime (see "Lost wake-ups").
+            shared.parked.store(true, Ordering::Relaxed);
+            fence(Ordering::SeqCst);
+            let has_work = main.woken.load(Ordering::Relaxed)
+                || !shared.inject.is_empty()
+                || LOCAL.with(|l| !l.borrow().is_empty());
+            if !has_work {
+                shared.parks.fetch_add(1, Ordering::Relaxed);
+                core.driver.park(None);
+            }
+            shared.parked.store(false, Ordering::Relaxed);
+        }
+    }
+
+    fn next_task(&self, tick: &mut u32) -> Option<Runnable> {
+        if *tick % self.config.global_queue_interval == 0 {
+            if let Ok(runnable) = self.shared.inject.pop() {
+                return Some(runnable);
+            }
+        }
+        LOCAL
+            .with(|l| l.borrow_mut().pop_front())
+            .or_else(|| self.shared.inject.pop().ok())
+    }
+}
+
+impl Shared {
+    fn is_owner(&self) -> bool {
+        OWNER.try_with(|o| std::ptr::eq(o.get(), self)).unwrap_or(false)
+    }
+
+    fn schedule(&self, runnable: Runnable) {
+        if self.is_owner() && !self.closed.load(Ordering::Relaxed) {
+            LOCAL.with(|l| l.borrow_mut().push_back(runnable));
+            return;
+        }
+        // The queue is unbounded and never closed, so the push cannot fail; a runnable scheduled
+        // after shutdown is run (and so dropped) by the shutdown drain or by the next `block_on`.
+        if let Err(err) = self.inject.push(runnable) {
+            drop(err.into_inner());
+            return;
+        }
+        self.notify_owner();
+    }
+
+    fn notify_owner(&self) {
+        fence(Ordering::SeqCst);
+        if self.parked.load(Ordering::Relaxed) {
+            self.unparker.unpark();
+        }
+    }
+}
+
+/// Marks this thread as the core's owner and moves the core's local queue into the thread-local slot
+/// for the duration of `block_on`; moves it back on drop (also on panic).
+struct OwnerGuard<'a> {
+    previous: *const Shared,
+    local: &'a mut VecDeque<Runnable>,
+}
+
+impl<'a> OwnerGuard<'a> {
+    fn enter(shared: &Shared, local: &'a mut VecDeque<Runnable>) -> OwnerGuard<'a> {
+        let previous = OWNER.with(|o| o.replace(shared));
+        LOCAL.with(|l| std::mem::swap(&mut *l.borrow_mut(), local));
+        OwnerGuard { previous, local }
+    }
+}
+
+impl Drop for OwnerGuard<'_> {
+    fn drop(&mut self) {
+        let _ = LOCAL.try_with(|l| std::mem::swap(&mut *l.borrow_mut(), self.local));
+        let _ = OWNER.try_with(|o| o.set(self.previous));
+    }
+}
+
+/// The waker of the `block_on` future: sets a flag the run loop checks, and unparks the owner.
+struct MainWaker {
+    woken: AtomicBool,
+    shared: Weak<Shared>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        if let Some(shared) = self.shared.upgrade() {
+            if !shared.is_owner() {
+                shared.notify_owner();
+            }
+        }
+    }
+}
+
+impl Scheduler for CurrentThread {
+    fn schedule(&self, runnable: Runnable, _info: ScheduleInfo) {
+        self.shared.schedule(runnable);
+    }
+
+    fn block_on(&self, mut future: Pin<&mut dyn Future<Output = ()>>) {
+        let _runtime = crate::context::enter_runtime();
+        loop {
+            if let Some(mut core) = self.take_core() {
+                // Give the core back even if a poll panics, so the runtime stays usable.
+                struct PutBack<'a>(&'a CurrentThread, Option<Box<Core>>);
+                impl Drop for PutBack<'_> {
+                    fn drop(&mut self) {
+                        if let Some(core) = self.1.take() {
+                            self.0.put_core(core);
+                        }
+                    }
+                }
+                let mut guard = PutBack(self, None);
+                self.run_with_core(&mut core, future.as_mut());
+                guard.1 = Some(core);
+                return;
+            }
+            // Another thread is inside `block_on` and runs the tasks; this thread only polls its own
+            // future, sleeping in between. It retries for the core now and then in case the other
+            // `block_on` returned.
+            let (parker, unparker) = parking::pair();
+            let waker = Waker::from(Arc::new(ThreadUnparker(unparker)));
+            let mut cx = Context::from_waker(&waker);
+            loop {
+                if future.as_mut().poll(&mut cx).is_ready() {
+                    return;
+                }
+                if parker.park_timeout(Duration::from_millis(10)) {
+                    continue;
+                }
+                if self.core.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn task_list(&self) -> &Arc<TaskList> {
+        &self.shared.tasks
+    }
+
+    fn shutdown(&self, _timeout: Duration) {
+        if self.shared.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // Cancels every live task; each is scheduled once more and lands in the inject queue.
+        self.shared.tasks.close_and_abort_all();
+        let mut core = self.take_core();
+        if let Some(core) = core.as_mut() {
+            // Tasks queued locally before shutdown (e.g. spawned but never run).
+            while let Some(runnable) = core.local.pop_front() {
+                runnable.run();
+            }
+        }
+        // Running an aborted task drops its future without polling it; a drop may wake other tasks,
+        // so keep draining until the queue stays empty.
+        while let Ok(runnable) = self.shared.inject.pop() {
+            runnable.run();
+        }
+        if let Some(mut core) = core {
+            core.driver.shutdown();
+            // A resource woken by the driver's shutdown may schedule once more.
+            while let Ok(runnable) = self.shared.inject.pop() {
+                runnable.run();
+            }
+            self.put_core(core);
+        }
+    }
+}
+
+impl std::fmt::Debug for CurrentThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CurrentThread")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+struct ThreadUnparker(parking::Unparker);
+
+impl Wake for ThreadUnparker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
