@@ -1,0 +1,191 @@
+//! Reading criterion's saved results.
+//!
+//! Criterion writes, for every benchmark, a directory `<home>/<group>/<function>/new/` holding
+//! `benchmark.json` (the ids and throughput), `estimates.json` (point estimates with bootstrap
+//! confidence intervals) and `sample.json` (the raw samples). Directory names are mangled versions of
+//! the ids, so the ids are taken from `benchmark.json` rather than from the path.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Deserialize;
+
+use crate::model::{Group, RuntimeResult, runtime_rank};
+
+/// One benchmark's saved result.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    /// `group/function[/value]`, the id criterion prints and filters on.
+    pub full_id: String,
+    /// Group id, with `/value` appended for parameterised benchmarks.
+    pub group: String,
+    /// Function id (the runtime name in our benches).
+    pub runtime: String,
+    /// Elements per iteration when the group declared `Throughput::Elements`.
+    pub elements: Option<u64>,
+    /// The statistics the report uses.
+    pub result: RuntimeResult,
+    /// When criterion wrote `estimates.json`, to tell this run's results from stale ones.
+    pub written: SystemTime,
+}
+
+#[derive(Deserialize)]
+struct BenchmarkFile {
+    group_id: String,
+    function_id: Option<String>,
+    value_str: Option<String>,
+    throughput: Option<serde_json::Value>,
+    full_id: String,
+}
+
+#[derive(Deserialize)]
+struct Interval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+#[derive(Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(Deserialize)]
+struct EstimatesFile {
+    median: Estimate,
+}
+
+#[derive(Deserialize)]
+struct SampleFile {
+    iters: Vec<f64>,
+    times: Vec<f64>,
+}
+
+/// Reads every result saved under `home` (criterion's output directory), keyed by full id.
+/// A missing directory yields an empty map; unreadable result directories are reported as errors.
+pub fn read_all(home: &Path) -> Result<HashMap<String, Measurement>, String> {
+    let mut dirs = Vec::new();
+    find_new_dirs(home, &mut dirs)?;
+    dirs.sort();
+    let mut out = HashMap::new();
+    for dir in dirs {
+        let m = read_one(&dir)?;
+        out.insert(m.full_id.clone(), m);
+    }
+    Ok(out)
+}
+
+/// Collects every `new` directory that holds a `benchmark.json`, however deeply nested (criterion
+/// nests one level per id part). The `report` directories hold HTML only and are skipped.
+fn find_new_dirs(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let path = entry.path();
+        if !path.is_dir() {
+            continue;
+        }
+        let name = entry.file_name();
+        if name == "new" && path.join("benchmark.json").is_file() {
+            out.push(path);
+        } else if name != "report" {
+            find_new_dirs(&path, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("cannot parse {}: {e}", path.display()))
+}
+
+/// Reads one criterion result directory (`.../new`).
+pub fn read_one(dir: &Path) -> Result<Measurement, String> {
+    let bench: BenchmarkFile = read_json(&dir.join("benchmark.json"))?;
+    let estimates_path = dir.join("estimates.json");
+    let estimates: EstimatesFile = read_json(&estimates_path)?;
+    let sample: SampleFile = read_json(&dir.join("sample.json"))?;
+    let written = fs::metadata(&estimates_path)
+        .and_then(|m| m.modified())
+        .map_err(|e| format!("cannot stat {}: {e}", estimates_path.display()))?;
+
+    // Each sample is `times[i]` nanoseconds for `iters[i]` iterations.
+    let per_iter = sample
+        .iters
+        .iter()
+        .zip(&sample.times)
+        .filter(|(iters, _)| **iters > 0.0)
+        .map(|(iters, time)| time / iters);
+    let (min_ns, max_ns) = per_iter.fold((f64::INFINITY, 0.0f64), |(lo, hi), t| {
+        (lo.min(t), hi.max(t))
+    });
+    if !min_ns.is_finite() {
+        return Err(format!("{}: sample.json holds no samples", dir.display()));
+    }
+
+    let group = match &bench.value_str {
+        Some(value) => format!("{}/{}", bench.group_id, value),
+        None => bench.group_id.clone(),
+    };
+    Ok(Measurement {
+        full_id: bench.full_id,
+        group,
+        runtime: bench.function_id.unwrap_or_else(|| "-".to_string()),
+        elements: bench.throughput.as_ref().and_then(elements),
+        result: RuntimeResult {
+            runtime: String::new(),
+            median_ns: estimates.median.point_estimate,
+            median_lower_ns: estimates.median.confidence_interval.lower_bound,
+            median_upper_ns: estimates.median.confidence_interval.upper_bound,
+            min_ns,
+            max_ns,
+        },
+        written,
+    })
+}
+
+/// Criterion serialises `Throughput::Elements(n)` as `{"Elements": n}`; byte throughputs are left
+/// out (the report only speaks of operations).
+fn elements(value: &serde_json::Value) -> Option<u64> {
+    value.get("Elements")?.as_u64()
+}
+
+/// Groups measurements by (suite, group) in the order of `order` (pairs of suite and full id), so
+/// the report follows the order the benches ran in. Ids without a measurement are skipped.
+pub fn build_groups(
+    order: &[(String, String)],
+    measurements: &HashMap<String, Measurement>,
+) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (suite, id) in order {
+        let Some(m) = measurements.get(id) else {
+            continue;
+        };
+        let mut result = m.result.clone();
+        result.runtime = m.runtime.clone();
+        match groups
+            .iter_mut()
+            .find(|g| &g.suite == suite && g.name == m.group)
+        {
+            Some(g) => g.results.push(result),
+            None => groups.push(Group {
+                suite: suite.clone(),
+                name: m.group.clone(),
+                elements: m.elements,
+                results: vec![result],
+            }),
+        }
+    }
+    for g in &mut groups {
+        g.results.sort_by_key(|r| runtime_rank(&r.runtime));
+    }
+    groups
+}
