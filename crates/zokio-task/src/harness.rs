@@ -6,9 +6,19 @@
 //! - **abort**: the abort flag in the [`Header`] is checked before every poll; an aborted task drops its
 //!   future without polling it again and completes with `Err(JoinError::Cancelled)`;
 //! - **contained destructors**: the inner future is always dropped *here*, inside `catch_unwind`, never
-//!   by async-task (which aborts the process when a future's destructor panics);
+//!   by async-task (which aborts the process when a future's destructor panics). The output is wrapped
+//!   in a [`TaskOutput`], whose destructor cannot unwind either;
+//! - **task id**: [`crate::id`] answers while the inner future is polled *and* while it is dropped;
 //! - **registry upkeep**: a finished task leaves its [`TaskList`].
+//!
+//! # Pinning
+//!
+//! `inner` is structurally pinned: it is only ever polled through `Pin` and dropped in place with
+//! [`Pin::set`], never moved. `Pin::set(None)` writes `None` even when the old value's destructor
+//! panics (assignment stores the new value on the unwind path too), so a future is dropped exactly
+//! once. `TaskFuture` is `Unpin` only when `F` is (the auto trait), and its `Drop` does not move `inner`.
 
+use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -16,16 +26,18 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::id::CurrentIdGuard;
-use crate::{Header, JoinError, TaskList};
+use crate::output::{TaskOutput, drop_contained, drop_payload};
+use crate::{Header, Id, JoinError, TaskList};
 
 pub(crate) struct TaskFuture<'a, F> {
+    /// The task's metadata, which async-task keeps alive until after this wrapper is dropped.
     header: &'a Header,
     /// `Some` until the future completes, panics or is cancelled. Structurally pinned.
     inner: Option<F>,
     list: Arc<TaskList>,
 }
 
-impl<'a, F: Future> TaskFuture<'a, F> {
+impl<'a, F> TaskFuture<'a, F> {
     pub(crate) fn new(header: &'a Header, inner: F, list: Arc<TaskList>) -> Self {
         TaskFuture {
             header,
@@ -34,12 +46,14 @@ impl<'a, F: Future> TaskFuture<'a, F> {
         }
     }
 
-    /// Drops the inner future in place, catching a panic from its destructor.
-    fn drop_inner(inner: Pin<&mut Option<F>>) -> Result<(), Box<dyn std::any::Any + Send>> {
-        let mut inner = inner;
+    /// Drops the inner future in place, with the task's id current, catching a panic from its
+    /// destructor.
+    fn drop_inner(id: Id, mut inner: Pin<&mut Option<F>>) -> Result<(), Box<dyn Any + Send>> {
+        let _current = CurrentIdGuard::enter(id);
         catch_unwind(AssertUnwindSafe(|| inner.set(None)))
     }
 
+    /// Marks the task finished and unregisters it. Called once, right after `inner` became `None`.
     fn finish(&self) {
         self.header.set_finished();
         self.list.remove(self.header);
@@ -47,63 +61,72 @@ impl<'a, F: Future> TaskFuture<'a, F> {
 }
 
 impl<F: Future> Future for TaskFuture<'_, F> {
-    type Output = Result<F::Output, JoinError>;
+    type Output = TaskOutput<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `inner` is structurally pinned: it is never moved out (only dropped in place through
-        // `Pin::set`), and `TaskFuture` implements neither `Unpin` by hand nor a `Drop` that moves it.
+        // SAFETY: `inner` is structurally pinned (module docs): `this` is only used to re-pin `inner`
+        // just below and to read `header` and `list`, which are not pinned; nothing is moved out.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: see above; `this` is not used to move `inner` for as long as this pin lives.
+        // SAFETY: `this.inner` lives inside the pinned `TaskFuture` and is never moved (module docs).
         let mut inner = unsafe { Pin::new_unchecked(&mut this.inner) };
         let id = this.header.id();
 
+        let Some(future) = inner.as_mut().as_pin_mut() else {
+            // async-task never polls a task again once it returned `Ready`.
+            return Poll::Pending;
+        };
+
         if this.header.is_aborted() {
-            let result = match Self::drop_inner(inner) {
+            let result = match Self::drop_inner(id, inner) {
                 Ok(()) => Err(JoinError::cancelled(id)),
                 Err(payload) => Err(JoinError::panic(id, payload)),
             };
             this.finish();
-            return Poll::Ready(result);
+            return Poll::Ready(TaskOutput::new(result));
         }
 
-        let Some(future) = inner.as_mut().as_pin_mut() else {
-            // async-task never polls a completed task; stay pending if it ever did.
-            return Poll::Pending;
-        };
         let polled = {
             let _current = CurrentIdGuard::enter(id);
             catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
         };
         let result = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(output)) => match Self::drop_inner(inner) {
+            Ok(Poll::Ready(output)) => match Self::drop_inner(id, inner) {
                 Ok(()) => Ok(output),
-                Err(payload) => Err(JoinError::panic(id, payload)),
+                Err(payload) => {
+                    // The future's destructor panicked after it produced its output: report the
+                    // panic, and drop the output, whose own destructor might panic as well.
+                    drop_contained(output);
+                    Err(JoinError::panic(id, payload))
+                }
             },
             Err(payload) => {
-                // The first panic is the one reported; a second one from the destructor is dropped
-                // (inside its own catch, since its payload's destructor could panic too).
-                if let Err(second) = Self::drop_inner(inner) {
-                    let _ = catch_unwind(AssertUnwindSafe(move || drop(second)));
+                // The first panic is the one reported; a second one from the destructor is dropped.
+                if let Err(second) = Self::drop_inner(id, inner) {
+                    drop_payload(second);
                 }
                 Err(JoinError::panic(id, payload))
             }
         };
         this.finish();
-        Poll::Ready(result)
+        Poll::Ready(TaskOutput::new(result))
     }
 }
 
 impl<F> Drop for TaskFuture<'_, F> {
     fn drop(&mut self) {
-        if self.inner.is_some() {
-            // The task is being dropped without completing (its Runnable was dropped, e.g. at shutdown).
-            // SAFETY: `drop` runs on a pinned value that is never used again; dropping the field in
-            // place is what structural pinning allows.
-            let mut inner = unsafe { Pin::new_unchecked(&mut self.inner) };
-            let _ = catch_unwind(AssertUnwindSafe(|| inner.set(None)));
-            self.header.set_finished();
-            self.list.remove(self.header);
+        if self.inner.is_none() {
+            // Completed, panicked or cancelled: `finish` already ran.
+            return;
         }
+        // The task is being dropped without completing: its Runnable was dropped (e.g. at shutdown)
+        // or its last reference went away. Its handle will report it cancelled.
+        // SAFETY: `drop` runs on a pinned value that is never used again; dropping the field in
+        // place is what structural pinning allows.
+        let inner = unsafe { Pin::new_unchecked(&mut self.inner) };
+        if let Err(payload) = Self::drop_inner(self.header.id(), inner) {
+            drop_payload(payload);
+        }
+        self.finish();
     }
 }

@@ -7,25 +7,32 @@ use std::task::{Context, Poll, ready};
 
 use async_task::FallibleTask;
 
+use crate::output::TaskOutput;
 use crate::{AbortHandle, Header, Id, JoinError};
 
 /// An owned permission to await a task's output.
 ///
 /// Awaiting it gives `Ok(output)`, or a [`JoinError`] when the task panicked or was cancelled.
 /// Dropping it **detaches** the task, which keeps running (Tokio's semantics; async-task's own `Task`
-/// cancels on drop). Use [`JoinHandle::abort`] to cancel.
+/// cancels on drop). Use [`JoinHandle::abort`] to cancel. When the task has already completed, dropping
+/// the handle drops the output; a panic from the output's destructor is caught and discarded.
 ///
 /// # Cancel safety
 ///
 /// Awaiting a `JoinHandle` is cancel safe: dropping the `.await` loses nothing, the output stays in the
 /// task until the handle is polled again or dropped.
+///
+/// # Panics
+///
+/// Polling the handle again after it returned `Ready` panics.
 pub struct JoinHandle<T> {
-    task: Option<FallibleTask<Result<T, JoinError>, Header>>,
+    /// `None` once the output has been taken.
+    task: Option<FallibleTask<TaskOutput<T>, Header>>,
     abort: AbortHandle,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<Result<T, JoinError>, Header>, abort: AbortHandle) -> Self {
+    pub(crate) fn new(task: async_task::Task<TaskOutput<T>, Header>, abort: AbortHandle) -> Self {
         JoinHandle {
             task: Some(task.fallible()),
             abort,
@@ -68,14 +75,21 @@ impl<T> Future for JoinHandle<T> {
             .expect("JoinHandle polled after it returned Ready");
         let output = ready!(Pin::new(task).poll(cx));
         restore.made_progress();
-        // `None`: the task was dropped without running to completion, e.g. its runtime shut down.
-        Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled(id))))
+        // The task is done with: release it now, and make `is_finished` keep answering `true`.
+        self.task = None;
+        match output {
+            Some(output) => Poll::Ready(output.into_result()),
+            // The task was dropped without running to completion, e.g. its runtime shut down.
+            None => Poll::Ready(Err(JoinError::cancelled(id))),
+        }
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
+            // Drops the output here if the task already completed: `TaskOutput` contains a panic
+            // from its destructor (tokio#4412).
             task.detach();
         }
     }

@@ -28,7 +28,9 @@ mod harness;
 mod header;
 mod id;
 mod join_handle;
+mod join_set;
 mod list;
+mod output;
 mod spawn;
 
 pub use abort::AbortHandle;
@@ -37,6 +39,7 @@ pub use error::JoinError;
 pub use header::Header;
 pub use id::{Id, id, try_id};
 pub use join_handle::JoinHandle;
+pub use join_set::JoinSet;
 pub use list::TaskList;
 pub use spawn::spawn;
 

@@ -15,6 +15,10 @@ use std::sync::Mutex;
 use crate::{AbortHandle, Header};
 
 /// The live tasks of one runtime. See the [module docs](self).
+///
+/// A runtime must call [`TaskList::close_and_abort_all`] when it shuts down, before it lets go of the
+/// list: every task holds an `Arc` of its list and the list holds a waker of every live task, so a task
+/// that is never woken again keeps both alive until the list is closed.
 #[derive(Debug)]
 pub struct TaskList {
     shards: Box<[Mutex<Shard>]>,
@@ -85,7 +89,9 @@ impl TaskList {
         let mut count = 0;
         for shard in self.shards.iter() {
             let tasks = {
-                let mut shard = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut shard = shard
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
                 shard.closed = true;
                 std::mem::take(&mut shard.tasks)
             };
@@ -125,4 +131,3 @@ impl Default for TaskList {
         TaskList::new(std::thread::available_parallelism().map_or(4, |n| n.get() * 4))
     }
 }
-

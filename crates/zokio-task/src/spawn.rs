@@ -30,7 +30,11 @@ use crate::{AbortHandle, Header, JoinHandle, Runnable, TaskList};
 /// runnable.run();
 /// assert_eq!(futures_lite::future::block_on(handle).unwrap(), 2);
 /// ```
-pub fn spawn<F, S>(future: F, schedule: S, list: &Arc<TaskList>) -> (Runnable, JoinHandle<F::Output>)
+pub fn spawn<F, S>(
+    future: F,
+    schedule: S,
+    list: &Arc<TaskList>,
+) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -38,19 +42,28 @@ where
 {
     let list_for_task = Arc::clone(list);
     let factory = task_factory(future, list_for_task);
-    // SAFETY: `spawn_unchecked` lifts async-task's `Send`/`'static` checks, so they are restated here:
-    // - the future is `Send + 'static` (bounds above) apart from its borrow of the task's own metadata,
-    //   which async-task keeps alive until after the future is dropped;
-    // - `schedule` is `Send + Sync + 'static` (bounds above), so the Runnable and its wakers may move
-    //   to and be used on any thread.
-    let (runnable, task) =
-        unsafe { Builder::new().metadata(Header::new()).spawn_unchecked(factory, WithInfo(schedule)) };
+    // SAFETY: `spawn_unchecked` lifts async-task's `Send`/`'static` checks; its contract holds here:
+    // - the task's future, `TaskFuture<'_, F>`, is `Send`: `F: Send`, `&Header` is `Send` because
+    //   `Header` is `Sync`, and `Arc<TaskList>` is `Send`; so the Runnable may run and drop it on any
+    //   thread;
+    // - its only non-`'static` borrow is of the task's own metadata, which async-task drops after the
+    //   future (the future is dropped on completion or cancellation, the metadata when the allocation
+    //   is freed); the output type `TaskOutput<F::Output>` borrows nothing;
+    // - `schedule` is `Send + Sync + 'static` (bounds above), so the Runnable's wakers may be used and
+    //   dropped on any thread, at any time.
+    let (runnable, task) = unsafe {
+        Builder::new()
+            .metadata(Header::new())
+            .spawn_unchecked(factory, WithInfo(schedule))
+    };
     let waker = runnable.waker();
-    // SAFETY: `waker` wakes the task whose metadata `runnable.metadata()` is.
+    // SAFETY: `waker` was just created from `runnable`, so it wakes (and keeps allocated) the very task
+    // whose metadata `runnable.metadata()` is.
     let abort = unsafe { AbortHandle::new(waker, runnable.metadata()) };
     if let Err(rejected) = list.insert(abort.clone()) {
-        // The runtime is shutting down: cancel before the first poll. The flag is set directly rather
-        // than through `abort()`, whose wake would schedule a second Runnable for this task.
+        // The runtime is shutting down: cancel before the first poll. Setting the flag is enough: the
+        // task is already scheduled (its first Runnable is returned below), so `abort()`'s wake would
+        // do nothing more, and whoever runs or drops that Runnable drops the future without a poll.
         rejected.header().set_aborted();
     }
     (runnable, JoinHandle::new(task, abort))
