@@ -1,3 +1,86 @@
-//! zokio-sync
+//! Runtime-agnostic async synchronisation primitives with Tokio's API.
+//!
+//! Everything here works on any executor (zokio, Tokio, smol, `block_on`): the primitives only use
+//! wakers. Under a zokio scheduler each operation also spends the task's cooperative budget (through
+//! [`zokio_coop`]), so a task looping over a ready channel still yields; elsewhere that is a no-op.
+//!
+//! # Design
+//!
+//! * **Waiter lists.** Every primitive that parks tasks keeps them in a FIFO list of slab-allocated
+//!   nodes under a short `std` mutex, with the fast paths (a free permit, nobody waiting) done by a
+//!   single atomic operation that never locks. We chose this over `event-listener` because the
+//!   semaphore needs strict FIFO hand-off of *several* permits to one waiter (that is what makes
+//!   `Mutex` and `RwLock` fair and write-preferring), which `event-listener`'s notify-then-retry
+//!   model does not give, and a retry after every wake costs a second round trip under contention.
+//!   Slab slots are reused, so waiting does not allocate in steady state.
+//! * **Locks on a semaphore.** [`Mutex`] is a semaphore with one permit, [`RwLock`] one with
+//!   `max_readers` permits where a writer takes them all.
+//! * **Channels.** [`mpsc`] moves messages through a lock-free queue and bounds it with the fair
+//!   semaphore; [`oneshot`] is a lock-free four-flag state machine; [`broadcast`] is a ring of slots;
+//!   [`watch`] is a versioned `RwLock` plus a [`Notify`].
+//!
+//! # Cancellation
+//!
+//! Every async method documents its cancel safety. Dropping a waiting `lock()`, `acquire()` or
+//! `recv()` future never loses anything: the waiter leaves its queue, and anything it had already
+//! been granted (permits, a `notify_one`) passes to the next waiter.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use zokio_sync::{Mutex, mpsc};
+//!
+//! # futures_lite::future::block_on(async {
+//! let total = Arc::new(Mutex::new(0));
+//! let (tx, mut rx) = mpsc::channel(16);
+//! for i in 1..=3 {
+//!     tx.send(i).await.unwrap();
+//! }
+//! drop(tx);
+//! while let Some(i) = rx.recv().await {
+//!     *total.lock().await += i;
+//! }
+//! assert_eq!(*total.lock().await, 6);
+//! # });
+//! ```
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
+
+mod atomic_waker;
+mod barrier;
+mod batch;
+mod loom;
+mod macros;
+mod mutex;
+mod notify;
+mod once_cell;
+mod private;
+mod rwlock;
+mod semaphore;
+mod waiters;
+
+pub mod mpsc;
+#[doc(hidden)]
+pub mod __private {
+    //! Items the exported macros expand to. Not public API.
+    pub use crate::private::*;
+}
+pub mod broadcast;
+pub mod oneshot;
+pub mod time;
+pub mod watch;
+
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
+pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
+    RwLockWriteGuard,
+};
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};

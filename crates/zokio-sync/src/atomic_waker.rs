@@ -1,0 +1,108 @@
+//! A slot for one waker that one side registers and any thread wakes, without a lock.
+//!
+//! A small state machine makes registration and waking mutually exclusive: `register` takes the
+//! slot by moving `WAITING -> REGISTERING`, `take` by setting `WAKING`. If a wake arrives while a
+//! registration is in progress, the registering side sees it when it tries to go back to `WAITING`
+//! and wakes the new waker itself, so the wake-up is never lost.
+
+use std::task::Waker;
+
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+
+const WAITING: usize = 0;
+const REGISTERING: usize = 1;
+const WAKING: usize = 2;
+
+/// See the module documentation. Only one task may call `register` at a time (the receiving side);
+/// `wake` may be called from anywhere.
+pub(crate) struct AtomicWaker {
+    state: AtomicUsize,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: the waker cell is only touched by whoever owns the state machine's lock bit (`REGISTERING`
+// or `WAKING`), and `Waker` is `Send + Sync`.
+unsafe impl Send for AtomicWaker {}
+// SAFETY: as above.
+unsafe impl Sync for AtomicWaker {}
+
+impl std::fmt::Debug for AtomicWaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AtomicWaker")
+    }
+}
+
+impl AtomicWaker {
+    pub(crate) fn new() -> AtomicWaker {
+        AtomicWaker {
+            state: AtomicUsize::new(WAITING),
+            waker: UnsafeCell::new(None),
+        }
+    }
+
+    /// Stores `waker` to be woken by the next [`AtomicWaker::wake`].
+    pub(crate) fn register(&self, waker: &Waker) {
+        match self.state.compare_exchange(
+            WAITING,
+            REGISTERING,
+            Ordering::Acquire,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                // SAFETY: `REGISTERING` gives us exclusive access to the cell: `take` only touches it
+                // after moving the state from `WAITING` to `WAKING`.
+                unsafe {
+                    self.waker.with_mut(|slot| match &mut *slot {
+                        Some(old) if old.will_wake(waker) => {}
+                        slot => *slot = Some(waker.clone()),
+                    });
+                }
+                if let Err(_actual) = self.state.compare_exchange(
+                    REGISTERING,
+                    WAITING,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    // A wake came in while we registered (state is REGISTERING | WAKING). It could not
+                    // touch the cell, so we deliver it ourselves.
+                    // SAFETY: still exclusive: the waking side backed off when it saw REGISTERING.
+                    let waker = unsafe { self.waker.with_mut(|slot| (*slot).take()) };
+                    self.state.swap(WAITING, Ordering::AcqRel);
+                    if let Some(waker) = waker {
+                        waker.wake();
+                    }
+                }
+            }
+            Err(WAKING) => {
+                // A wake is being delivered right now: make sure this poll is repeated.
+                waker.wake_by_ref();
+            }
+            Err(_) => {
+                // Concurrent registration: the contract says one registering task, so this is a
+                // racing re-registration by the same owner; waking is the safe answer.
+                waker.wake_by_ref();
+            }
+        }
+    }
+
+    /// Takes the stored waker, if any, to wake it.
+    pub(crate) fn take(&self) -> Option<Waker> {
+        match self.state.fetch_or(WAKING, Ordering::AcqRel) {
+            WAITING => {
+                // SAFETY: we moved WAITING -> WAKING, which excludes `register` from the cell.
+                let waker = unsafe { self.waker.with_mut(|slot| (*slot).take()) };
+                self.state.fetch_and(!WAKING, Ordering::Release);
+                waker
+            }
+            // Registering (it will see WAKING and wake itself) or another wake in progress.
+            _ => None,
+        }
+    }
+
+    /// Wakes the stored waker, if any.
+    pub(crate) fn wake(&self) {
+        if let Some(waker) = self.take() {
+            waker.wake();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! `Barrier`: lets a fixed number of tasks wait for each other.
+
+use std::fmt;
+
+use crate::loom::{Mutex, lock};
+use crate::notify::Notify;
+
+/// A barrier for `n` tasks: each [`Barrier::wait`] blocks until `n` tasks have called it, then all
+/// of them continue and the barrier resets for the next round.
+///
+/// # Example
+///
+/// ```
+/// use std::sync::Arc;
+/// use zokio_sync::Barrier;
+///
+/// # futures_lite::future::block_on(async {
+/// let barrier = Arc::new(Barrier::new(1));
+/// // With n = 1 every caller is its own round, and its leader.
+/// assert!(barrier.wait().await.is_leader());
+/// # });
+/// ```
+pub struct Barrier {
+    n: usize,
+    state: Mutex<Round>,
+    released: Notify,
+}
+
+#[derive(Debug)]
+struct Round {
+    arrived: usize,
+    generation: u64,
+}
+
+impl fmt::Debug for Barrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Barrier").field("n", &self.n).finish()
+    }
+}
+
+/// What [`Barrier::wait`] returns: exactly one task per round is the leader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BarrierWaitResult(bool);
+
+impl BarrierWaitResult {
+    /// Whether this task was the one that completed the round (exactly one per round is).
+    pub fn is_leader(&self) -> bool {
+        self.0
+    }
+}
+
+impl Barrier {
+    /// A barrier that releases its waiters in groups of `n`. A barrier of 0 behaves like one of 1.
+    pub fn new(n: usize) -> Barrier {
+        Barrier {
+            n: n.max(1),
+            state: Mutex::new(Round {
+                arrived: 0,
+                generation: 0,
+            }),
+            released: Notify::new(),
+        }
+    }
+
+    /// Waits until `n` tasks (this one included) are waiting, then releases them all. The task that
+    /// arrives last is the leader.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: the arrival is counted at the first poll, and a dropped future still counts
+    /// towards the current round.
+    pub async fn wait(&self) -> BarrierWaitResult {
+        let (generation, notified) = {
+            let mut round = lock(&self.state);
+            round.arrived += 1;
+            if round.arrived == self.n {
+                round.arrived = 0;
+                round.generation += 1;
+                drop(round);
+                self.released.notify_waiters();
+                return BarrierWaitResult(true);
+            }
+            // Created under the lock, so the leader's `notify_waiters` (after it bumps the generation
+            // under the same lock) is guaranteed to reach this future.
+            (round.generation, self.released.notified())
+        };
+        let mut notified = std::pin::pin!(notified);
+        loop {
+            notified.as_mut().await;
+            if lock(&self.state).generation != generation {
+                return BarrierWaitResult(false);
+            }
+            notified.set(self.released.notified());
+        }
+    }
+}

@@ -1,0 +1,450 @@
+//! A multi-producer, multi-consumer channel where every receiver sees every value.
+//!
+//! Values go into a ring of `capacity` slots (rounded up to a power of two), each behind its own
+//! reader-writer lock so that receivers clone values in parallel. The write position and the
+//! waiting receivers live under one `tail` mutex, which every send takes. A receiver that falls more
+//! than `capacity` values behind has lost the oldest ones: its next `recv` returns
+//! [`RecvError::Lagged`] with the number skipped and then continues from the oldest value still
+//! held.
+//!
+//! Each receiver owns at most one node in the waiter list for its whole life and re-queues it when
+//! it has to wait, so a receive that finds a value ready never takes the `tail` lock.
+//!
+//! A value stays in its slot until the ring wraps around and overwrites it (or the channel is
+//! dropped); it is not dropped early when the last receiver has seen it.
+//!
+//! # Example
+//!
+//! ```
+//! use zokio_sync::broadcast;
+//!
+//! # futures_lite::future::block_on(async {
+//! let (tx, mut rx1) = broadcast::channel(16);
+//! let mut rx2 = tx.subscribe();
+//! tx.send(10).unwrap();
+//! assert_eq!(rx1.recv().await, Ok(10));
+//! assert_eq!(rx2.recv().await, Ok(10));
+//! # });
+//! ```
+
+use std::fmt;
+use std::task::{Context, Poll, Waker};
+
+use crate::loom::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, RwLockReadGuard, lock};
+use crate::waiters::{WaitList, WakeList};
+
+/// Error types of the broadcast channel.
+pub mod error {
+    use std::fmt;
+
+    /// No receiver exists; holds the value that could not be sent.
+    #[derive(PartialEq, Eq, Clone, Copy)]
+    pub struct SendError<T>(pub T);
+
+    impl<T> fmt::Debug for SendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("SendError").finish_non_exhaustive()
+        }
+    }
+
+    impl<T> fmt::Display for SendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("channel closed")
+        }
+    }
+
+    impl<T> std::error::Error for SendError<T> {}
+
+    /// Why `recv` returned no value.
+    #[derive(Debug, PartialEq, Eq, Clone, Copy)]
+    pub enum RecvError {
+        /// Every sender is gone and every value was received.
+        Closed,
+        /// The receiver fell behind and this many values were skipped; the next `recv` continues with
+        /// the oldest value still in the channel.
+        Lagged(u64),
+    }
+
+    impl fmt::Display for RecvError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                RecvError::Closed => f.write_str("channel closed"),
+                RecvError::Lagged(n) => write!(f, "channel lagged by {n}"),
+            }
+        }
+    }
+
+    impl std::error::Error for RecvError {}
+
+    /// Why `try_recv` returned no value.
+    #[derive(Debug, PartialEq, Eq, Clone, Copy)]
+    pub enum TryRecvError {
+        /// Nothing new yet.
+        Empty,
+        /// Every sender is gone and every value was received.
+        Closed,
+        /// The receiver fell behind by this many values (see [`RecvError::Lagged`]).
+        Lagged(u64),
+    }
+
+    impl fmt::Display for TryRecvError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                TryRecvError::Empty => f.write_str("channel empty"),
+                TryRecvError::Closed => f.write_str("channel closed"),
+                TryRecvError::Lagged(n) => write!(f, "channel lagged by {n}"),
+            }
+        }
+    }
+
+    impl std::error::Error for TryRecvError {}
+}
+
+use error::{RecvError, SendError, TryRecvError};
+
+struct Slot<T> {
+    /// Position of the value held, or `u64::MAX` if never written.
+    pos: u64,
+    value: Option<T>,
+}
+
+struct Tail {
+    /// Position the next value will get.
+    pos: u64,
+    rx_count: usize,
+    closed: bool,
+    waiters: WaitList<Option<Waker>>,
+}
+
+struct Shared<T> {
+    buffer: Box<[RwLock<Slot<T>>]>,
+    mask: u64,
+    tail: Mutex<Tail>,
+    tx_count: AtomicUsize,
+}
+
+/// Creates a broadcast channel keeping the last `capacity` values (rounded up to a power of two).
+///
+/// # Panics
+///
+/// If `capacity` is 0 or larger than `usize::MAX / 2`.
+pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    assert!(
+        capacity > 0,
+        "broadcast channel capacity must be greater than 0"
+    );
+    assert!(
+        capacity <= usize::MAX >> 1,
+        "broadcast channel capacity too large"
+    );
+    let capacity = capacity.next_power_of_two();
+    let buffer = (0..capacity)
+        .map(|_| {
+            RwLock::new(Slot {
+                pos: u64::MAX,
+                value: None,
+            })
+        })
+        .collect();
+    let shared = Arc::new(Shared {
+        buffer,
+        mask: capacity as u64 - 1,
+        tail: Mutex::new(Tail {
+            pos: 0,
+            rx_count: 1,
+            closed: false,
+            waiters: WaitList::new(),
+        }),
+        tx_count: AtomicUsize::new(1),
+    });
+    let rx = Receiver {
+        shared: shared.clone(),
+        next: 0,
+        waiter: None,
+    };
+    (Sender { shared }, rx)
+}
+
+/// Sends values to every receiver; clone it for more producers.
+pub struct Sender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// Receives every value sent after it subscribed.
+pub struct Receiver<T> {
+    shared: Arc<Shared<T>>,
+    next: u64,
+    /// This receiver's node in the waiter list, reused across waits.
+    waiter: Option<usize>,
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("broadcast::Sender").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("broadcast::Receiver")
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Unlinks every waiter and wakes them, in batches, outside the lock.
+fn wake_all<'a>(mut tail: MutexGuard<'a, Tail>, tail_lock: &'a Mutex<Tail>) {
+    let mut wakers = WakeList::new();
+    loop {
+        while wakers.can_push() {
+            let Some(key) = tail.waiters.front() else {
+                break;
+            };
+            let waker = tail.waiters.get_mut(key).take();
+            tail.waiters.unlink(key);
+            if let Some(waker) = waker {
+                wakers.push(waker);
+            }
+        }
+        let more = !tail.waiters.is_empty();
+        drop(tail);
+        wakers.wake_all();
+        if !more {
+            return;
+        }
+        tail = lock(tail_lock);
+    }
+}
+
+impl<T> Sender<T> {
+    /// Sends `value` to every current receiver and returns how many there are. Never waits: when the
+    /// ring is full the oldest value is overwritten and slow receivers will see `Lagged`.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value if there is no receiver.
+    pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
+        let mut tail = lock(&self.shared.tail);
+        if tail.rx_count == 0 {
+            return Err(SendError(value));
+        }
+        let pos = tail.pos;
+        let slot = &self.shared.buffer[(pos & self.shared.mask) as usize];
+        let old = {
+            let mut slot = match slot.write() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            slot.pos = pos;
+            slot.value.replace(value)
+        };
+        tail.pos += 1;
+        let receivers = tail.rx_count;
+        if tail.waiters.is_empty() {
+            drop(tail);
+        } else {
+            wake_all(tail, &self.shared.tail);
+        }
+        // The overwritten value is dropped outside every lock.
+        drop(old);
+        Ok(receivers)
+    }
+
+    /// A new receiver that sees values sent from now on.
+    pub fn subscribe(&self) -> Receiver<T> {
+        new_receiver(&self.shared)
+    }
+
+    /// Number of receivers.
+    pub fn receiver_count(&self) -> usize {
+        lock(&self.shared.tail).rx_count
+    }
+
+    /// Whether both senders feed the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+fn new_receiver<T>(shared: &Arc<Shared<T>>) -> Receiver<T> {
+    let mut tail = lock(&shared.tail);
+    tail.rx_count += 1;
+    let next = tail.pos;
+    drop(tail);
+    Receiver {
+        shared: shared.clone(),
+        next,
+        waiter: None,
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.shared.tx_count.fetch_add(1, Ordering::Relaxed);
+        Sender {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        if self.shared.tx_count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let mut tail = lock(&self.shared.tail);
+            tail.closed = true;
+            wake_all(tail, &self.shared.tail);
+        }
+    }
+}
+
+/// Reads the value at `*next`, or finds out why there is none.
+fn try_read<T: Clone>(shared: &Shared<T>, next: &mut u64) -> Result<T, TryRecvError> {
+    {
+        let slot = read_slot(shared, *next);
+        if slot.pos == *next {
+            let value = slot.value.clone().expect("written slot holds a value");
+            *next += 1;
+            return Ok(value);
+        }
+    }
+    // Not there: either nothing new yet or we were overtaken. Senders write under `tail`, so
+    // holding it gives a stable view.
+    let tail = lock(&shared.tail);
+    classify(shared, next, &tail)
+}
+
+fn read_slot<T>(shared: &Shared<T>, pos: u64) -> RwLockReadGuard<'_, Slot<T>> {
+    match shared.buffer[(pos & shared.mask) as usize].read() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// `try_read` with the `tail` lock held.
+fn classify<T: Clone>(shared: &Shared<T>, next: &mut u64, tail: &Tail) -> Result<T, TryRecvError> {
+    let slot = read_slot(shared, *next);
+    if slot.pos == *next {
+        let value = slot.value.clone().expect("written slot holds a value");
+        *next += 1;
+        return Ok(value);
+    }
+    if tail.pos == *next {
+        return Err(if tail.closed {
+            TryRecvError::Closed
+        } else {
+            TryRecvError::Empty
+        });
+    }
+    // Our position was overwritten: skip to the oldest value still held.
+    let oldest = tail.pos - (shared.mask + 1);
+    let missed = oldest - *next;
+    *next = oldest;
+    Err(TryRecvError::Lagged(missed))
+}
+
+impl<T: Clone> Receiver<T> {
+    /// Takes the next value if there is one.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`], [`TryRecvError::Lagged`] or [`TryRecvError::Closed`].
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        try_read(&self.shared, &mut self.next)
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+        let shared = &*self.shared;
+        let result = match try_read(shared, &mut self.next) {
+            Ok(value) => Ok(value),
+            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+            Err(TryRecvError::Closed) => Err(RecvError::Closed),
+            Err(TryRecvError::Empty) => {
+                let mut tail = lock(&shared.tail);
+                match classify(shared, &mut self.next, &tail) {
+                    Ok(value) => Ok(value),
+                    Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+                    Err(TryRecvError::Closed) => Err(RecvError::Closed),
+                    Err(TryRecvError::Empty) => {
+                        // Still empty under the lock: queue (or re-queue) our node.
+                        match self.waiter {
+                            Some(key) => {
+                                let slot = tail.waiters.get_mut(key);
+                                match slot {
+                                    Some(old) if old.will_wake(cx.waker()) => {}
+                                    _ => *slot = Some(cx.waker().clone()),
+                                }
+                                tail.waiters.relink(key);
+                            }
+                            None => {
+                                self.waiter =
+                                    Some(tail.waiters.push_back(Some(cx.waker().clone())));
+                            }
+                        }
+                        return Poll::Pending;
+                    }
+                }
+            }
+        };
+        coop.made_progress();
+        Poll::Ready(result)
+    }
+
+    /// Receives the next value.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError::Lagged`] if this receiver fell more than `capacity` values behind (the next call
+    /// continues with the oldest value held), [`RecvError::Closed`] once all senders are gone and
+    /// every value was received.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future received nothing, and the next call gets the same value.
+    pub async fn recv(&mut self) -> Result<T, RecvError> {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Receiver::recv`].
+    pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
+        futures_lite::future::block_on(self.recv())
+    }
+}
+
+impl<T> Receiver<T> {
+    /// A new receiver that sees values sent from now on.
+    pub fn resubscribe(&self) -> Receiver<T> {
+        new_receiver(&self.shared)
+    }
+
+    /// Number of values sent that this receiver has not received yet (more than the capacity once
+    /// it lagged).
+    pub fn len(&self) -> usize {
+        let tail = lock(&self.shared.tail);
+        (tail.pos - self.next) as usize
+    }
+
+    /// Whether [`Receiver::len`] is 0.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether both receivers listen to the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        let mut tail = lock(&self.shared.tail);
+        tail.rx_count -= 1;
+        if let Some(key) = self.waiter.take() {
+            tail.waiters.remove(key);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The unbounded mpsc channel: sending never waits.
+
+use std::fmt;
+use std::task::{Context, Poll};
+
+use super::chan::Chan;
+use super::error::{SendError, TryRecvError};
+use crate::loom::Arc;
+
+/// Creates an unbounded channel: `send` never waits, so memory is the only limit.
+///
+/// ```
+/// use zokio_sync::mpsc;
+///
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut rx) = mpsc::unbounded_channel();
+/// tx.send("a").unwrap();
+/// drop(tx);
+/// assert_eq!(rx.recv().await, Some("a"));
+/// assert_eq!(rx.recv().await, None);
+/// # });
+/// ```
+pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
+    let chan = Arc::new(Chan::new(None));
+    (
+        UnboundedSender { chan: chan.clone() },
+        UnboundedReceiver { chan },
+    )
+}
+
+/// The sending half of an unbounded channel.
+pub struct UnboundedSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// A sender that does not keep the channel open; see [`UnboundedSender::downgrade`].
+pub struct WeakUnboundedSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// The receiving half of an unbounded channel.
+pub struct UnboundedReceiver<T> {
+    chan: Arc<Chan<T>>,
+}
+
+impl<T> fmt::Debug for UnboundedSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnboundedSender").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for WeakUnboundedSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakUnboundedSender")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for UnboundedReceiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnboundedReceiver").finish_non_exhaustive()
+    }
+}
+
+impl<T> UnboundedSender<T> {
+    /// Sends `value` without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value if the receiver is closed.
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        if self.chan.is_rx_closed() {
+            return Err(SendError(value));
+        }
+        self.chan.push(value);
+        Ok(())
+    }
+
+    /// Waits until the receiver is closed or dropped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn closed(&self) {
+        self.chan.closed().await
+    }
+
+    /// Whether the receiver is closed or dropped.
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_rx_closed()
+    }
+
+    /// Whether both senders feed the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
+    /// A weak sender, which does not keep the channel open.
+    pub fn downgrade(&self) -> WeakUnboundedSender<T> {
+        self.chan.add_weak();
+        WeakUnboundedSender {
+            chan: self.chan.clone(),
+        }
+    }
+
+    /// Number of strong senders.
+    pub fn strong_count(&self) -> usize {
+        self.chan.strong_count()
+    }
+
+    /// Number of weak senders.
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_count()
+    }
+}
+
+impl<T> Clone for UnboundedSender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_sender();
+        UnboundedSender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for UnboundedSender<T> {
+    fn drop(&mut self) {
+        self.chan.drop_sender();
+    }
+}
+
+impl<T> WeakUnboundedSender<T> {
+    /// A strong sender if any is still alive.
+    pub fn upgrade(&self) -> Option<UnboundedSender<T>> {
+        self.chan.upgrade().then(|| UnboundedSender {
+            chan: self.chan.clone(),
+        })
+    }
+}
+
+impl<T> Clone for WeakUnboundedSender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_weak();
+        WeakUnboundedSender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for WeakUnboundedSender<T> {
+    fn drop(&mut self) {
+        self.chan.drop_weak();
+    }
+}
+
+impl<T> UnboundedReceiver<T> {
+    /// Receives the next message, or `None` once every sender is gone (or the receiver was closed)
+    /// and the buffer is drained.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future took no message.
+    pub async fn recv(&mut self) -> Option<T> {
+        std::future::poll_fn(|cx| self.chan.poll_recv(cx)).await
+    }
+
+    /// Receives up to `limit` messages into `buffer` (waiting for at least one); 0 means closed and
+    /// drained (or `limit` is 0).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future took no message.
+    pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        std::future::poll_fn(|cx| self.chan.poll_recv_many(cx, buffer, limit)).await
+    }
+
+    /// Takes a message if one is buffered.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] or, once closed and drained, [`TryRecvError::Disconnected`].
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.chan.try_recv()
+    }
+
+    /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
+    pub fn blocking_recv(&mut self) -> Option<T> {
+        futures_lite::future::block_on(self.recv())
+    }
+
+    /// Polls for the next message (for hand-written futures).
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.chan.poll_recv(cx)
+    }
+
+    /// Closes the channel: sends fail from now on, buffered messages can still be received.
+    pub fn close(&mut self) {
+        self.chan.close_rx();
+    }
+
+    /// Whether the channel is closed (receiver closed, or every sender gone).
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_rx_closed() || self.chan.strong_count() == 0
+    }
+
+    /// Number of buffered messages.
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// Whether no message is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of strong senders.
+    pub fn sender_strong_count(&self) -> usize {
+        self.chan.strong_count()
+    }
+
+    /// Number of weak senders.
+    pub fn sender_weak_count(&self) -> usize {
+        self.chan.weak_count()
+    }
+}
+
+impl<T> Drop for UnboundedReceiver<T> {
+    fn drop(&mut self) {
+        self.chan.drop_rx();
+    }
+}

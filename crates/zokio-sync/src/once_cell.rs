@@ -1,0 +1,282 @@
+//! `OnceCell`: a value set at most once, possibly by an async initialiser.
+
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::future::Future;
+use std::mem::MaybeUninit;
+// `std`'s atomic even under loom: the cell needs `get_mut`, and its ordering is a plain publish.
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::batch::BatchSemaphore;
+use crate::semaphore::AcquireFuture;
+
+/// A cell written at most once. Concurrent [`OnceCell::get_or_init`] calls run one initialiser at a
+/// time (FIFO); the others wait and then read its value. If an initialiser fails or is cancelled, the
+/// next waiting caller runs its own.
+///
+/// # Example
+///
+/// ```
+/// use zokio_sync::OnceCell;
+///
+/// # futures_lite::future::block_on(async {
+/// let cell = OnceCell::new();
+/// let value = cell.get_or_init(|| async { 42 }).await;
+/// assert_eq!(*value, 42);
+/// assert_eq!(cell.set(7).unwrap_err().into_inner(), 7);
+/// # });
+/// ```
+pub struct OnceCell<T> {
+    initialized: AtomicBool,
+    value: UnsafeCell<MaybeUninit<T>>,
+    /// One permit: the right to initialise. Closed once the value is set.
+    init: BatchSemaphore,
+}
+
+// SAFETY: the value is written once, by the holder of the single init permit, before `initialized`
+// is published with Release; readers only read after an Acquire load sees it. Sharing needs
+// `T: Sync` (readers get `&T`) and `T: Send` (the value may be written and dropped on another thread).
+unsafe impl<T: Send + Sync> Sync for OnceCell<T> {}
+// SAFETY: owning the cell owns the `T`.
+unsafe impl<T: Send> Send for OnceCell<T> {}
+
+/// Why [`OnceCell::set`] failed; either way the value is given back.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SetError<T> {
+    /// The cell already holds a value.
+    AlreadyInitializedError(T),
+    /// Another task is initialising the cell right now.
+    InitializingError(T),
+}
+
+impl<T> SetError<T> {
+    /// Whether the cell was already initialised.
+    pub fn is_already_init_err(&self) -> bool {
+        matches!(self, SetError::AlreadyInitializedError(_))
+    }
+
+    /// Whether another task was initialising the cell.
+    pub fn is_initializing_err(&self) -> bool {
+        matches!(self, SetError::InitializingError(_))
+    }
+
+    /// The value that could not be stored.
+    pub fn into_inner(self) -> T {
+        match self {
+            SetError::AlreadyInitializedError(value) | SetError::InitializingError(value) => value,
+        }
+    }
+}
+
+impl<T> fmt::Display for SetError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetError::AlreadyInitializedError(_) => f.write_str("cell already initialized"),
+            SetError::InitializingError(_) => f.write_str("cell is being initialized"),
+        }
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for SetError<T> {}
+
+impl<T> Default for OnceCell<T> {
+    fn default() -> Self {
+        OnceCell::new()
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for OnceCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnceCell")
+            .field("value", &self.get())
+            .finish()
+    }
+}
+
+impl<T: Clone> Clone for OnceCell<T> {
+    fn clone(&self) -> Self {
+        OnceCell::new_with(self.get().cloned())
+    }
+}
+
+impl<T> From<T> for OnceCell<T> {
+    fn from(value: T) -> Self {
+        OnceCell::new_with(Some(value))
+    }
+}
+
+impl<T> OnceCell<T> {
+    /// An empty cell.
+    pub fn new() -> OnceCell<T> {
+        OnceCell {
+            initialized: AtomicBool::new(false),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+            init: BatchSemaphore::new(1),
+        }
+    }
+
+    /// An empty cell, usable in `static`s.
+    #[cfg(not(loom))]
+    pub const fn const_new() -> OnceCell<T> {
+        OnceCell {
+            initialized: AtomicBool::new(false),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+            init: BatchSemaphore::const_new(1),
+        }
+    }
+
+    /// A cell holding `value` if it is `Some`.
+    pub fn new_with(value: Option<T>) -> OnceCell<T> {
+        let mut cell = OnceCell::new();
+        if let Some(value) = value {
+            cell.init.close();
+            cell.value.get_mut().write(value);
+            cell.initialized.store(true, Ordering::Release);
+        }
+        cell
+    }
+
+    /// Whether the cell holds a value.
+    pub fn initialized(&self) -> bool {
+        self.initialized.load(Ordering::Acquire)
+    }
+
+    /// The value, if set.
+    pub fn get(&self) -> Option<&T> {
+        if self.initialized() {
+            // SAFETY: `initialized` was published with Release after the one write, and the value is
+            // never written again while `&self` exists.
+            Some(unsafe { (*self.value.get()).assume_init_ref() })
+        } else {
+            None
+        }
+    }
+
+    /// Mutable access to the value, if set.
+    pub fn get_mut(&mut self) -> Option<&mut T> {
+        if self.initialized() {
+            // SAFETY: initialised (see `get`), and `&mut self` makes the access unique.
+            Some(unsafe { self.value.get_mut().assume_init_mut() })
+        } else {
+            None
+        }
+    }
+
+    /// Stores the value and returns a reference to it. Must hold the init permit.
+    fn store(&self, value: T) -> &T {
+        // SAFETY: only the holder of the single init permit writes, and only while uninitialised;
+        // no reader looks before `initialized` is set below.
+        unsafe { (*self.value.get()).write(value) };
+        self.initialized.store(true, Ordering::Release);
+        // Waiters for the permit give up and read the value instead.
+        self.init.close();
+        // SAFETY: just initialised.
+        unsafe { (*self.value.get()).assume_init_ref() }
+    }
+
+    /// Sets the value if the cell is empty and nobody is initialising it.
+    ///
+    /// # Errors
+    ///
+    /// [`SetError`] holding `value` if the cell is set or being initialised.
+    pub fn set(&self, value: T) -> Result<(), SetError<T>> {
+        if self.initialized() {
+            return Err(SetError::AlreadyInitializedError(value));
+        }
+        match self.init.try_acquire(1) {
+            Ok(()) => {
+                self.store(value);
+                Ok(())
+            }
+            Err(_) if self.initialized() => Err(SetError::AlreadyInitializedError(value)),
+            Err(_) => Err(SetError::InitializingError(value)),
+        }
+    }
+
+    /// Returns the value, running `f` to produce it if the cell is empty. Only one initialiser runs
+    /// at a time.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if this call is running the initialiser and is dropped, the cell stays empty and
+    /// the next waiting caller runs its own initialiser.
+    pub async fn get_or_init<F, Fut>(&self, f: F) -> &T
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = T>,
+    {
+        match self
+            .get_or_try_init(|| async { Ok::<T, std::convert::Infallible>(f().await) })
+            .await
+        {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Like [`OnceCell::get_or_init`], but the initialiser may fail; the error is returned and the
+    /// cell stays empty for the next caller.
+    ///
+    /// # Cancel safety
+    ///
+    /// Same as [`OnceCell::get_or_init`].
+    ///
+    /// # Errors
+    ///
+    /// Whatever `f` returned.
+    pub async fn get_or_try_init<E, F, Fut>(&self, f: F) -> Result<&T, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        if let Some(value) = self.get() {
+            return Ok(value);
+        }
+        let acquired = AcquireFuture::new(&self.init, 1).await;
+        if acquired.is_err() {
+            // Closed: someone stored the value.
+            return Ok(self
+                .get()
+                .expect("closed init semaphore means the cell is set"));
+        }
+        // Give the permit back if the initialiser fails or this future is dropped.
+        struct Release<'a>(&'a BatchSemaphore);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.release(1);
+            }
+        }
+        let permit = Release(&self.init);
+        if let Some(value) = self.get() {
+            return Ok(value);
+        }
+        let value = f().await?;
+        std::mem::forget(permit);
+        Ok(self.store(value))
+    }
+
+    /// Takes the value out, leaving the cell empty.
+    pub fn take(&mut self) -> Option<T> {
+        std::mem::take(self).into_inner()
+    }
+
+    /// Consumes the cell and returns its value, if set.
+    pub fn into_inner(mut self) -> Option<T> {
+        if *self.initialized.get_mut() {
+            *self.initialized.get_mut() = false;
+            // SAFETY: initialised, and the flag is cleared so `Drop` will not drop it again.
+            Some(unsafe { self.value.get_mut().assume_init_read() })
+        } else {
+            None
+        }
+    }
+}
+
+impl<T> Drop for OnceCell<T> {
+    fn drop(&mut self) {
+        if *self.initialized.get_mut() {
+            // SAFETY: initialised exactly once and not moved out (`into_inner` clears the flag).
+            unsafe { self.value.get_mut().assume_init_drop() };
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! A channel for sending exactly one value between tasks.
+//!
+//! The shared state is one atomic word of four flags, and the protocol is lock-free:
+//!
+//! * `VALUE_SENT`: the sender finished (with a value, or by being dropped without one). After this
+//!   the sender never touches the value again and the receiver may take it.
+//! * `CLOSED`: the receiver was closed or dropped; a later `send` fails and gets its value back.
+//! * `RX_TASK_SET` / `TX_TASK_SET`: the receiver's (sender's) waker cell holds a waker the other side
+//!   may wake. A side changes its own waker only after clearing its bit with a CAS that also proves
+//!   the other side has not finished; the other side reads the waker only if it saw the bit set at
+//!   the moment it finished. So the two never touch a waker cell at the same time.
+//!
+//! # Example
+//!
+//! ```
+//! use zokio_sync::oneshot;
+//!
+//! # futures_lite::future::block_on(async {
+//! let (tx, rx) = oneshot::channel();
+//! tx.send("done").unwrap();
+//! assert_eq!(rx.await, Ok("done"));
+//! # });
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use crate::loom::{Arc, AtomicUsize, Ordering, UnsafeCell};
+
+const RX_TASK_SET: usize = 1;
+const VALUE_SENT: usize = 2;
+const CLOSED: usize = 4;
+const TX_TASK_SET: usize = 8;
+
+/// Error types of the oneshot channel.
+pub mod error {
+    use std::fmt;
+
+    /// The sender was dropped without sending; returned by awaiting the [`Receiver`](super::Receiver).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct RecvError(pub(super) ());
+
+    impl fmt::Display for RecvError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("channel closed")
+        }
+    }
+
+    impl std::error::Error for RecvError {}
+
+    /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned no value.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum TryRecvError {
+        /// Nothing was sent yet.
+        Empty,
+        /// The sender is gone (or the value was already taken, or the receiver was closed).
+        Closed,
+    }
+
+    impl fmt::Display for TryRecvError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                TryRecvError::Empty => f.write_str("channel empty"),
+                TryRecvError::Closed => f.write_str("channel closed"),
+            }
+        }
+    }
+
+    impl std::error::Error for TryRecvError {}
+}
+
+use error::{RecvError, TryRecvError};
+
+struct Inner<T> {
+    state: AtomicUsize,
+    value: UnsafeCell<Option<T>>,
+    rx_task: UnsafeCell<Option<Waker>>,
+    tx_task: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: the protocol in the module documentation gives each cell a single accessor at a time;
+// the value crosses threads, so `T: Send` is required.
+unsafe impl<T: Send> Send for Inner<T> {}
+// SAFETY: as above; nobody gets `&T` from a shared `Inner`.
+unsafe impl<T: Send> Sync for Inner<T> {}
+
+/// Creates a oneshot channel.
+pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+    let inner = Arc::new(Inner {
+        state: AtomicUsize::new(0),
+        value: UnsafeCell::new(None),
+        rx_task: UnsafeCell::new(None),
+        tx_task: UnsafeCell::new(None),
+    });
+    (
+        Sender {
+            inner: Some(inner.clone()),
+        },
+        Receiver { inner: Some(inner) },
+    )
+}
+
+/// Sends the value. Created by [`channel`].
+pub struct Sender<T> {
+    inner: Option<Arc<Inner<T>>>,
+}
+
+/// Receives the value: `.await` it. Created by [`channel`].
+pub struct Receiver<T> {
+    inner: Option<Arc<Inner<T>>>,
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("oneshot::Sender").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("oneshot::Receiver").finish_non_exhaustive()
+    }
+}
+
+/// Polls one side's waker registration. `own_bit` is that side's task bit, `done` the state bits
+/// that end the wait. Returns `Ready(state)` once any of `done` is set.
+fn poll_register<T>(
+    inner: &Inner<T>,
+    cell: &UnsafeCell<Option<Waker>>,
+    own_bit: usize,
+    done: usize,
+    cx: &mut Context<'_>,
+) -> Poll<usize> {
+    let mut state = inner.state.load(Ordering::Acquire);
+    if state & done != 0 {
+        return Poll::Ready(state);
+    }
+    if state & own_bit != 0 {
+        // SAFETY: the other side only reads this cell (to wake), so a concurrent read is fine.
+        let same =
+            unsafe { cell.with(|slot| (*slot).as_ref().is_some_and(|w| w.will_wake(cx.waker()))) };
+        if same {
+            return Poll::Pending;
+        }
+        // Take the cell back before replacing the waker; fails if the other side just finished.
+        loop {
+            if state & done != 0 {
+                return Poll::Ready(state);
+            }
+            match inner.state.compare_exchange(
+                state,
+                state & !own_bit,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+    // SAFETY: our bit is clear, so the other side will not read the cell until we set it again.
+    unsafe { cell.with_mut(|slot| *slot = Some(cx.waker().clone())) };
+    let state = inner.state.fetch_or(own_bit, Ordering::AcqRel);
+    if state & done != 0 {
+        // Finished before we published the waker: nobody will wake us, so do not wait.
+        return Poll::Ready(state);
+    }
+    Poll::Pending
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, consuming the sender.
+    ///
+    /// # Errors
+    ///
+    /// Gives the value back if the receiver was dropped or closed.
+    pub fn send(mut self, value: T) -> Result<(), T> {
+        let inner = self.inner.take().expect("sender used after send");
+        // SAFETY: until we set VALUE_SENT the sender is the only one who may touch the value.
+        unsafe { inner.value.with_mut(|slot| *slot = Some(value)) };
+        let mut state = inner.state.load(Ordering::Acquire);
+        loop {
+            if state & CLOSED != 0 {
+                // SAFETY: VALUE_SENT is not set, so the receiver will never read the value.
+                let value = unsafe { inner.value.with_mut(|slot| (*slot).take()) };
+                return Err(value.expect("value stored above"));
+            }
+            match inner.state.compare_exchange(
+                state,
+                state | VALUE_SENT,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => state = actual,
+            }
+        }
+        if state & RX_TASK_SET != 0 {
+            // SAFETY: the receiver saw no VALUE_SENT when it set its bit and cannot clear it now
+            // (its CAS fails on VALUE_SENT), so it does not write the cell while we read it.
+            unsafe { inner.rx_task.with(|slot| wake_ref(&*slot)) };
+        }
+        Ok(())
+    }
+
+    /// Whether the receiver was dropped or closed.
+    pub fn is_closed(&self) -> bool {
+        self.inner
+            .as_ref()
+            .is_some_and(|inner| inner.state.load(Ordering::Acquire) & CLOSED != 0)
+    }
+
+    /// Polls for the receiver going away.
+    pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+        let inner = self.inner.as_ref().expect("sender used after send");
+        let result = poll_register(inner, &inner.tx_task, TX_TASK_SET, CLOSED, cx).map(|_| ());
+        if result.is_ready() {
+            coop.made_progress();
+        }
+        result
+    }
+
+    /// Waits until the receiver is dropped or closed, e.g. to stop computing a reply nobody wants.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn closed(&mut self) {
+        std::future::poll_fn(|cx| self.poll_closed(cx)).await
+    }
+}
+
+fn wake_ref(waker: &Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake_by_ref();
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        // Finish without a value: the receiver sees VALUE_SENT with an empty cell.
+        let state = inner.state.fetch_or(VALUE_SENT, Ordering::AcqRel);
+        if state & RX_TASK_SET != 0 && state & VALUE_SENT == 0 {
+            // SAFETY: as in `send`.
+            unsafe { inner.rx_task.with(|slot| wake_ref(&*slot)) };
+        }
+    }
+}
+
+impl<T> Receiver<T> {
+    fn take_value(inner: &Inner<T>) -> Option<T> {
+        // SAFETY: called only after observing VALUE_SENT (Acquire): the sender is done with the cell.
+        unsafe { inner.value.with_mut(|slot| (*slot).take()) }
+    }
+
+    /// Closes the channel without dropping the receiver: the sender's `send` fails from now on, but a
+    /// value sent before still arrives through [`Receiver::try_recv`] or `.await`.
+    pub fn close(&mut self) {
+        let Some(inner) = self.inner.as_ref() else {
+            return;
+        };
+        let state = inner.state.fetch_or(CLOSED, Ordering::AcqRel);
+        if state & TX_TASK_SET != 0 && state & (VALUE_SENT | CLOSED) == 0 {
+            // SAFETY: symmetric to the sender waking us: the sender cannot clear its bit now that
+            // CLOSED is set, so it does not write its cell.
+            unsafe { inner.tx_task.with(|slot| wake_ref(&*slot)) };
+        }
+    }
+
+    /// Takes the value if it has been sent.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] if nothing was sent yet, [`TryRecvError::Closed`] if the sender is gone,
+    /// the receiver was closed, or the value was already taken.
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        let inner = self.inner.as_ref().ok_or(TryRecvError::Closed)?;
+        let state = inner.state.load(Ordering::Acquire);
+        if state & VALUE_SENT != 0 {
+            let value = Self::take_value(inner);
+            self.inner = None;
+            value.ok_or(TryRecvError::Closed)
+        } else if state & CLOSED != 0 {
+            Err(TryRecvError::Closed)
+        } else {
+            Err(TryRecvError::Empty)
+        }
+    }
+
+    /// Waits for the value from synchronous code, blocking the thread. Do not call it inside async
+    /// code.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] if the sender was dropped without sending.
+    pub fn blocking_recv(self) -> Result<T, RecvError> {
+        futures_lite::future::block_on(self)
+    }
+
+    /// Whether the value was taken or the channel can no longer produce one.
+    pub fn is_terminated(&self) -> bool {
+        self.inner.is_none()
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Awaiting the receiver yields the value, or [`RecvError`] if the sender was dropped without
+/// sending.
+///
+/// # Cancel safety
+///
+/// Cancel safe: `&mut receiver` can be awaited in `select!` and polled again later; the value is
+/// only taken when it is returned.
+impl<T> Future for Receiver<T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(inner) = self.inner.as_ref() else {
+            return Poll::Ready(Err(RecvError(())));
+        };
+        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+        let state = std::task::ready!(poll_register(
+            inner,
+            &inner.rx_task,
+            RX_TASK_SET,
+            VALUE_SENT | CLOSED,
+            cx
+        ));
+        coop.made_progress();
+        let result = if state & VALUE_SENT != 0 {
+            Self::take_value(inner).ok_or(RecvError(()))
+        } else {
+            Err(RecvError(()))
+        };
+        self.inner = None;
+        Poll::Ready(result)
+    }
+}

@@ -1,0 +1,456 @@
+//! A fair, write-preferring async reader-writer lock on top of [`BatchSemaphore`].
+//!
+//! A reader takes one permit and a writer takes all `max_readers` of them. Because the semaphore is
+//! FIFO and hands a queued request whatever permits come back until it is complete, a waiting writer
+//! blocks every reader that arrives after it: the lock is write-preferring and nobody starves.
+
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use crate::batch::BatchSemaphore;
+use crate::mutex::TryLockError;
+use crate::semaphore::AcquireFuture;
+
+/// The most readers an [`RwLock`] allows at once (`u32::MAX >> 3`).
+const MAX_READS: u32 = u32::MAX >> 3;
+
+/// An async reader-writer lock: many readers or one writer, served in FIFO order.
+///
+/// # Example
+///
+/// ```
+/// use zokio_sync::RwLock;
+///
+/// # futures_lite::future::block_on(async {
+/// let lock = RwLock::new(5);
+/// {
+///     let a = lock.read().await;
+///     let b = lock.read().await;
+///     assert_eq!(*a + *b, 10);
+///     assert!(lock.try_write().is_err());
+/// }
+/// *lock.write().await += 1;
+/// assert_eq!(*lock.read().await, 6);
+/// # });
+/// ```
+pub struct RwLock<T: ?Sized> {
+    max_readers: u32,
+    sem: BatchSemaphore,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: readers share `&T` across threads (needs `Sync`) and a writer may be on any thread with
+// `&mut T` (needs `Send`), exactly like `std::sync::RwLock`.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
+// SAFETY: owning the lock owns the `T`.
+unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
+
+impl<T> RwLock<T> {
+    /// A new, unlocked lock allowing up to `u32::MAX >> 3` concurrent readers.
+    pub fn new(value: T) -> RwLock<T> {
+        RwLock::with_max_readers(value, MAX_READS)
+    }
+
+    /// A new lock allowing at most `max_readers` concurrent readers.
+    ///
+    /// # Panics
+    ///
+    /// If `max_readers` is zero or above `u32::MAX >> 3`.
+    pub fn with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
+        assert!(
+            max_readers > 0 && max_readers <= MAX_READS,
+            "an RwLock needs between 1 and {MAX_READS} readers, got {max_readers}"
+        );
+        RwLock {
+            max_readers,
+            sem: BatchSemaphore::new(max_readers as usize),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// A new, unlocked lock, usable in `static`s.
+    #[cfg(not(loom))]
+    pub const fn const_new(value: T) -> RwLock<T> {
+        RwLock {
+            max_readers: MAX_READS,
+            sem: BatchSemaphore::const_new(MAX_READS as usize),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// Consumes the lock and returns the value.
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    async fn acquire(&self, permits: u32) {
+        if AcquireFuture::new(&self.sem, permits as usize)
+            .await
+            .is_err()
+        {
+            unreachable!("rwlock semaphore closed");
+        }
+    }
+
+    fn read_guard(&self) -> RwLockReadGuard<'_, T> {
+        RwLockReadGuard {
+            sem: &self.sem,
+            data: self.data.get(),
+            _marker: PhantomData,
+        }
+    }
+
+    /// Waits for shared read access. A reader that arrives while a writer waits queues behind it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe in the sense of fairness: a dropped future leaves the queue and passes on anything
+    /// it was granted.
+    pub async fn read(&self) -> RwLockReadGuard<'_, T> {
+        self.acquire(1).await;
+        self.read_guard()
+    }
+
+    /// Takes shared read access if available without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if a writer holds or waits for the lock.
+    pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
+        self.sem.try_acquire(1).map_err(|_| TryLockError(()))?;
+        Ok(self.read_guard())
+    }
+
+    /// Waits for exclusive write access.
+    ///
+    /// # Cancel safety
+    ///
+    /// Same as [`RwLock::read`].
+    pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
+        self.acquire(self.max_readers).await;
+        RwLockWriteGuard {
+            lock: self,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Takes exclusive write access if the lock is free.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if anyone holds or waits for the lock.
+    pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
+        self.sem
+            .try_acquire(self.max_readers as usize)
+            .map_err(|_| TryLockError(()))?;
+        Ok(RwLockWriteGuard {
+            lock: self,
+            _marker: PhantomData,
+        })
+    }
+
+    /// Read access from synchronous code, blocking the thread. Do not call it inside async code.
+    pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
+        futures_lite::future::block_on(self.read())
+    }
+
+    /// Write access from synchronous code, blocking the thread. Do not call it inside async code.
+    pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
+        futures_lite::future::block_on(self.write())
+    }
+
+    /// Read access to a shared lock; the guard keeps the `Arc` alive.
+    ///
+    /// # Cancel safety
+    ///
+    /// Same as [`RwLock::read`].
+    pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
+        self.acquire(1).await;
+        OwnedRwLockReadGuard { lock: self }
+    }
+
+    /// Read access to a shared lock without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if a writer holds or waits for the lock.
+    pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
+        self.sem.try_acquire(1).map_err(|_| TryLockError(()))?;
+        Ok(OwnedRwLockReadGuard { lock: self })
+    }
+
+    /// Write access to a shared lock; the guard keeps the `Arc` alive.
+    ///
+    /// # Cancel safety
+    ///
+    /// Same as [`RwLock::read`].
+    pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
+        self.acquire(self.max_readers).await;
+        OwnedRwLockWriteGuard { lock: self }
+    }
+
+    /// Write access to a shared lock without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if anyone holds or waits for the lock.
+    pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
+        self.sem
+            .try_acquire(self.max_readers as usize)
+            .map_err(|_| TryLockError(()))?;
+        Ok(OwnedRwLockWriteGuard { lock: self })
+    }
+
+    /// Direct access through `&mut self`: no locking needed.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    fn default() -> Self {
+        RwLock::new(T::default())
+    }
+}
+
+impl<T> From<T> for RwLock<T> {
+    fn from(value: T) -> Self {
+        RwLock::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RwLock");
+        match self.try_read() {
+            Ok(guard) => d.field("data", &&*guard),
+            Err(_) => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+/// Shared read access to an [`RwLock`]; releases when dropped.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    sem: &'a BatchSemaphore,
+    data: *const T,
+    _marker: PhantomData<&'a T>,
+}
+
+// SAFETY: behaves like `&T`: it may move to or be shared with other threads when `T: Sync`.
+unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
+
+impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
+    /// Narrows the guard to a part of the value.
+    pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&T) -> &U) -> RwLockReadGuard<'a, U> {
+        // SAFETY: the read permit is held, so no writer exists.
+        let data: *const U = f(unsafe { &*this.data });
+        let sem = this.sem;
+        std::mem::forget(this);
+        RwLockReadGuard {
+            sem,
+            data,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: a read permit is held, so no writer exists while this guard lives.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    fn drop(&mut self) {
+        self.sem.release(1);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Exclusive write access to an [`RwLock`]; releases when dropped.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    lock: &'a RwLock<T>,
+    _marker: PhantomData<*const T>,
+}
+
+// SAFETY: behaves like `&mut T`.
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockWriteGuard<'_, T> {}
+// SAFETY: `&RwLockWriteGuard` grants `&T` only.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockWriteGuard<'_, T> {}
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// Turns write access into read access without letting any other writer in between. Other
+    /// readers queued behind are admitted.
+    pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
+        let lock = this.lock;
+        std::mem::forget(this);
+        lock.sem.release(lock.max_readers as usize - 1);
+        lock.read_guard()
+    }
+
+    /// Narrows the guard to a part of the value.
+    pub fn map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> RwLockMappedWriteGuard<'a, U> {
+        let lock = this.lock;
+        std::mem::forget(this);
+        // SAFETY: all permits are held, so this is the only access to the value.
+        let data: *mut U = f(unsafe { &mut *lock.data.get() });
+        RwLockMappedWriteGuard {
+            sem: &lock.sem,
+            permits: lock.max_readers,
+            data,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: all permits are held: no other reader or writer exists.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: all permits are held, and `&mut self` makes this access unique.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
+    fn drop(&mut self) {
+        self.lock.sem.release(self.lock.max_readers as usize);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// An [`RwLockWriteGuard`] narrowed to part of the value; releases when dropped.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
+    sem: &'a BatchSemaphore,
+    permits: u32,
+    data: *mut T,
+    _marker: PhantomData<&'a mut T>,
+}
+
+// SAFETY: behaves like `&mut T`.
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockMappedWriteGuard<'_, T> {}
+// SAFETY: `&RwLockMappedWriteGuard` grants `&T` only.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockMappedWriteGuard<'_, T> {}
+
+impl<T: ?Sized> Deref for RwLockMappedWriteGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: all permits are held for as long as this guard lives.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockMappedWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: all permits are held, and `&mut self` makes this access unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
+    fn drop(&mut self) {
+        self.sem.release(self.permits as usize);
+    }
+}
+
+/// Shared read access to an `Arc<RwLock<T>>`; releases when dropped.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct OwnedRwLockReadGuard<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+}
+
+impl<T: ?Sized> OwnedRwLockReadGuard<T> {
+    /// The lock this guard reads.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized> Deref for OwnedRwLockReadGuard<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: a read permit is held, so no writer exists while this guard lives.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedRwLockReadGuard<T> {
+    fn drop(&mut self) {
+        self.lock.sem.release(1);
+    }
+}
+
+/// Exclusive write access to an `Arc<RwLock<T>>`; releases when dropped.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct OwnedRwLockWriteGuard<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+}
+
+impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
+    /// Turns write access into read access without letting another writer in between.
+    pub fn downgrade(this: Self) -> OwnedRwLockReadGuard<T> {
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again, so moving the `Arc` out is a plain move.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        lock.sem.release(lock.max_readers as usize - 1);
+        OwnedRwLockReadGuard { lock }
+    }
+
+    /// The lock this guard writes.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized> Deref for OwnedRwLockWriteGuard<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: all permits are held: no other reader or writer exists.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for OwnedRwLockWriteGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: all permits are held, and `&mut self` makes this access unique.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
+    fn drop(&mut self) {
+        self.lock.sem.release(self.lock.max_readers as usize);
+    }
+}

@@ -1,0 +1,411 @@
+//! A single-value channel: receivers see the latest value and wait for changes.
+//!
+//! The value sits behind a reader-writer lock next to an atomic version (bumped by 2 on every send,
+//! bit 0 marks "all senders gone"). Senders bump the version while still holding the write lock, so a
+//! reader that loads the version under the read lock knows exactly which value it saw. Waiting
+//! receivers park on a [`Notify`] that each send wakes with `notify_waiters`.
+//!
+//! # Example
+//!
+//! ```
+//! use zokio_sync::watch;
+//!
+//! # futures_lite::future::block_on(async {
+//! let (tx, mut rx) = watch::channel("hello");
+//! tx.send("world").unwrap();
+//! rx.changed().await.unwrap();
+//! assert_eq!(*rx.borrow_and_update(), "world");
+//! # });
+//! ```
+
+use std::fmt;
+use std::ops::Deref;
+
+use crate::loom::{Arc, AtomicUsize, Ordering, RwLock, RwLockReadGuard};
+use crate::notify::Notify;
+
+const CLOSED: usize = 1;
+const STEP: usize = 2;
+
+/// Error types of the watch channel.
+pub mod error {
+    use std::fmt;
+
+    /// No receiver exists; holds the value that could not be sent.
+    #[derive(PartialEq, Eq, Clone, Copy)]
+    pub struct SendError<T>(pub T);
+
+    impl<T> fmt::Debug for SendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("SendError").finish_non_exhaustive()
+        }
+    }
+
+    impl<T> fmt::Display for SendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("channel closed")
+        }
+    }
+
+    impl<T> std::error::Error for SendError<T> {}
+
+    /// Every sender is gone (and, for `changed`, no unseen value is left).
+    #[derive(Debug, PartialEq, Eq, Clone, Copy)]
+    pub struct RecvError(pub(super) ());
+
+    impl fmt::Display for RecvError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("channel closed")
+        }
+    }
+
+    impl std::error::Error for RecvError {}
+}
+
+use error::{RecvError, SendError};
+
+struct Shared<T> {
+    value: RwLock<T>,
+    state: AtomicUsize,
+    rx_count: AtomicUsize,
+    tx_count: AtomicUsize,
+    /// Receivers waiting in `changed`.
+    notify_rx: Notify,
+    /// Senders waiting in `closed`.
+    notify_tx: Notify,
+}
+
+impl<T> Shared<T> {
+    fn read(&self) -> RwLockReadGuard<'_, T> {
+        match self.value.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+/// Creates a watch channel holding `init`.
+pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
+    let shared = Arc::new(Shared {
+        value: RwLock::new(init),
+        state: AtomicUsize::new(0),
+        rx_count: AtomicUsize::new(1),
+        tx_count: AtomicUsize::new(1),
+        notify_rx: Notify::new(),
+        notify_tx: Notify::new(),
+    });
+    let rx = Receiver {
+        shared: shared.clone(),
+        version: 0,
+    };
+    (Sender { shared }, rx)
+}
+
+/// Publishes new values; clone it for more producers.
+pub struct Sender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// Reads the latest value and waits for changes.
+pub struct Receiver<T> {
+    shared: Arc<Shared<T>>,
+    /// The version this receiver has seen.
+    version: usize,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("watch::Sender")
+            .field("value", &*self.shared.read())
+            .finish()
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("watch::Receiver")
+            .field("value", &*self.shared.read())
+            .finish()
+    }
+}
+
+/// A read lock on the current value. Do not hold it across `.await` or while sending: senders
+/// wait for it.
+pub struct Ref<'a, T> {
+    guard: RwLockReadGuard<'a, T>,
+    has_changed: bool,
+}
+
+impl<T> Ref<'_, T> {
+    /// Whether the value was new to the receiver when it was borrowed.
+    pub fn has_changed(&self) -> bool {
+        self.has_changed
+    }
+}
+
+impl<T> Deref for Ref<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Ref<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T> Sender<T> {
+    /// A sender with no receiver yet; use [`Sender::subscribe`] to add some.
+    pub fn new(init: T) -> Sender<T> {
+        let (tx, _) = channel(init);
+        tx
+    }
+
+    /// Replaces the value and notifies the receivers.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value if there is no receiver (the value is not stored).
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        if self.shared.rx_count.load(Ordering::Acquire) == 0 {
+            return Err(SendError(value));
+        }
+        self.send_replace(value);
+        Ok(())
+    }
+
+    /// Modifies the value in place and notifies the receivers, with or without receivers.
+    pub fn send_modify(&self, modify: impl FnOnce(&mut T)) {
+        self.send_if_modified(|value| {
+            modify(value);
+            true
+        });
+    }
+
+    /// Modifies the value in place; notifies the receivers only if `modify` returns `true`.
+    pub fn send_if_modified(&self, modify: impl FnOnce(&mut T) -> bool) -> bool {
+        {
+            let mut value = match self.shared.value.write() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if !modify(&mut value) {
+                return false;
+            }
+            // Bumped under the write lock: readers see the version that matches the value.
+            self.shared.state.fetch_add(STEP, Ordering::SeqCst);
+        }
+        self.shared.notify_rx.notify_waiters();
+        true
+    }
+
+    /// Stores `value` (with or without receivers), notifies the receivers and returns the old
+    /// value.
+    pub fn send_replace(&self, value: T) -> T {
+        let mut value = Some(value);
+        let mut old = None;
+        self.send_modify(|current| old = Some(std::mem::replace(current, value.take().unwrap())));
+        old.expect("send_modify ran the closure")
+    }
+
+    /// The current value.
+    pub fn borrow(&self) -> Ref<'_, T> {
+        Ref {
+            guard: self.shared.read(),
+            has_changed: false,
+        }
+    }
+
+    /// A new receiver that considers the current value seen.
+    pub fn subscribe(&self) -> Receiver<T> {
+        self.shared.rx_count.fetch_add(1, Ordering::AcqRel);
+        let version = self.shared.state.load(Ordering::SeqCst) & !CLOSED;
+        Receiver {
+            shared: self.shared.clone(),
+            version,
+        }
+    }
+
+    /// Number of receivers.
+    pub fn receiver_count(&self) -> usize {
+        self.shared.rx_count.load(Ordering::Acquire)
+    }
+
+    /// Number of senders.
+    pub fn sender_count(&self) -> usize {
+        self.shared.tx_count.load(Ordering::Acquire)
+    }
+
+    /// Whether every receiver is gone.
+    pub fn is_closed(&self) -> bool {
+        self.receiver_count() == 0
+    }
+
+    /// Waits until every receiver is gone.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn closed(&self) {
+        loop {
+            let notified = self.shared.notify_tx.notified();
+            if self.is_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether both senders feed the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.shared.tx_count.fetch_add(1, Ordering::Relaxed);
+        Sender {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        if self.shared.tx_count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.state.fetch_or(CLOSED, Ordering::SeqCst);
+            self.shared.notify_rx.notify_waiters();
+        }
+    }
+}
+
+impl<T> Receiver<T> {
+    /// The current value, without marking it seen.
+    pub fn borrow(&self) -> Ref<'_, T> {
+        let guard = self.shared.read();
+        let version = self.shared.state.load(Ordering::SeqCst) & !CLOSED;
+        Ref {
+            guard,
+            has_changed: version != self.version,
+        }
+    }
+
+    /// The current value, marking it seen (so [`Receiver::changed`] waits for the next one).
+    pub fn borrow_and_update(&mut self) -> Ref<'_, T> {
+        read_and_update(&self.shared, &mut self.version)
+    }
+
+    /// Whether a value this receiver has not seen is available.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] if every sender is gone.
+    pub fn has_changed(&self) -> Result<bool, RecvError> {
+        let state = self.shared.state.load(Ordering::SeqCst);
+        if state & CLOSED != 0 {
+            return Err(RecvError(()));
+        }
+        Ok(state & !CLOSED != self.version)
+    }
+
+    /// Makes the current value count as unseen.
+    pub fn mark_changed(&mut self) {
+        self.version = self.version.wrapping_sub(STEP);
+    }
+
+    /// Makes the current value count as seen.
+    pub fn mark_unchanged(&mut self) {
+        self.version = self.shared.state.load(Ordering::SeqCst) & !CLOSED;
+    }
+
+    /// Waits for a value this receiver has not seen yet and marks it seen. Returns at once if one is
+    /// already there.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] if every sender is gone and no unseen value is left.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future changes nothing.
+    pub async fn changed(&mut self) -> Result<(), RecvError> {
+        changed_impl(&self.shared, &mut self.version).await
+    }
+
+    /// Waits until the value satisfies `predicate` (checking the current value first) and returns it,
+    /// marked seen.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] if every sender is gone before the predicate holds.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn wait_for(
+        &mut self,
+        mut predicate: impl FnMut(&T) -> bool,
+    ) -> Result<Ref<'_, T>, RecvError> {
+        let shared = &*self.shared;
+        loop {
+            let current = read_and_update(shared, &mut self.version);
+            if predicate(&current) {
+                return Ok(current);
+            }
+            drop(current);
+            changed_impl(shared, &mut self.version).await?;
+        }
+    }
+
+    /// Whether both receivers listen to the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+fn read_and_update<'a, T>(shared: &'a Shared<T>, seen: &mut usize) -> Ref<'a, T> {
+    let guard = shared.read();
+    let version = shared.state.load(Ordering::SeqCst) & !CLOSED;
+    let has_changed = version != *seen;
+    *seen = version;
+    Ref { guard, has_changed }
+}
+
+async fn changed_impl<T>(shared: &Shared<T>, seen: &mut usize) -> Result<(), RecvError> {
+    zokio_coop::consume_budget().await;
+    loop {
+        // Created before the check, so a send in between still wakes it.
+        let notified = shared.notify_rx.notified();
+        let state = shared.state.load(Ordering::SeqCst);
+        let version = state & !CLOSED;
+        if version != *seen {
+            *seen = version;
+            return Ok(());
+        }
+        if state & CLOSED != 0 {
+            return Err(RecvError(()));
+        }
+        notified.await;
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.shared.rx_count.fetch_add(1, Ordering::AcqRel);
+        Receiver {
+            shared: self.shared.clone(),
+            version: self.version,
+        }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        if self.shared.rx_count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.notify_tx.notify_waiters();
+        }
+    }
+}
