@@ -1,0 +1,405 @@
+//! The reactor: one poller, the registered sources, the timer wheel and the clock.
+//!
+//! The scheduler owns the [`Reactor`] and calls [`Driver::park`] when its thread has nothing to run
+//! (or every `event_interval` task polls, with a zero timeout). One park:
+//!
+//! 1. fires due timers;
+//! 2. waits on the poller for at most the scheduler's timeout and the time to the next timer (not at
+//!    all if timers just fired), collecting at most `events_per_tick` events;
+//! 3. records each event's readiness on its source and collects the wakers;
+//! 4. fires the timers that fell due while waiting;
+//! 5. wakes everything collected, after every lock has been released.
+//!
+//! Other threads interrupt a park through the poller's `notify`: [`Unpark`] does, and so does
+//! inserting a timer earlier than the one the park is waiting for (tokio#3190).
+
+use std::io;
+use std::num::NonZeroUsize;
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
+use std::time::{Duration, Instant as StdInstant};
+
+use polling::{Event, Events, PollMode, Poller};
+use slab::Slab;
+use zokio_sched::{Driver, Unpark};
+
+use crate::handle::Handle;
+use crate::io::source::Source;
+use crate::time::clock::Clock;
+use crate::time::wheel::Wheel;
+
+/// `parked_until` value while no park is in progress: inserting a timer never notifies then.
+const NOT_PARKED: u64 = 0;
+
+/// How a [`Reactor`] is set up.
+#[derive(Debug, Clone)]
+pub struct ReactorConfig {
+    /// Whether sockets and other descriptors may be registered.
+    pub enable_io: bool,
+    /// Whether timers may be created.
+    pub enable_time: bool,
+    /// Whether the clock starts paused (see [`time::pause`](crate::time::pause)).
+    pub start_paused: bool,
+    /// The most poller events handled per park; more wait for the next park, so that task polls
+    /// and I/O interleave. Default 1024.
+    pub events_per_tick: usize,
+}
+
+impl Default for ReactorConfig {
+    fn default() -> Self {
+        ReactorConfig {
+            enable_io: true,
+            enable_time: true,
+            start_paused: false,
+            events_per_tick: 1024,
+        }
+    }
+}
+
+/// The state shared between the driver and every [`Handle`].
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) poller: Poller,
+    pub(crate) io_enabled: bool,
+    pub(crate) time_enabled: bool,
+    sources: Mutex<Slab<Arc<Source>>>,
+    pub(crate) clock: Clock,
+    wheel: Mutex<Wheel>,
+    /// Time zero of the wheel, on the reactor's clock.
+    origin: StdInstant,
+    /// The wheel deadline (ms) the driver is parked until; `u64::MAX` when parked without a timer.
+    parked_until: AtomicU64,
+    /// Set by [`Inner::unpark`]: a task was woken from outside the driver.
+    unparked: AtomicBool,
+    shut_down: AtomicBool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every structure behind these locks is updated without calling out to user code, so a poisoned
+    // lock only means some other thread panicked elsewhere; the data is consistent.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Inner {
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn unpark(&self) {
+        self.unparked.store(true, Ordering::Release);
+        // `notify` only fails if writing the eventfd fails, which cannot happen for a full counter.
+        let _ = self.poller.notify();
+    }
+
+    // ---- I/O sources ----
+
+    /// Adds `fd` to the poller. The caller must call [`deregister`](Self::deregister) before `fd` is
+    /// closed.
+    pub(crate) fn register(&self, fd: BorrowedFd<'_>, optimistic: bool) -> io::Result<Arc<Source>> {
+        if self.is_shut_down() {
+            return Err(io::Error::other("the reactor has shut down"));
+        }
+        let source = {
+            let mut sources = lock(&self.sources);
+            let entry = sources.vacant_entry();
+            let source = Arc::new(Source::new(entry.key(), optimistic));
+            entry.insert(Arc::clone(&source));
+            source
+        };
+        // SAFETY: `polling` requires the descriptor to be deleted from the poller before it is closed.
+        // Every caller of `register` keeps ownership of `fd` and calls `deregister` (which deletes it)
+        // before dropping it: see `Async::drop` and `Async::into_inner`, the only callers.
+        let added = unsafe {
+            self.poller
+                .add_with_mode(fd.as_raw_fd(), Event::all(source.key), PollMode::Edge)
+        };
+        if let Err(error) = added {
+            lock(&self.sources).remove(source.key);
+            return Err(error);
+        }
+        Ok(source)
+    }
+
+    /// Removes `fd` from the poller and forgets its source.
+    pub(crate) fn deregister(&self, source: &Source, fd: BorrowedFd<'_>) {
+        // Errors mean the descriptor is already gone from the poller; nothing is left to undo.
+        let _ = self.poller.delete(fd);
+        let mut sources = lock(&self.sources);
+        if sources
+            .get(source.key)
+            .is_some_and(|s| std::ptr::eq(Arc::as_ptr(s), source))
+        {
+            sources.remove(source.key);
+        }
+    }
+
+    // ---- timers ----
+
+    /// `deadline` in whole ms since the origin, rounded *up* so that a timer never fires early.
+    pub(crate) fn deadline_ms(&self, deadline: StdInstant) -> u64 {
+        let Some(since) = deadline.checked_duration_since(self.origin) else {
+            return 0;
+        };
+        let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
+        u64::try_from(ms).unwrap_or(u64::MAX)
+    }
+
+    /// The clock's reading in whole ms since the origin, rounded down.
+    fn now_ms(&self) -> u64 {
+        let since = self.clock.now().saturating_duration_since(self.origin);
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn instant_of(&self, ms: u64) -> Option<StdInstant> {
+        self.origin.checked_add(Duration::from_millis(ms))
+    }
+
+    fn wheel(&self) -> MutexGuard<'_, Wheel> {
+        lock(&self.wheel)
+    }
+
+    /// Interrupts a park that waits beyond `when`.
+    fn notify_if_earlier(&self, when: u64) {
+        if when < self.parked_until.load(Ordering::Acquire) {
+            let _ = self.poller.notify();
+        }
+    }
+
+    /// Registers a timer; `None` when `deadline` has already passed on the wheel.
+    pub(crate) fn insert_timer(&self, deadline: StdInstant, waker: &Waker) -> Option<usize> {
+        let when = self.deadline_ms(deadline);
+        let key = self.wheel().insert(when, Some(waker.clone()))?;
+        self.notify_if_earlier(when);
+        Some(key)
+    }
+
+    /// Whether timer `key` fired; stores `waker` otherwise.
+    pub(crate) fn poll_timer(&self, key: usize, waker: &Waker) -> bool {
+        self.wheel().poll(key, waker)
+    }
+
+    /// Moves timer `key` to `deadline`. When that has already passed, the timer is marked fired and
+    /// its task woken.
+    pub(crate) fn reset_timer(&self, key: usize, deadline: StdInstant) {
+        let when = self.deadline_ms(deadline);
+        let result = self.wheel().reset(key, when);
+        match result {
+            Ok(()) => self.notify_if_earlier(when),
+            Err(waker) => {
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+            }
+        }
+    }
+
+    pub(crate) fn remove_timer(&self, key: usize) {
+        self.wheel().remove(key);
+    }
+
+    /// Fires every timer due at the clock's current reading (used after a manual `advance`).
+    pub(crate) fn fire_due_timers(&self) {
+        let mut wakers = Vec::new();
+        let now = self.now_ms();
+        self.wheel().process(now, &mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// Wakes a parked [`Reactor`] from any thread.
+#[derive(Debug)]
+struct Unparker(Arc<Inner>);
+
+impl Unpark for Unparker {
+    fn unpark(&self) {
+        self.0.unpark();
+    }
+}
+
+/// The I/O and timer driver: a scheduler parks on it. See the [crate docs](crate).
+#[derive(Debug)]
+pub struct Reactor {
+    inner: Arc<Inner>,
+    events: Events,
+    /// Reused between parks to avoid an allocation per park.
+    wakers: Vec<Waker>,
+}
+
+impl Reactor {
+    /// Creates a reactor with its own poller.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the poller cannot be created (e.g. out of file descriptors), or with `Unsupported` on
+    /// a platform whose poller has no edge-triggered mode (Linux, Android, macOS, iOS and the BSDs
+    /// have one).
+    pub fn new(config: ReactorConfig) -> io::Result<Reactor> {
+        let poller = Poller::new()?;
+        if !poller.supports_edge() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "zokio-reactor needs an edge-triggered poller (epoll or kqueue)",
+            ));
+        }
+        let clock = Clock::new(config.start_paused);
+        let origin = clock.origin();
+        let capacity = NonZeroUsize::new(config.events_per_tick).unwrap_or(NonZeroUsize::MIN);
+        Ok(Reactor {
+            inner: Arc::new(Inner {
+                poller,
+                io_enabled: config.enable_io,
+                time_enabled: config.enable_time,
+                sources: Mutex::new(Slab::new()),
+                clock,
+                wheel: Mutex::new(Wheel::new()),
+                origin,
+                parked_until: AtomicU64::new(NOT_PARKED),
+                unparked: AtomicBool::new(false),
+                shut_down: AtomicBool::new(false),
+            }),
+            events: Events::with_capacity(capacity),
+            wakers: Vec::new(),
+        })
+    }
+
+    /// A handle to this reactor, to [`enter`](Handle::enter) it on other threads.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+
+    /// Runs `future` to completion on the current thread, parking on this reactor between polls.
+    ///
+    /// This is a minimal single-future executor for the reactor alone (tests, tools, examples); the
+    /// `zokio` runtime is what runs many tasks.
+    ///
+    /// ```
+    /// use zokio_reactor::{Reactor, ReactorConfig, time};
+    ///
+    /// let mut reactor = Reactor::new(ReactorConfig::default()).unwrap();
+    /// let start = time::Instant::now();
+    /// // Timers and sockets find the reactor from inside `block_on`, so create them there.
+    /// reactor.block_on(async { time::sleep(time::Duration::from_millis(5)).await });
+    /// assert!(start.elapsed() >= time::Duration::from_millis(5));
+    /// ```
+    pub fn block_on<F: std::future::Future>(&mut self, future: F) -> F::Output {
+        crate::block_on::block_on(self, future)
+    }
+
+    fn collect_timers(&self, wakers: &mut Vec<Waker>) {
+        if self.inner.time_enabled {
+            let now = self.inner.now_ms();
+            self.inner.wheel().process(now, wakers);
+        }
+    }
+
+    /// Decides how long to wait: `(poll timeout, wheel deadline to auto-advance to)`.
+    fn plan_wait(&self, timeout: Option<Duration>, ready: bool) -> (Option<Duration>, Option<u64>) {
+        let inner = &*self.inner;
+        if ready {
+            return (Some(Duration::ZERO), None);
+        }
+        if !inner.time_enabled {
+            return (timeout, None);
+        }
+        let wheel = inner.wheel();
+        let next = wheel.next_deadline();
+        if inner.clock.is_paused() {
+            // Timers run on virtual time: they never bound a real wait. With every task idle
+            // (`None`), collect ready I/O and then jump the clock to the next timer instead.
+            return match (timeout, next) {
+                (None, Some(next)) => (Some(Duration::ZERO), Some(next)),
+                (timeout, _) => {
+                    let until = if timeout == Some(Duration::ZERO) {
+                        NOT_PARKED
+                    } else {
+                        u64::MAX
+                    };
+                    inner.parked_until.store(until, Ordering::Release);
+                    (timeout, None)
+                }
+            };
+        }
+        let until_timer = next.map(|next| match inner.instant_of(next) {
+            Some(at) => at.saturating_duration_since(inner.clock.now()),
+            None => Duration::MAX,
+        });
+        let wait = match (timeout, until_timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let until = match wait {
+            Some(Duration::ZERO) => NOT_PARKED,
+            _ => next.unwrap_or(u64::MAX),
+        };
+        // Published under the wheel lock: a timer inserted after this point sees it and notifies.
+        inner.parked_until.store(until, Ordering::Release);
+        drop(wheel);
+        (wait, None)
+    }
+}
+
+impl Driver for Reactor {
+    fn park(&mut self, timeout: Option<Duration>) {
+        let mut wakers = std::mem::take(&mut self.wakers);
+        self.collect_timers(&mut wakers);
+        let (wait, advance_to) = self.plan_wait(timeout, !wakers.is_empty());
+
+        self.events.clear();
+        // Errors other than EINTR (which `polling` retries) mean the poller itself is broken, e.g.
+        // its descriptor was closed; returning lets the scheduler run, and the next park retries.
+        let _ = self.inner.poller.wait(&mut self.events, wait);
+        self.inner.parked_until.store(NOT_PARKED, Ordering::Release);
+        let unparked = self.inner.unparked.swap(false, Ordering::AcqRel);
+
+        let before = wakers.len();
+        if !self.events.is_empty() {
+            let sources = lock(&self.inner.sources);
+            for event in self.events.iter() {
+                // A missing key is a stale event for a source deregistered meanwhile.
+                if let Some(source) = sources.get(event.key) {
+                    source.set_readiness(event.readable, event.writable, &mut wakers);
+                }
+            }
+        }
+        if let Some(next) = advance_to {
+            if wakers.len() == before && !unparked {
+                if let Some(at) = self.inner.instant_of(next) {
+                    self.inner.clock.advance_to(at);
+                }
+            }
+        }
+        self.collect_timers(&mut wakers);
+
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+        self.wakers = wakers;
+    }
+
+    fn unparker(&self) -> Arc<dyn Unpark> {
+        Arc::new(Unparker(Arc::clone(&self.inner)))
+    }
+
+    fn shutdown(&mut self) {
+        let inner = &*self.inner;
+        inner.shut_down.store(true, Ordering::Release);
+        let mut wakers = Vec::new();
+        for (_, source) in lock(&inner.sources).iter() {
+            source.shutdown(&mut wakers);
+        }
+        inner.wheel().fire_all(&mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+impl Drop for Reactor {
+    fn drop(&mut self) {
+        if !self.inner.is_shut_down() {
+            self.shutdown();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The reactor handle and the thread-local "current reactor".
+//!
+//! Every I/O and timer type finds its reactor through this thread-local when it is created, as in
+//! Tokio: the runtime enters its reactor on each of its threads, and a socket created inside a task is
+//! registered with the reactor of that task's runtime.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::driver::Inner;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
+}
+
+/// A cloneable, thread-safe reference to a [`Reactor`](crate::Reactor).
+///
+/// Sockets, timers and signal listeners register with the reactor of the handle that is *current*
+/// on the thread that creates them; see [`Handle::enter`].
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("io", &self.inner.io_enabled)
+            .field("time", &self.inner.time_enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Handle {
+    /// Makes this reactor the current one on this thread until the guard is dropped.
+    ///
+    /// Guards nest: dropping one restores whatever was current before it.
+    ///
+    /// ```
+    /// use zokio_reactor::{Handle, Reactor, ReactorConfig};
+    ///
+    /// let reactor = Reactor::new(ReactorConfig::default()).unwrap();
+    /// assert!(Handle::try_current().is_none());
+    /// let guard = reactor.handle().enter();
+    /// assert!(Handle::try_current().is_some());
+    /// drop(guard);
+    /// assert!(Handle::try_current().is_none());
+    /// ```
+    pub fn enter(&self) -> EnterGuard {
+        let previous = CURRENT.with(|cell| cell.replace(Some(self.clone())));
+        EnterGuard {
+            previous,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The current reactor.
+    ///
+    /// # Panics
+    ///
+    /// Panics when no reactor is current on this thread.
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Some(handle) => handle,
+            None => panic!(
+                "must be called from the context of a zokio runtime with I/O/time enabled \
+                 (inside block_on, a task, or after Handle::enter)"
+            ),
+        }
+    }
+
+    /// The current reactor, or `None` outside any reactor context.
+    pub fn try_current() -> Option<Handle> {
+        CURRENT
+            .try_with(|cell| cell.borrow().clone())
+            .ok()
+            .flatten()
+    }
+
+    /// The current reactor's clock reading if that clock has ever been paused, else `None` (the
+    /// caller then reads the system clock). Borrows the thread-local instead of cloning the handle.
+    pub(crate) fn current_virtual_now() -> Option<std::time::Instant> {
+        CURRENT
+            .try_with(|cell| {
+                cell.borrow()
+                    .as_ref()
+                    .and_then(|h| h.inner.clock.virtual_now())
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Whether the reactor was built with the timer driver.
+    pub fn is_time_enabled(&self) -> bool {
+        self.inner.time_enabled
+    }
+
+    /// Whether the reactor was built with the I/O driver.
+    pub fn is_io_enabled(&self) -> bool {
+        self.inner.io_enabled
+    }
+
+    /// The handle of the current reactor if it has the timer driver.
+    #[track_caller]
+    pub(crate) fn current_time() -> Handle {
+        let handle = Handle::current();
+        if !handle.inner.time_enabled {
+            panic!(
+                "the timer driver is disabled: build the runtime with enable_time() or enable_all()"
+            );
+        }
+        handle
+    }
+
+    /// The handle of the current reactor, or an error if there is none or it has no I/O driver.
+    pub(crate) fn current_io() -> std::io::Result<Handle> {
+        match Handle::try_current() {
+            Some(handle) if handle.inner.io_enabled => Ok(handle),
+            Some(_) => Err(std::io::Error::other(
+                "the I/O driver is disabled: build the runtime with enable_io() or enable_all()",
+            )),
+            None => Err(std::io::Error::other(
+                "must be called from the context of a zokio runtime with I/O/time enabled \
+                 (inside block_on, a task, or after Handle::enter)",
+            )),
+        }
+    }
+}
+
+/// Restores the previously current reactor when dropped. Returned by [`Handle::enter`].
+///
+/// The guard is bound to its thread; drop guards in the reverse order of creation.
+pub struct EnterGuard {
+    previous: Option<Handle>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|cell| *cell.borrow_mut() = previous);
+    }
+}

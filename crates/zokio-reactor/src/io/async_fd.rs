@@ -1,0 +1,267 @@
+//! [`Async`]: any descriptor, registered with the reactor.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::handle::Handle;
+use crate::io::source::{Direction, Source};
+use crate::io::{Waiter, poll_io, try_io};
+
+/// A descriptor registered with the current reactor, in non-blocking mode.
+///
+/// Wrap any [`AsFd`] type (a pipe, an eventfd, a serial port, a netlink socket) and drive it with
+/// [`read_with`](Async::read_with) and [`write_with`](Async::write_with): the closure runs the
+/// non-blocking syscall, and a `WouldBlock` makes the call wait for the next readiness event. The
+/// futures-io traits are implemented when `&T` implements `Read`/`Write` (files, pipes, sockets).
+///
+/// Dropping an `Async` removes the descriptor from the poller *before* the inner value (and so the
+/// descriptor) is dropped.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use zokio_reactor::{Async, Reactor, ReactorConfig};
+///
+/// let mut reactor = Reactor::new(ReactorConfig::default()).unwrap();
+/// reactor.block_on(async {
+///     let (a, b) = UnixStream::pair().unwrap();
+///     let (a, b) = (Async::new(a).unwrap(), Async::new(b).unwrap());
+///     a.write_with(|s| (&*s).write(b"hi")).await.unwrap();
+///     let mut buf = [0u8; 2];
+///     let n = b.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+///     assert_eq!(&buf[..n], b"hi");
+/// });
+/// ```
+pub struct Async<T: AsFd> {
+    source: Arc<Source>,
+    handle: Handle,
+    /// `None` only after `into_inner` took it.
+    io: Option<T>,
+}
+
+impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Async").field("io", &self.io).finish()
+    }
+}
+
+fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let raw = fd.as_raw_fd();
+    // SAFETY: `fcntl(F_GETFL)` only reads the flags of `raw`, which is a valid descriptor for the
+    // lifetime of the borrow `fd`.
+    let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if flags & libc::O_NONBLOCK == 0 {
+        // SAFETY: as above; `F_SETFL` with the old flags plus O_NONBLOCK changes no ownership.
+        if unsafe { libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+impl<T: AsFd> Async<T> {
+    /// Puts `io` in non-blocking mode and registers it with the current reactor.
+    ///
+    /// # Errors
+    ///
+    /// Fails outside a reactor context, on a reactor without I/O, or if the poller rejects the
+    /// descriptor (e.g. a regular file on Linux, which epoll does not support: `EPERM`).
+    pub fn new(io: T) -> io::Result<Async<T>> {
+        set_nonblocking(io.as_fd())?;
+        Async::new_nonblocking(io, true)
+    }
+
+    /// Registers a descriptor that is already non-blocking. `optimistic` says whether the first
+    /// operation may try the syscall before any event (false for a connect in progress).
+    pub(crate) fn new_nonblocking(io: T, optimistic: bool) -> io::Result<Async<T>> {
+        let handle = Handle::current_io()?;
+        let source = handle.inner.register(io.as_fd(), optimistic)?;
+        Ok(Async {
+            source,
+            handle,
+            io: Some(io),
+        })
+    }
+
+    /// The inner value.
+    pub fn get_ref(&self) -> &T {
+        self.io
+            .as_ref()
+            .expect("Async's inner value is present until into_inner")
+    }
+
+    /// The inner value, mutably.
+    ///
+    /// # Safety
+    ///
+    /// The caller must not replace or close the descriptor through this reference (for example with
+    /// `std::mem::swap`): the reactor keeps it registered and deletes it from the poller on drop.
+    pub unsafe fn get_mut(&mut self) -> &mut T {
+        self.io
+            .as_mut()
+            .expect("Async's inner value is present until into_inner")
+    }
+
+    /// Deregisters the descriptor and returns the inner value (still in non-blocking mode).
+    pub fn into_inner(mut self) -> io::Result<T> {
+        let io = self
+            .io
+            .take()
+            .expect("Async's inner value is present until into_inner");
+        self.handle.inner.deregister(&self.source, io.as_fd());
+        Ok(io)
+    }
+
+    /// Waits until the reactor considers the descriptor readable.
+    ///
+    /// Readiness is remembered until an operation through this `Async` ([`read_with`](Self::read_with),
+    /// [`try_read_with`](Self::try_read_with), ...) returns `WouldBlock`; so after this returns, do
+    /// the read through one of those, not directly on the descriptor, or it may return at once again.
+    pub async fn readable(&self) -> io::Result<()> {
+        let mut waiter = Waiter::new(&self.source, Direction::Read);
+        poll_fn(|cx| waiter.poll_ready(cx)).await
+    }
+
+    /// Waits until the reactor considers the descriptor writable; see [`readable`](Self::readable).
+    pub async fn writable(&self) -> io::Result<()> {
+        let mut waiter = Waiter::new(&self.source, Direction::Write);
+        poll_fn(|cx| waiter.poll_ready(cx)).await
+    }
+
+    /// Poll version of [`readable`](Self::readable) with a single waker slot (one task at a time).
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.source.poll_ready(cx, Direction::Read).map_ok(drop)
+    }
+
+    /// Poll version of [`writable`](Self::writable) with a single waker slot (one task at a time).
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.source.poll_ready(cx, Direction::Write).map_ok(drop)
+    }
+
+    /// Runs the non-blocking read `op` until it does not return `WouldBlock`, waiting for read
+    /// readiness in between. Any number of tasks may wait at once.
+    pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        let io = self.get_ref();
+        let mut waiter = Waiter::new(&self.source, Direction::Read);
+        poll_fn(|cx| waiter.poll_io(cx, || op(io))).await
+    }
+
+    /// Runs the non-blocking write `op` until it does not return `WouldBlock`, waiting for write
+    /// readiness in between. Any number of tasks may wait at once.
+    pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        let io = self.get_ref();
+        let mut waiter = Waiter::new(&self.source, Direction::Write);
+        poll_fn(|cx| waiter.poll_io(cx, || op(io))).await
+    }
+
+    /// Poll version of [`read_with`](Self::read_with) with a single waker slot: for one reading task
+    /// at a time, as in an `AsyncRead` implementation.
+    pub fn poll_read_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = self.get_ref();
+        poll_io(&self.source, cx, Direction::Read, || op(io))
+    }
+
+    /// Poll version of [`write_with`](Self::write_with) with a single waker slot.
+    pub fn poll_write_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = self.get_ref();
+        poll_io(&self.source, cx, Direction::Write, || op(io))
+    }
+
+    /// Runs `op` once if the descriptor looks readable, else fails with `WouldBlock`. A `WouldBlock`
+    /// from `op` clears the remembered readiness.
+    pub fn try_read_with<R>(&self, op: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+        try_io(&self.source, Direction::Read, || op(self.get_ref()))
+    }
+
+    /// Runs `op` once if the descriptor looks writable, else fails with `WouldBlock`.
+    pub fn try_write_with<R>(&self, op: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+        try_io(&self.source, Direction::Write, || op(self.get_ref()))
+    }
+}
+
+impl<T: AsFd> AsRawFd for Async<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.get_ref().as_fd().as_raw_fd()
+    }
+}
+
+impl<T: AsFd> AsFd for Async<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
+    }
+}
+
+impl<T: AsFd> Drop for Async<T> {
+    fn drop(&mut self) {
+        if let Some(io) = &self.io {
+            // Delete from the poller while the descriptor is still open; `io` closes it afterwards.
+            self.handle.inner.deregister(&self.source, io.as_fd());
+        }
+    }
+}
+
+impl<T: AsFd> futures_io::AsyncRead for Async<T>
+where
+    for<'a> &'a T: Read,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_with(cx, |mut io| io.read(buf))
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_with(cx, |mut io| io.read_vectored(bufs))
+    }
+}
+
+impl<T: AsFd> futures_io::AsyncWrite for Async<T>
+where
+    for<'a> &'a T: Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_with(cx, |mut io| io.write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_with(cx, |mut io| io.write_vectored(bufs))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_write_with(cx, |mut io| io.flush())
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}

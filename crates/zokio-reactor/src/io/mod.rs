@@ -1,0 +1,109 @@
+//! Readiness-based I/O on the reactor: [`Async`] wraps any descriptor.
+
+mod async_fd;
+pub(crate) mod source;
+
+pub use async_fd::Async;
+
+use std::io;
+use std::task::{Context, Poll, ready};
+
+use source::{Direction, Source};
+
+/// A task's place in a direction's waiter list, released on drop (also when the operation's future is
+/// dropped mid-wait).
+pub(crate) struct Waiter<'a> {
+    source: &'a Source,
+    direction: Direction,
+    key: Option<usize>,
+}
+
+impl<'a> Waiter<'a> {
+    pub(crate) fn new(source: &'a Source, direction: Direction) -> Waiter<'a> {
+        Waiter {
+            source,
+            direction,
+            key: None,
+        }
+    }
+
+    /// Waits until the direction is ready (without clearing it).
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let coop = ready!(zokio_coop::poll_proceed(cx));
+        ready!(
+            self.source
+                .poll_ready_shared(cx, self.direction, &mut self.key)
+        )?;
+        coop.made_progress();
+        Poll::Ready(Ok(()))
+    }
+
+    /// Runs `op` once the direction is ready, retrying after every `WouldBlock`.
+    pub(crate) fn poll_io<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let coop = ready!(zokio_coop::poll_proceed(cx));
+        loop {
+            let event = ready!(
+                self.source
+                    .poll_ready_shared(cx, self.direction, &mut self.key)
+            )?;
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.source.clear_readiness(event);
+                }
+                result => {
+                    coop.made_progress();
+                    return Poll::Ready(result);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.source.remove_waiter(self.direction, key);
+        }
+    }
+}
+
+/// Runs `op` once `direction` is ready, with the single-slot waker of the `poll_*` methods.
+pub(crate) fn poll_io<R>(
+    source: &Source,
+    cx: &mut Context<'_>,
+    direction: Direction,
+    mut op: impl FnMut() -> io::Result<R>,
+) -> Poll<io::Result<R>> {
+    let coop = ready!(zokio_coop::poll_proceed(cx));
+    loop {
+        let event = ready!(source.poll_ready(cx, direction))?;
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => source.clear_readiness(event),
+            result => {
+                coop.made_progress();
+                return Poll::Ready(result);
+            }
+        }
+    }
+}
+
+/// Runs `op` once now if `direction` looks ready; `WouldBlock` (also when not ready) clears it.
+pub(crate) fn try_io<R>(
+    source: &Source,
+    direction: Direction,
+    op: impl FnOnce() -> io::Result<R>,
+) -> io::Result<R> {
+    let event = source.snapshot(direction)?;
+    let Some(event) = event else {
+        return Err(io::ErrorKind::WouldBlock.into());
+    };
+    let result = op();
+    if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+        source.clear_readiness(event);
+    }
+    result
+}

@@ -1,0 +1,147 @@
+//! [`Sleep`]: a future that completes at a deadline.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use crate::handle::Handle;
+use crate::time::Instant;
+
+/// Waits until `duration` has elapsed.
+///
+/// The sleep completes no earlier than `duration` after this call, at a 1 ms resolution (the
+/// deadline is rounded up). `Duration::MAX` sleeps for about 30 years, without overflow.
+///
+/// ```
+/// use zokio_reactor::time::{self, Duration, Instant};
+/// # let mut reactor = zokio_reactor::Reactor::new(Default::default()).unwrap();
+/// # reactor.block_on(async {
+/// let start = Instant::now();
+/// time::sleep(Duration::from_millis(10)).await;
+/// assert!(start.elapsed() >= Duration::from_millis(10));
+/// # });
+/// ```
+///
+/// # Panics
+///
+/// Panics outside a reactor context or on a reactor without the timer driver.
+#[track_caller]
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = Instant::now()
+        .checked_add(duration)
+        .unwrap_or_else(Instant::far_future);
+    sleep_until(deadline)
+}
+
+/// Waits until `deadline`. A deadline in the past completes at the first poll.
+///
+/// # Panics
+///
+/// Panics outside a reactor context or on a reactor without the timer driver.
+#[track_caller]
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        handle: Handle::current_time(),
+        deadline,
+        timer: None,
+        elapsed: false,
+    }
+}
+
+/// A future that completes at its deadline. Created by [`sleep`] and [`sleep_until`].
+///
+/// The timer is registered with the wheel at the first poll and removed when the `Sleep` is dropped
+/// (O(1) either way). A `Sleep` can be moved to a new deadline with [`reset`](Sleep::reset).
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct Sleep {
+    handle: Handle,
+    deadline: Instant,
+    /// The wheel key, once registered.
+    timer: Option<usize>,
+    elapsed: bool,
+}
+
+impl Sleep {
+    /// The instant at which this sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has been reached (as observed by the last poll or the driver).
+    pub fn is_elapsed(&self) -> bool {
+        self.elapsed
+    }
+
+    /// Moves the sleep to `deadline`, whether or not it had completed. A task waiting on it is woken
+    /// at the new deadline (at once if that has passed).
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use zokio_reactor::time::{self, Duration, Instant};
+    /// # let mut reactor = zokio_reactor::Reactor::new(Default::default()).unwrap();
+    /// # reactor.block_on(async {
+    /// let mut sleep = pin!(time::sleep(Duration::from_secs(3600)));
+    /// sleep.as_mut().reset(Instant::now() + Duration::from_millis(1));
+    /// sleep.await;
+    /// # });
+    /// ```
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let this = self.get_mut();
+        this.deadline = deadline;
+        this.elapsed = false;
+        if let Some(key) = this.timer {
+            this.handle.inner.reset_timer(key, deadline.into_std());
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if this.elapsed {
+            return Poll::Ready(());
+        }
+        let coop = ready!(zokio_coop::poll_proceed(cx));
+        let inner = &this.handle.inner;
+        if inner.is_shut_down() {
+            panic!("a zokio timer was polled after its runtime shut down");
+        }
+        let fired = match this.timer {
+            Some(key) => inner.poll_timer(key, cx.waker()),
+            None => {
+                if this.deadline.into_std() <= inner.clock.now() {
+                    true
+                } else {
+                    match inner.insert_timer(this.deadline.into_std(), cx.waker()) {
+                        Some(key) => {
+                            this.timer = Some(key);
+                            false
+                        }
+                        None => true,
+                    }
+                }
+            }
+        };
+        if !fired {
+            return Poll::Pending;
+        }
+        if let Some(key) = this.timer.take() {
+            inner.remove_timer(key);
+        }
+        this.elapsed = true;
+        coop.made_progress();
+        Poll::Ready(())
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(key) = self.timer.take() {
+            self.handle.inner.remove_timer(key);
+        }
+    }
+}
