@@ -1,3 +1,111 @@
-//! Benchmarks
+//! Benchmarks of zokio against tokio and smol on the same workloads.
+//!
+//! The workload bodies ([`workloads`], [`echo`]) are generic over [`rt::Rt`] and written once;
+//! [`rt`] implements that trait for each runtime in its normal configuration. Each bench target
+//! (`benches/*.rs`) makes one criterion group per workload with one function per runtime, ids
+//! `zokio`, `tokio` and `smol`, so the runtimes of a workload are measured back to back.
+//!
+//! Run everything and get a report with `cargo xtask bench` (see `xtask`), or a single suite with
+//! `cargo bench -p benches --bench current_thread`. With `ZOKIO_BENCH_QUICK=1` the workloads are
+//! smaller (`cargo xtask bench --quick` sets it).
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
+
+use criterion::BenchmarkGroup;
+use criterion::measurement::WallTime;
+
+pub mod echo;
+pub mod rt;
+pub mod workloads;
+
+use rt::Rt;
+
+/// Whether the quick (reduced-size) variant of the workloads was requested.
+pub fn quick() -> bool {
+    std::env::var_os("ZOKIO_BENCH_QUICK").is_some_and(|v| v == "1")
+}
+
+/// `full` normally, `quick` under `ZOKIO_BENCH_QUICK=1`.
+pub fn size(full: usize, quick: usize) -> usize {
+    if self::quick() { quick } else { full }
+}
+
+/// Adds runtime `R`'s function to `group`. The runtime is built on first use (not at all when
+/// criterion's filter skips the function) and dropped before the next runtime's function runs, so
+/// idle worker threads of one runtime never compete with another's measurement.
+pub fn bench<R: Rt, O>(group: &mut BenchmarkGroup<'_, WallTime>, mut work: impl FnMut(&R) -> O) {
+    let mut rt: Option<R> = None;
+    group.bench_function(R::NAME, |b| {
+        let rt = rt.get_or_insert_with(R::build);
+        b.iter(|| work(rt));
+    });
+}
+
+/// Like [`bench`], with per-runtime state built once by `setup` (for example open connections).
+/// The state is dropped before its runtime.
+pub fn bench_with<R: Rt, S, O>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    mut setup: impl FnMut(&R) -> S,
+    mut work: impl FnMut(&R, &mut S) -> O,
+) {
+    let mut rt: Option<R> = None;
+    let mut state: Option<S> = None;
+    group.bench_function(R::NAME, |b| {
+        let rt = rt.get_or_insert_with(R::build);
+        let state = state.get_or_insert_with(|| setup(rt));
+        b.iter(|| work(rt, state));
+    });
+    drop(state);
+    drop(rt);
+}
+
+/// Adds one function per runtime to a group: `for_runtimes!(group, [ZokioCt, TokioCt, SmolCt],
+/// |rt| workloads::spawn_many(rt, n))`. The closure body is the same code for every runtime.
+#[macro_export]
+macro_rules! for_runtimes {
+    ($group:expr, [$($rt:ty),* $(,)?], |$r:ident| $body:expr) => {
+        $( $crate::bench::<$rt, _>($group, |$r: &$rt| $body); )*
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rt::*;
+    use super::workloads::*;
+
+    /// Every workload completes on every runtime and computes the same result.
+    fn all_workloads<R: Rt>() -> u64 {
+        let rt = R::build();
+        spawn_many(&rt, 100);
+        spawn_many_remote(&rt, 100);
+        yield_many(&rt, 4, 10);
+        ping_pong(&rt, 50);
+        chained_spawn(&rt, 50);
+        spawn_blocking(&rt, 4);
+        assert_eq!(block_on_ready(&rt), 1);
+        cpu_fanout(&rt, 10, 100)
+    }
+
+    #[test]
+    fn workloads_agree_across_runtimes() {
+        let expected = (1..=10u64).fold(0, |acc, i| acc ^ xorshift(i, 100));
+        assert_eq!(all_workloads::<TokioCt>(), expected);
+        assert_eq!(all_workloads::<TokioMt>(), expected);
+        assert_eq!(all_workloads::<SmolCt>(), expected);
+        assert_eq!(all_workloads::<SmolMt>(), expected);
+    }
+
+    #[test]
+    fn echo_round_trips() {
+        fn check<R: NetRt>() {
+            let rt = R::build();
+            let mut clients = super::echo::EchoClients::<R>::connect(&rt, 3);
+            assert_eq!(clients.connections(), 3);
+            clients.round_trips(&rt, 5);
+            clients.round_trips(&rt, 5);
+        }
+        check::<TokioMt>();
+        check::<SmolMt>();
+        check::<SmolCt>();
+    }
+}

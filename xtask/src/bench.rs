@@ -96,31 +96,26 @@ pub fn bench(opts: &BenchOptions) -> Result<(), String> {
     let started = SystemTime::now();
     if !opts.no_run {
         eprintln!("running {} benchmarks...", order.len());
-        let env = [
-            (
-                "ZOKIO_BENCH_QUICK",
-                if opts.quick { "1" } else { "0" }.to_string(),
-            ),
-            ("CRITERION_HOME", criterion_home.display().to_string()),
-        ];
+        let quick = if opts.quick { "1" } else { "0" };
         run::run_all(
             &runs,
             &args,
-            &env,
+            &[("ZOKIO_BENCH_QUICK", quick.to_string())],
+            &criterion_home,
             &ws.package_dir,
             &out_dir.join("criterion.log"),
         )?;
     }
 
-    let mut measurements = criterion::read_all(&criterion_home)?;
+    let mut measurements = criterion::read_suites(&criterion_home, &suites)?;
     if !opts.no_run {
         // Results of earlier runs with other filters stay on disk; report only this run's.
         measurements.retain(|_, m| m.written >= started);
     }
-    let missing: Vec<&str> = order
+    let missing: Vec<String> = order
         .iter()
-        .filter(|(_, id)| !measurements.contains_key(id))
-        .map(|(_, id)| id.as_str())
+        .filter(|key| !measurements.contains_key(*key))
+        .map(|(suite, id)| format!("{suite}: {id}"))
         .collect();
     if !missing.is_empty() {
         eprintln!("warning: no criterion results for: {}", missing.join(", "));

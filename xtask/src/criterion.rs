@@ -4,6 +4,10 @@
 //! `benchmark.json` (the ids and throughput), `estimates.json` (point estimates with bootstrap
 //! confidence intervals) and `sample.json` (the raw samples). Directory names are mangled versions of
 //! the ids, so the ids are taken from `benchmark.json` rather than from the path.
+//!
+//! `cargo xtask bench` gives every suite (bench target) its own criterion home,
+//! `<target>/criterion/<suite>/`, so that equal group names in two suites never overwrite each
+//! other's results.
 
 use std::collections::HashMap;
 use std::fs;
@@ -63,16 +67,21 @@ struct SampleFile {
     times: Vec<f64>,
 }
 
-/// Reads every result saved under `home` (criterion's output directory), keyed by full id.
-/// A missing directory yields an empty map; unreadable result directories are reported as errors.
-pub fn read_all(home: &Path) -> Result<HashMap<String, Measurement>, String> {
-    let mut dirs = Vec::new();
-    find_new_dirs(home, &mut dirs)?;
-    dirs.sort();
+/// Measurements keyed by (suite, full id).
+pub type Measurements = HashMap<(String, String), Measurement>;
+
+/// Reads every result saved under `root/<suite>/` for each suite.
+/// A missing directory yields no results; unreadable result directories are reported as errors.
+pub fn read_suites(root: &Path, suites: &[String]) -> Result<Measurements, String> {
     let mut out = HashMap::new();
-    for dir in dirs {
-        let m = read_one(&dir)?;
-        out.insert(m.full_id.clone(), m);
+    for suite in suites {
+        let mut dirs = Vec::new();
+        find_new_dirs(&root.join(suite), &mut dirs)?;
+        dirs.sort();
+        for dir in dirs {
+            let m = read_one(&dir)?;
+            out.insert((suite.clone(), m.full_id.clone()), m);
+        }
     }
     Ok(out)
 }
@@ -159,26 +168,31 @@ fn elements(value: &serde_json::Value) -> Option<u64> {
 }
 
 /// Groups measurements by (suite, group) in the order of `order` (pairs of suite and full id), so
-/// the report follows the order the benches ran in. Ids without a measurement are skipped.
-pub fn build_groups(
-    order: &[(String, String)],
-    measurements: &HashMap<String, Measurement>,
-) -> Vec<Group> {
+/// the report follows the order the benches ran in. Ids without a measurement are skipped. Group
+/// ids that repeat the suite name (`current_thread/spawn_many`, which keeps plain `cargo bench`
+/// output unambiguous) are shortened to the part after it.
+pub fn build_groups(order: &[(String, String)], measurements: &Measurements) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    for (suite, id) in order {
-        let Some(m) = measurements.get(id) else {
+    for key in order {
+        let Some(m) = measurements.get(key) else {
             continue;
         };
+        let suite = &key.0;
+        let name = m
+            .group
+            .strip_prefix(suite.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(&m.group);
         let mut result = m.result.clone();
         result.runtime = m.runtime.clone();
         match groups
             .iter_mut()
-            .find(|g| &g.suite == suite && g.name == m.group)
+            .find(|g| &g.suite == suite && g.name == name)
         {
             Some(g) => g.results.push(result),
             None => groups.push(Group {
                 suite: suite.clone(),
-                name: m.group.clone(),
+                name: name.to_string(),
                 elements: m.elements,
                 results: vec![result],
             }),

@@ -245,15 +245,17 @@ mod tests {
 
     fn fixture_report() -> Report {
         let home = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/criterion");
-        let measurements = criterion::read_all(&home).expect("fixture results are readable");
+        let suites = ["current_thread".to_string(), "headline".to_string()];
+        let measurements =
+            criterion::read_suites(&home, &suites).expect("fixture results are readable");
         assert_eq!(measurements.len(), 6);
         let order: Vec<(String, String)> = [
-            ("current_thread", "spawn_many/smol"),
-            ("current_thread", "spawn_many/zokio"),
-            ("current_thread", "spawn_many/tokio"),
-            ("headline", "cpu/zokio"),
-            ("headline", "cpu/tokio"),
-            ("headline", "cpu/smol"),
+            ("current_thread", "current_thread/spawn_many/smol"),
+            ("current_thread", "current_thread/spawn_many/zokio"),
+            ("current_thread", "current_thread/spawn_many/tokio"),
+            ("headline", "headline/cpu/zokio"),
+            ("headline", "headline/cpu/tokio"),
+            ("headline", "headline/cpu/smol"),
         ]
         .iter()
         .map(|(s, id)| (s.to_string(), id.to_string()))

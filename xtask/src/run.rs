@@ -153,11 +153,14 @@ pub fn list(exe: &Path, package_dir: &Path) -> Result<Vec<String>, String> {
     let out = Command::new(exe)
         .args(["--bench", "--list", "--format", "terse"])
         .current_dir(package_dir)
-        .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
     if !out.status.success() {
-        return Err(format!("{} --list failed", exe.display()));
+        return Err(format!(
+            "{} --list failed:\n{}",
+            exe.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -206,11 +209,13 @@ pub struct SuiteRun<'a> {
 }
 
 /// Runs every suite with the given criterion arguments, showing progress; criterion's own output
-/// goes to `log_path`. `env` is added to the benches' environment.
+/// goes to `log_path`. `env` is added to the benches' environment; each suite's results go to
+/// `criterion_root/<suite>/`.
 pub fn run_all(
     runs: &[SuiteRun<'_>],
     criterion_args: &[String],
     env: &[(&str, String)],
+    criterion_root: &Path,
     package_dir: &Path,
     log_path: &Path,
 ) -> Result<(), String> {
@@ -234,6 +239,7 @@ pub fn run_all(
             .args(criterion_args)
             .arg(exact_regex(&run.ids))
             .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("CRITERION_HOME", criterion_root.join(run.suite))
             .current_dir(package_dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -286,17 +292,19 @@ fn progress_line(pb: &ProgressBar, suite: &str, line: &str) {
         return;
     };
     let (id, phase) = rest.split_once(": ").unwrap_or((rest, ""));
+    // Our group ids already start with the suite name; others' might not.
+    let label = if id.starts_with(&format!("{suite}/")) {
+        id.to_string()
+    } else {
+        format!("{suite}: {id}")
+    };
     if phase.starts_with("Warming up") {
-        pb.set_message(format!("{suite}/{id}"));
+        pb.set_message(label);
     } else if phase.starts_with("Analyzing") || phase.starts_with("Complete") {
         pb.inc(1);
         if pb.is_hidden() {
             // No terminal to draw on: one plain line per finished benchmark instead.
-            eprintln!(
-                "[{}/{}] {suite}/{id}",
-                pb.position(),
-                pb.length().unwrap_or(0)
-            );
+            eprintln!("[{}/{}] {label}", pb.position(), pb.length().unwrap_or(0));
         }
     }
 }

@@ -1,0 +1,110 @@
+//! The runtime abstraction the workloads are written against, and its implementations.
+//!
+//! Every workload is written once, generic over [`Rt`], so zokio, tokio and smol execute exactly
+//! the same code and differ only in what the trait methods call. Spawning is a static method (like
+//! `tokio::spawn`): tasks spawn children without carrying a runtime handle, which each runtime
+//! resolves from its own thread-local context.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+
+mod smol_rt;
+mod tokio_rt;
+
+pub use smol_rt::{SmolCt, SmolMt};
+pub use tokio_rt::{TokioCt, TokioMt};
+
+/// A configured async runtime, as the benches drive it.
+pub trait Rt: Sized + 'static {
+    /// Runtime name, used as the criterion function id (`zokio`, `tokio` or `smol`).
+    const NAME: &'static str;
+
+    /// Awaits a spawned task's output (a panic in the task is re-raised by the awaiting task).
+    type JoinHandle<T: Send + 'static>: Future<Output = T> + Send + 'static;
+    /// Sending half of a one-shot channel.
+    type OneshotTx<T: Send + 'static>: Send + 'static;
+    /// Receiving half of a one-shot channel.
+    type OneshotRx<T: Send + 'static>: Send + 'static;
+
+    /// Builds the runtime in its normal configuration for this flavour.
+    fn build() -> Self;
+
+    /// Runs `f` to completion on the calling thread, inside the runtime's context.
+    fn block_on<F: Future>(&self, f: F) -> F::Output;
+
+    /// Spawns from outside the runtime (the calling thread is not one of its workers).
+    fn spawn_outside<F>(&self, f: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Spawns from inside the runtime (a task or a `block_on` future).
+    fn spawn<F>(f: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Spawns a task nobody awaits (it keeps running after its handle is gone).
+    fn spawn_detached<F>(f: F)
+    where
+        F: Future<Output = ()> + Send + 'static;
+
+    /// Runs a blocking closure on the runtime's blocking pool.
+    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+
+    /// Yields to the scheduler once.
+    fn yield_now() -> impl Future<Output = ()> + Send;
+
+    /// Creates a one-shot channel.
+    fn oneshot<T: Send + 'static>() -> (Self::OneshotTx<T>, Self::OneshotRx<T>);
+
+    /// Sends the value (the receiver is still alive in every workload).
+    fn send<T: Send + 'static>(tx: Self::OneshotTx<T>, value: T);
+
+    /// Receives the value.
+    fn recv<T: Send + 'static>(rx: Self::OneshotRx<T>) -> impl Future<Output = T> + Send;
+}
+
+/// TCP on top of [`Rt`], for the network workloads.
+pub trait NetRt: Rt {
+    /// A bound TCP listener.
+    type Listener: Send + Sync + 'static;
+    /// A connected TCP stream.
+    type Stream: Send + 'static;
+
+    /// Binds a listener.
+    fn bind(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Listener>> + Send;
+
+    /// The address the listener is bound to.
+    fn local_addr(listener: &Self::Listener) -> io::Result<SocketAddr>;
+
+    /// Accepts one connection, with `TCP_NODELAY` set.
+    fn accept(
+        listener: &Self::Listener,
+    ) -> impl Future<Output = io::Result<Self::Stream>> + Send + '_;
+
+    /// Connects to `addr`, with `TCP_NODELAY` set.
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Stream>> + Send;
+
+    /// Reads exactly `buf.len()` bytes.
+    fn read_exact<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
+
+    /// Writes all of `buf`.
+    fn write_all<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
+}
+
+/// Worker threads of every multi-thread runtime: one per logical CPU, as each runtime documents
+/// for its default multi-thread set-up.
+pub fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

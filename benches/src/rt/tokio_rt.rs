@@ -1,0 +1,150 @@
+//! Tokio: `new_current_thread()` and `new_multi_thread()` with one worker per CPU.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::runtime::{Builder, Runtime};
+
+use super::{NetRt, Rt, worker_threads};
+
+/// A tokio task's handle that yields the output itself (a task panic is re-raised).
+pub struct Join<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Future for Join<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())))
+    }
+}
+
+/// Tokio's current-thread runtime (`Builder::new_current_thread().enable_all()`).
+pub struct TokioCt(Runtime);
+
+/// Tokio's multi-thread runtime (`Builder::new_multi_thread().worker_threads(cpus).enable_all()`).
+pub struct TokioMt(Runtime);
+
+macro_rules! tokio_rt {
+    ($ty:ident, $build:expr) => {
+        impl Rt for $ty {
+            const NAME: &'static str = "tokio";
+            type JoinHandle<T: Send + 'static> = Join<T>;
+            type OneshotTx<T: Send + 'static> = tokio::sync::oneshot::Sender<T>;
+            type OneshotRx<T: Send + 'static> = tokio::sync::oneshot::Receiver<T>;
+
+            fn build() -> Self {
+                $ty($build.enable_all().build().expect("tokio runtime builds"))
+            }
+
+            fn block_on<F: Future>(&self, f: F) -> F::Output {
+                self.0.block_on(f)
+            }
+
+            fn spawn_outside<F>(&self, f: F) -> Join<F::Output>
+            where
+                F: Future + Send + 'static,
+                F::Output: Send + 'static,
+            {
+                Join(self.0.spawn(f))
+            }
+
+            fn spawn<F>(f: F) -> Join<F::Output>
+            where
+                F: Future + Send + 'static,
+                F::Output: Send + 'static,
+            {
+                Join(tokio::spawn(f))
+            }
+
+            fn spawn_detached<F>(f: F)
+            where
+                F: Future<Output = ()> + Send + 'static,
+            {
+                drop(tokio::spawn(f));
+            }
+
+            fn spawn_blocking<F, T>(f: F) -> Join<T>
+            where
+                F: FnOnce() -> T + Send + 'static,
+                T: Send + 'static,
+            {
+                Join(tokio::task::spawn_blocking(f))
+            }
+
+            fn yield_now() -> impl Future<Output = ()> + Send {
+                tokio::task::yield_now()
+            }
+
+            fn oneshot<T: Send + 'static>() -> (Self::OneshotTx<T>, Self::OneshotRx<T>) {
+                tokio::sync::oneshot::channel()
+            }
+
+            fn send<T: Send + 'static>(tx: Self::OneshotTx<T>, value: T) {
+                if tx.send(value).is_err() {
+                    panic!("oneshot receiver dropped");
+                }
+            }
+
+            fn recv<T: Send + 'static>(rx: Self::OneshotRx<T>) -> impl Future<Output = T> + Send {
+                async move { rx.await.expect("oneshot sender dropped") }
+            }
+        }
+
+        impl NetRt for $ty {
+            type Listener = tokio::net::TcpListener;
+            type Stream = tokio::net::TcpStream;
+
+            fn bind(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Listener>> + Send {
+                tokio::net::TcpListener::bind(addr)
+            }
+
+            fn local_addr(listener: &Self::Listener) -> io::Result<SocketAddr> {
+                listener.local_addr()
+            }
+
+            fn accept(
+                listener: &Self::Listener,
+            ) -> impl Future<Output = io::Result<Self::Stream>> + Send + '_ {
+                async move {
+                    let (stream, _) = listener.accept().await?;
+                    stream.set_nodelay(true)?;
+                    Ok(stream)
+                }
+            }
+
+            fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Stream>> + Send {
+                async move {
+                    let stream = tokio::net::TcpStream::connect(addr).await?;
+                    stream.set_nodelay(true)?;
+                    Ok(stream)
+                }
+            }
+
+            fn read_exact<'a>(
+                stream: &'a mut Self::Stream,
+                buf: &'a mut [u8],
+            ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+                async move { stream.read_exact(buf).await.map(drop) }
+            }
+
+            fn write_all<'a>(
+                stream: &'a mut Self::Stream,
+                buf: &'a [u8],
+            ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+                stream.write_all(buf)
+            }
+        }
+    };
+}
+
+tokio_rt!(TokioCt, Builder::new_current_thread());
+tokio_rt!(
+    TokioMt,
+    Builder::new_multi_thread().worker_threads(worker_threads())
+);
