@@ -8,11 +8,13 @@ use std::sync::Arc;
 use zokio_task::JoinHandle;
 
 use crate::Scheduler;
+use crate::blocking::Spawner;
 
 /// A cloneable reference to a running scheduler: what `zokio::spawn` uses.
 #[derive(Clone)]
 pub struct Handle {
     scheduler: Arc<dyn Scheduler>,
+    blocking: Option<Spawner>,
 }
 
 impl std::fmt::Debug for Handle {
@@ -22,9 +24,25 @@ impl std::fmt::Debug for Handle {
 }
 
 impl Handle {
-    /// A handle to `scheduler`.
+    /// A handle to `scheduler`, without a blocking pool (`spawn_blocking` panics in its context).
     pub fn new(scheduler: Arc<dyn Scheduler>) -> Handle {
-        Handle { scheduler }
+        Handle {
+            scheduler,
+            blocking: None,
+        }
+    }
+
+    /// A handle to `scheduler` whose context runs `spawn_blocking` on `blocking`.
+    pub fn with_blocking(scheduler: Arc<dyn Scheduler>, blocking: Spawner) -> Handle {
+        Handle {
+            scheduler,
+            blocking: Some(blocking),
+        }
+    }
+
+    /// The blocking pool of this handle's runtime, if it has one.
+    pub fn blocking(&self) -> Option<&Spawner> {
+        self.blocking.as_ref()
     }
 
     /// The scheduler behind this handle.

@@ -11,9 +11,12 @@
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+pub mod blocking;
 pub mod context;
 pub mod current_thread;
 mod driver;
+pub mod global_fifo;
+pub mod multi_thread;
 mod scheduler;
 pub mod thread;
 

@@ -1,0 +1,107 @@
+//! The blocking pool: threads for work that blocks (file system calls, DNS lookups, CPU-heavy closures),
+//! kept apart from the async workers so that a blocking call never stalls the tasks of a worker.
+//!
+//! - The pool **grows on demand**: a new task goes to an idle thread if there is one, otherwise a new
+//!   thread is started, up to [`Config::max_threads`] (default 512). Beyond that, tasks wait in a FIFO
+//!   queue.
+//! - A thread idle for [`Config::keep_alive`] (default 10 s) **retires**.
+//! - Idle threads are woken with an **exact notify count**: each task that finds an idle thread wakes
+//!   exactly one and records it, so a spurious condition-variable wake-up never makes two threads race
+//!   for one task, and no task waits while a thread sleeps.
+//! - A panic in the closure is caught and returned by its [`JoinHandle`](zokio_task::JoinHandle) as a
+//!   [`JoinError`](zokio_task::JoinError).
+//! - [`BlockingPool::shutdown`] waits (up to a timeout) for the tasks already running, and never starts
+//!   a task still queued once shutdown has begun: such tasks are cancelled, and so are tasks spawned
+//!   after it.
+//!
+//! ```
+//! use std::time::Duration;
+//! use zokio_sched::blocking::{BlockingPool, Config};
+//!
+//! let pool = BlockingPool::new(Config::default());
+//! let handle = pool.spawner().spawn_blocking(|| 6 * 7);
+//! assert_eq!(futures_lite::future::block_on(handle).unwrap(), 42);
+//! pool.shutdown(Duration::from_secs(5));
+//! ```
+
+mod pool;
+
+use std::time::Duration;
+
+use zokio_task::JoinHandle;
+
+use crate::ThreadConfig;
+
+pub use pool::{BlockingPool, Spawner};
+
+/// The settings of a [`BlockingPool`].
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The most threads the pool runs at once (at least 1). Default 512.
+    pub max_threads: usize,
+    /// How long a thread waits for work before it retires. Default 10 s.
+    pub keep_alive: Duration,
+    /// Names, stack size and context wrapper of the pool's threads.
+    pub threads: ThreadConfig,
+}
+
+/// The default of [`Config::max_threads`].
+pub const DEFAULT_MAX_THREADS: usize = 512;
+/// The default of [`Config::keep_alive`].
+pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_threads: DEFAULT_MAX_THREADS,
+            keep_alive: DEFAULT_KEEP_ALIVE,
+            threads: ThreadConfig::named("zokio-runtime-blocking"),
+        }
+    }
+}
+
+/// Runs `f` on the blocking pool of the current runtime and returns a handle to its result.
+///
+/// The closure runs inside the same scheduler context as the caller, so `zokio_sched::spawn` and
+/// `spawn_blocking` work from within it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use zokio_sched::blocking::{self, BlockingPool};
+/// use zokio_sched::{Handle, global_fifo::GlobalFifo, ParkThread};
+///
+/// let pool = BlockingPool::new(blocking::Config::default());
+/// let scheduler = GlobalFifo::new(1, Box::new(ParkThread::new())).unwrap();
+/// let handle = Handle::with_blocking(scheduler.clone(), pool.spawner().clone());
+/// let _guard = zokio_sched::context::enter(handle);
+/// let join = blocking::spawn_blocking(|| "done");
+/// assert_eq!(futures_lite::future::block_on(join).unwrap(), "done");
+/// # drop(_guard);
+/// # zokio_sched::Scheduler::shutdown(&*scheduler, Duration::from_secs(5));
+/// # pool.shutdown(Duration::from_secs(5));
+/// ```
+///
+/// # Panics
+///
+/// Panics outside a runtime context, or in a context whose runtime has no blocking pool.
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let Some(handle) = crate::context::try_current() else {
+        panic!(
+            "`spawn_blocking` must be called from the context of a zokio runtime (inside \
+             `Runtime::block_on`, a task, `#[zokio::main]`, or after `Handle::enter()`)"
+        );
+    };
+    let Some(spawner) = handle.blocking().cloned() else {
+        panic!("`spawn_blocking` was called in a runtime context that has no blocking pool");
+    };
+    spawner.spawn_blocking(move || {
+        let _context = crate::context::enter(handle);
+        f()
+    })
+}

@@ -1,0 +1,363 @@
+//! The pool's state, its threads' loop and its shutdown.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::thread::JoinHandle as ThreadHandle;
+use std::time::{Duration, Instant};
+
+use zokio_task::{JoinHandle, Runnable, ScheduleInfo, TaskList};
+
+use super::Config;
+
+/// A pool of threads for blocking work. See the [module docs](super).
+///
+/// Dropping the pool shuts it down and waits for the running tasks, as
+/// [`BlockingPool::shutdown`] does without a time limit.
+pub struct BlockingPool {
+    spawner: Spawner,
+    /// Set by an explicit [`BlockingPool::shutdown`], after which dropping the pool does not wait
+    /// again: a caller that chose a timeout must not be blocked past it by the drop.
+    shut_down: std::sync::atomic::AtomicBool,
+}
+
+/// Spawns closures onto a [`BlockingPool`]; cheap to clone and usable from any thread.
+#[derive(Clone)]
+pub struct Spawner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    /// Idle threads wait here for work.
+    work: Condvar,
+    /// `shutdown` waits here for the threads to exit.
+    exited: Condvar,
+    max_threads: usize,
+    keep_alive: Duration,
+    threads: crate::ThreadConfig,
+    /// Blocking tasks are registered like any other task (the task API requires a list); nothing aborts
+    /// them, since a closure cannot be interrupted.
+    tasks: Arc<TaskList>,
+}
+
+struct State {
+    queue: VecDeque<Runnable>,
+    /// Threads started and not yet exited.
+    num_threads: usize,
+    /// Threads waiting for work and not yet notified.
+    num_idle: usize,
+    /// Notifications sent and not yet consumed: a waiting thread that finds none treats its wake-up as
+    /// spurious and keeps waiting.
+    num_notify: usize,
+    shutdown: bool,
+    /// Join handles of the running threads, by thread number.
+    handles: HashMap<usize, ThreadHandle<()>>,
+    next_thread_id: usize,
+    /// The last thread that retired; the next one to retire joins it, so exited threads never pile up.
+    last_retired: Option<ThreadHandle<()>>,
+}
+
+impl BlockingPool {
+    /// A pool with `config`; it starts no thread until the first task arrives.
+    pub fn new(config: Config) -> BlockingPool {
+        let inner = Inner {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                num_threads: 0,
+                num_idle: 0,
+                num_notify: 0,
+                shutdown: false,
+                handles: HashMap::new(),
+                next_thread_id: 0,
+                last_retired: None,
+            }),
+            work: Condvar::new(),
+            exited: Condvar::new(),
+            max_threads: config.max_threads.max(1),
+            keep_alive: config.keep_alive,
+            threads: config.threads,
+            tasks: Arc::new(TaskList::new(4)),
+        };
+        BlockingPool {
+            spawner: Spawner {
+                inner: Arc::new(inner),
+            },
+            shut_down: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// A handle that spawns onto this pool.
+    pub fn spawner(&self) -> &Spawner {
+        &self.spawner
+    }
+
+    /// Shuts the pool down: cancels every queued task (and every task spawned from now on), then waits
+    /// up to `timeout` for the running ones to finish. Returns `true` if every thread exited in time;
+    /// threads still running after `timeout` are left to finish on their own, and dropping the pool
+    /// afterwards does not wait for them.
+    ///
+    /// Called from one of the pool's own threads, it waits for the others only.
+    pub fn shutdown(&self, timeout: Duration) -> bool {
+        self.shut_down
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.spawner.inner.shutdown(timeout)
+    }
+}
+
+impl Drop for BlockingPool {
+    fn drop(&mut self) {
+        if *self.shut_down.get_mut() {
+            return;
+        }
+        // A pool dropped from one of its own threads cannot wait for itself.
+        let timeout = if self.spawner.inner.is_pool_thread() {
+            Duration::ZERO
+        } else {
+            Duration::MAX
+        };
+        self.spawner.inner.shutdown(timeout);
+    }
+}
+
+impl fmt::Debug for BlockingPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingPool")
+            .field("spawner", &self.spawner)
+            .finish()
+    }
+}
+
+impl Spawner {
+    /// Runs `f` on the pool; the handle returns its result, or a `JoinError` if it panicked or was
+    /// cancelled by shutdown before it started.
+    ///
+    /// ```
+    /// use zokio_sched::blocking::{BlockingPool, Config};
+    ///
+    /// let pool = BlockingPool::new(Config::default());
+    /// let handle = pool.spawner().spawn_blocking(|| panic!("boom"));
+    /// assert!(futures_lite::future::block_on(handle).unwrap_err().is_panic());
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        let (runnable, handle) = zokio_task::spawn(
+            BlockingTask(Some(f)),
+            move |runnable: Runnable, _info: ScheduleInfo| inner.push(runnable),
+            &self.inner.tasks,
+        );
+        runnable.schedule();
+        handle
+    }
+
+    /// The number of threads the pool runs now (busy or idle).
+    pub fn num_threads(&self) -> usize {
+        self.inner.lock().num_threads
+    }
+
+    /// The number of threads waiting for work.
+    pub fn num_idle_threads(&self) -> usize {
+        self.inner.lock().num_idle
+    }
+
+    /// The number of tasks waiting for a thread.
+    pub fn queue_depth(&self) -> usize {
+        self.inner.lock().queue.len()
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_shutdown(&self) -> bool {
+        self.inner.lock().shutdown
+    }
+}
+
+impl fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.lock();
+        f.debug_struct("Spawner")
+            .field("num_threads", &state.num_threads)
+            .field("num_idle", &state.num_idle)
+            .field("queue_depth", &state.queue.len())
+            .field("shutdown", &state.shutdown)
+            .finish()
+    }
+}
+
+/// A closure as a future that completes on its first poll. Runs without a coop budget (none is set
+/// on a pool thread), so budget-aware resources used inside it never force a yield.
+struct BlockingTask<F>(Option<F>);
+
+// The closure is never pinned: it is moved out and called.
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self
+            .0
+            .take()
+            .expect("a blocking task is polled once: it completes on its first poll");
+        Poll::Ready(f())
+    }
+}
+
+thread_local! {
+    /// The pool that owns the current thread (its address), to detect a pool dropped from inside.
+    static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic never happens while the lock is held (tasks run outside it); recover anyway.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn is_pool_thread(&self) -> bool {
+        CURRENT_POOL.try_with(|c| c.get()).unwrap_or(0) == self as *const Inner as usize
+    }
+
+    /// The schedule function of every blocking task.
+    fn push(self: &Arc<Inner>, runnable: Runnable) {
+        let mut state = self.lock();
+        if state.shutdown {
+            drop(state);
+            // Dropped outside the lock: cancelling a task wakes its JoinHandle's waker.
+            drop(runnable);
+            return;
+        }
+        state.queue.push_back(runnable);
+        if state.num_idle > 0 {
+            state.num_idle -= 1;
+            state.num_notify += 1;
+            self.work.notify_one();
+            return;
+        }
+        if state.num_threads >= self.max_threads {
+            // Every thread is busy and the pool is full: the task waits for the next free thread.
+            return;
+        }
+        let id = state.next_thread_id;
+        state.next_thread_id += 1;
+        let pool = Arc::clone(self);
+        match self.threads.spawn(move || pool.run(id)) {
+            Ok(handle) => {
+                state.num_threads += 1;
+                state.handles.insert(id, handle);
+            }
+            Err(_) if state.num_threads > 0 => {
+                // The OS refused a thread; the running ones will get to the task.
+            }
+            Err(_) => {
+                // No thread at all to run it: cancel the task (its JoinHandle reports a cancellation)
+                // rather than leave it queued forever.
+                let runnable = state.queue.pop_back();
+                drop(state);
+                drop(runnable);
+            }
+        }
+    }
+
+    /// The body of every pool thread.
+    fn run(self: Arc<Inner>, id: usize) {
+        let _ = CURRENT_POOL.try_with(|c| c.set(Arc::as_ptr(&self) as usize));
+        let mut state = self.lock();
+        'outer: loop {
+            while let Some(runnable) = state.queue.pop_front() {
+                drop(state);
+                runnable.run();
+                state = self.lock();
+            }
+            if state.shutdown {
+                break;
+            }
+            state.num_idle += 1;
+            let deadline = Instant::now().checked_add(self.keep_alive);
+            loop {
+                let timeout = match deadline {
+                    Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                    None => Duration::from_secs(60 * 60 * 24 * 365),
+                };
+                let (guard, _) = self
+                    .work
+                    .wait_timeout(state, timeout)
+                    .unwrap_or_else(|p| p.into_inner());
+                state = guard;
+                if state.num_notify > 0 {
+                    // Our notification (the notifier already took us off the idle count).
+                    state.num_notify -= 1;
+                    continue 'outer;
+                }
+                if state.shutdown {
+                    state.num_idle -= 1;
+                    break 'outer;
+                }
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    // Idle for the whole keep-alive: retire, joining the previous retiree.
+                    state.num_idle -= 1;
+                    let own = state.handles.remove(&id);
+                    let previous = std::mem::replace(&mut state.last_retired, own);
+                    state.num_threads -= 1;
+                    self.exited.notify_all();
+                    drop(state);
+                    if let Some(previous) = previous {
+                        let _ = previous.join();
+                    }
+                    return;
+                }
+                // A spurious wake-up: keep waiting.
+            }
+        }
+        // Shutdown: the handle stays in `handles` for `shutdown` to join.
+        state.num_threads -= 1;
+        self.exited.notify_all();
+    }
+
+    fn shutdown(&self, timeout: Duration) -> bool {
+        let mut state = self.lock();
+        state.shutdown = true;
+        let queued = std::mem::take(&mut state.queue);
+        self.work.notify_all();
+        drop(state);
+        // Cancelled outside the lock: dropping a Runnable wakes the task's JoinHandle.
+        drop(queued);
+
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = self.lock();
+        // A pool thread that shuts its own pool down cannot wait for itself to exit.
+        let waited_for = usize::from(self.is_pool_thread());
+        while state.num_threads > waited_for {
+            let left = match deadline {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => Duration::from_secs(60 * 60 * 24 * 365),
+            };
+            if left.is_zero() {
+                return false;
+            }
+            state = self
+                .exited
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        let handles: Vec<_> = state.handles.drain().map(|(_, h)| h).collect();
+        let retired = state.last_retired.take();
+        drop(state);
+        let me = std::thread::current().id();
+        for handle in handles.into_iter().chain(retired) {
+            // Every thread has left its loop: joining only waits for its exit (and the wrapper's
+            // `on_thread_stop`), which is bounded.
+            if handle.thread().id() != me {
+                let _ = handle.join();
+            }
+        }
+        true
+    }
+}

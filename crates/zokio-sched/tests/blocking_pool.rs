@@ -1,0 +1,229 @@
+//! The blocking pool: growth, reuse, retirement, panics and shutdown.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use futures_lite::future::block_on;
+use zokio_sched::blocking::{self, BlockingPool, Config};
+use zokio_sched::{Handle, ParkThread, Scheduler, global_fifo::GlobalFifo};
+
+fn pool(max_threads: usize, keep_alive: Duration) -> BlockingPool {
+    BlockingPool::new(Config {
+        max_threads,
+        keep_alive,
+        ..Config::default()
+    })
+}
+
+/// Spins (yielding) until `cond` holds; panics after 10 s so a broken pool fails instead of hanging.
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn returns_the_closure_result() {
+    let pool = pool(4, Duration::from_secs(10));
+    let handles: Vec<_> = (0..100)
+        .map(|i| pool.spawner().spawn_blocking(move || i * 2))
+        .collect();
+    let sum: usize = handles.into_iter().map(|h| block_on(h).unwrap()).sum();
+    assert_eq!(sum, (0..100).map(|i| i * 2).sum());
+    assert!(pool.spawner().num_threads() <= 4);
+}
+
+#[test]
+fn panic_becomes_join_error() {
+    let pool = pool(2, Duration::from_secs(10));
+    let err = block_on(pool.spawner().spawn_blocking(|| -> u32 { panic!("boom") })).unwrap_err();
+    assert!(err.is_panic());
+    assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+    // The thread survived the panic and still runs tasks.
+    assert_eq!(block_on(pool.spawner().spawn_blocking(|| 7)).unwrap(), 7);
+}
+
+#[test]
+fn grows_up_to_max_threads_then_queues() {
+    let pool = pool(2, Duration::from_secs(10));
+    let barrier = Arc::new(Barrier::new(3));
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Arc::new(std::sync::Mutex::new(release_rx));
+    let mut handles = Vec::new();
+    for _ in 0..2 {
+        let barrier = barrier.clone();
+        let release_rx = release_rx.clone();
+        handles.push(pool.spawner().spawn_blocking(move || {
+            barrier.wait();
+            release_rx.lock().unwrap().recv().unwrap();
+        }));
+    }
+    barrier.wait();
+    let ran_third = Arc::new(AtomicUsize::new(0));
+    let r = ran_third.clone();
+    handles.push(pool.spawner().spawn_blocking(move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    }));
+    assert_eq!(pool.spawner().num_threads(), 2);
+    assert_eq!(pool.spawner().queue_depth(), 1);
+    assert_eq!(ran_third.load(Ordering::SeqCst), 0);
+    release_tx.send(()).unwrap();
+    release_tx.send(()).unwrap();
+    for h in handles {
+        block_on(h).unwrap();
+    }
+    assert_eq!(ran_third.load(Ordering::SeqCst), 1);
+    assert_eq!(pool.spawner().num_threads(), 2);
+}
+
+#[test]
+fn idle_thread_is_reused_not_duplicated() {
+    let pool = pool(8, Duration::from_secs(10));
+    block_on(pool.spawner().spawn_blocking(|| ())).unwrap();
+    wait_until("the thread is idle", || {
+        pool.spawner().num_idle_threads() == 1
+    });
+    for _ in 0..50 {
+        block_on(pool.spawner().spawn_blocking(|| ())).unwrap();
+        wait_until("the thread is idle", || {
+            pool.spawner().num_idle_threads() == 1
+        });
+    }
+    assert_eq!(pool.spawner().num_threads(), 1);
+}
+
+#[test]
+fn idle_threads_retire_after_keep_alive() {
+    let pool = pool(4, Duration::from_millis(20));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            pool.spawner()
+                .spawn_blocking(|| std::thread::sleep(Duration::from_millis(5)))
+        })
+        .collect();
+    for h in handles {
+        block_on(h).unwrap();
+    }
+    assert!(pool.spawner().num_threads() >= 1);
+    wait_until("every thread retired", || pool.spawner().num_threads() == 0);
+    // The pool starts threads again afterwards.
+    assert_eq!(block_on(pool.spawner().spawn_blocking(|| 5)).unwrap(), 5);
+}
+
+#[test]
+fn shutdown_waits_for_running_and_cancels_queued() {
+    let pool = Arc::new(pool(1, Duration::from_secs(10)));
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let running = pool.spawner().spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        "finished"
+    });
+    started_rx.recv().unwrap();
+    let queued_ran = Arc::new(AtomicUsize::new(0));
+    let q = queued_ran.clone();
+    let queued = pool.spawner().spawn_blocking(move || {
+        q.fetch_add(1, Ordering::SeqCst);
+    });
+
+    let p = pool.clone();
+    let shutdown = std::thread::spawn(move || p.shutdown(Duration::from_secs(30)));
+    // The queued task is cancelled without running, while the running one is still running.
+    assert!(block_on(queued).unwrap_err().is_cancelled());
+    assert!(!running.is_finished());
+    release_tx.send(()).unwrap();
+    assert!(shutdown.join().unwrap(), "every thread exited in time");
+    assert_eq!(block_on(running).unwrap(), "finished");
+    assert_eq!(queued_ran.load(Ordering::SeqCst), 0);
+    assert_eq!(pool.spawner().num_threads(), 0);
+}
+
+#[test]
+fn spawn_after_shutdown_is_cancelled() {
+    let pool = pool(2, Duration::from_secs(10));
+    assert!(pool.shutdown(Duration::from_secs(5)));
+    assert!(pool.spawner().is_shutdown());
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let handle = pool
+        .spawner()
+        .spawn_blocking(move || r.fetch_add(1, Ordering::SeqCst));
+    assert!(block_on(handle).unwrap_err().is_cancelled());
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn shutdown_timeout_keeps_its_bound_with_a_stuck_task() {
+    let pool = pool(2, Duration::from_secs(10));
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let stuck = pool.spawner().spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        let _ = release_rx.recv();
+    });
+    started_rx.recv().unwrap();
+    let start = Instant::now();
+    assert!(!pool.shutdown(Duration::from_millis(100)));
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(100),
+        "returned early: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "overran its bound: {elapsed:?}"
+    );
+    // Dropping the pool after a timed-out shutdown does not wait for the stuck task either.
+    drop(pool);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    release_tx.send(()).unwrap();
+    block_on(stuck).unwrap();
+}
+
+#[test]
+fn drop_waits_for_running_tasks() {
+    let pool = pool(4, Duration::from_secs(10));
+    let done = Arc::new(AtomicUsize::new(0));
+    let barrier = Arc::new(Barrier::new(5));
+    for _ in 0..4 {
+        let done = done.clone();
+        let barrier = barrier.clone();
+        drop(pool.spawner().spawn_blocking(move || {
+            barrier.wait();
+            std::thread::sleep(Duration::from_millis(10));
+            done.fetch_add(1, Ordering::SeqCst);
+        }));
+    }
+    barrier.wait();
+    drop(pool);
+    assert_eq!(done.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+#[should_panic(expected = "`spawn_blocking` must be called from the context of a zokio runtime")]
+fn spawn_blocking_outside_a_runtime_panics() {
+    drop(blocking::spawn_blocking(|| ()));
+}
+
+#[test]
+fn spawn_blocking_runs_in_the_callers_context() {
+    let pool = pool(2, Duration::from_secs(10));
+    let scheduler = GlobalFifo::new(1, Box::new(ParkThread::new())).unwrap();
+    let handle = Handle::with_blocking(scheduler.clone(), pool.spawner().clone());
+    let guard = zokio_sched::context::enter(handle);
+    let nested = blocking::spawn_blocking(|| {
+        // Both the scheduler and the pool are reachable from inside the closure.
+        let task = zokio_sched::spawn(async { 1 });
+        let inner = blocking::spawn_blocking(|| 2);
+        block_on(task).unwrap() + block_on(inner).unwrap()
+    });
+    assert_eq!(block_on(nested).unwrap(), 3);
+    drop(guard);
+    scheduler.shutdown(Duration::from_secs(5));
+    assert!(pool.shutdown(Duration::from_secs(5)));
+}
