@@ -98,7 +98,7 @@ impl From<i32> for SignalKind {
 /// # let mut reactor = zokio_reactor::Reactor::new(Default::default()).unwrap();
 /// # reactor.block_on(async {
 /// let mut usr2 = signal(SignalKind::user_defined2())?;
-/// // SAFETY-free: raising a signal to ourselves; the handler is installed above.
+/// // SAFETY: `raise` sends SIGUSR2 to this thread only, and the handler is installed above.
 /// assert_eq!(unsafe { libc::raise(libc::SIGUSR2) }, 0);
 /// usr2.recv().await;
 /// # std::io::Result::Ok(()) }).unwrap();

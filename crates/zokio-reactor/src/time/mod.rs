@@ -67,18 +67,18 @@ pub fn resume() {
 /// # Panics
 ///
 /// Panics if the clock is not paused, outside a reactor context, or without the timer driver.
-#[track_caller]
-pub fn advance(duration: Duration) -> impl std::future::Future<Output = ()> {
+pub async fn advance(duration: Duration) {
     let handle = Handle::current_time();
-    let mut advanced = false;
+    handle.inner.clock.advance(duration);
+    handle.inner.fire_due_timers();
+    let mut yielded = false;
     poll_fn(move |cx| {
-        if advanced {
+        if yielded {
             return Poll::Ready(());
         }
-        advanced = true;
-        handle.inner.clock.advance(duration);
-        handle.inner.fire_due_timers();
+        yielded = true;
         cx.waker().wake_by_ref();
         Poll::Pending
     })
+    .await
 }
