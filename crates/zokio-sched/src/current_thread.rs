@@ -29,8 +29,10 @@
 //! # Shutdown
 //!
 //! `shutdown` closes the task list, which aborts every live task and so schedules it once more;
-//! the scheduler then runs every queued runnable, which drops its future without polling it, until
-//! both queues stay empty. No runnable is ever dropped while a lock is held.
+//! the scheduler then closes the inject queue and runs every queued runnable, which drops its future
+//! without polling it. A task woken after that finds the queue closed and is dropped by its waker,
+//! outside every lock, instead of being stranded in the queue. No runnable is ever dropped while a
+//! lock is held.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -106,8 +108,14 @@ thread_local! {
 impl CurrentThread {
     /// A scheduler that parks on `driver`.
     pub fn new(driver: Box<dyn Driver>, config: Config) -> CurrentThread {
-        assert!(config.global_queue_interval > 0, "global_queue_interval must be greater than 0");
-        assert!(config.event_interval > 0, "event_interval must be greater than 0");
+        assert!(
+            config.global_queue_interval > 0,
+            "global_queue_interval must be greater than 0"
+        );
+        assert!(
+            config.event_interval > 0,
+            "event_interval must be greater than 0"
+        );
         let unparker = driver.unparker();
         CurrentThread {
             shared: Arc::new(Shared {
@@ -149,7 +157,8 @@ impl CurrentThread {
 
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
-                let polled = zokio_coop::with_budget(Budget::initial(), || future.as_mut().poll(&mut cx));
+                let polled =
+                    zokio_coop::with_budget(Budget::initial(), || future.as_mut().poll(&mut cx));
                 if polled.is_ready() {
                     return;
                 }
@@ -203,7 +212,9 @@ impl CurrentThread {
 
 impl Shared {
     fn is_owner(&self) -> bool {
-        OWNER.try_with(|o| std::ptr::eq(o.get(), self)).unwrap_or(false)
+        OWNER
+            .try_with(|o| std::ptr::eq(o.get(), self))
+            .unwrap_or(false)
     }
 
     fn schedule(&self, runnable: Runnable) {
@@ -211,8 +222,9 @@ impl Shared {
             LOCAL.with(|l| l.borrow_mut().push_back(runnable));
             return;
         }
-        // The queue is unbounded and never closed, so the push cannot fail; a runnable scheduled
-        // after shutdown is run (and so dropped) by the shutdown drain or by the next `block_on`.
+        // The queue is unbounded, so a push fails only once shutdown has closed it: the task has
+        // been cancelled then, and dropping it here (no lock held) drops what is left of it. Queueing
+        // it instead would strand it there, and the queue's runnables keep the scheduler alive: a leak.
         if let Err(err) = self.inject.push(runnable) {
             drop(err.into_inner());
             return;
@@ -307,7 +319,12 @@ impl Scheduler for CurrentThread {
                 if parker.park_timeout(Duration::from_millis(10)) {
                     continue;
                 }
-                if self.core.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+                if self
+                    .core
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .is_some()
+                {
                     break;
                 }
             }
@@ -331,17 +348,15 @@ impl Scheduler for CurrentThread {
                 runnable.run();
             }
         }
+        // From now on a schedule drops its runnable instead of queueing it (see `Shared::schedule`).
+        self.shared.inject.close();
         // Running an aborted task drops its future without polling it; a drop may wake other tasks,
-        // so keep draining until the queue stays empty.
+        // which are dropped by the closed queue, so this drains for good.
         while let Ok(runnable) = self.shared.inject.pop() {
             runnable.run();
         }
         if let Some(mut core) = core {
             core.driver.shutdown();
-            // A resource woken by the driver's shutdown may schedule once more.
-            while let Ok(runnable) = self.shared.inject.pop() {
-                runnable.run();
-            }
             self.put_core(core);
         }
     }
@@ -365,3 +380,7 @@ impl Wake for ThreadUnparker {
         self.0.unpark();
     }
 }
+
+#[cfg(test)]
+#[path = "current_thread_tests.rs"]
+mod tests;

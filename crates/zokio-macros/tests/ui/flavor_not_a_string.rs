@@ -1,0 +1,2 @@
+#[zokio::main(flavor = current_thread)]
+async fn main() {}

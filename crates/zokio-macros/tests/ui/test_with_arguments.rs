@@ -1,0 +1,6 @@
+#[zokio::test]
+async fn a_test(x: u32) {
+    let _ = x;
+}
+
+fn main() {}

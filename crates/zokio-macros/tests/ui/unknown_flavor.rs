@@ -1,0 +1,2 @@
+#[zokio::main(flavor = "single_thread")]
+async fn main() {}

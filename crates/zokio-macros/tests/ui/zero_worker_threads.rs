@@ -1,0 +1,2 @@
+#[zokio::main(worker_threads = 0)]
+async fn main() {}

@@ -1,0 +1,396 @@
+//! `Builder`: configure and build a [`Runtime`].
+
+use std::fmt;
+use std::io;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use zokio_sched::{Driver, Scheduler, ThreadBody, ThreadConfig};
+
+use super::{Handle, Kind, Runtime};
+
+type Callback = Arc<dyn Fn() + Send + Sync>;
+type CustomScheduler =
+    Arc<dyn Fn(Box<dyn Driver>, ThreadConfig) -> io::Result<Arc<dyn Scheduler>> + Send + Sync>;
+
+/// Builds a [`Runtime`] with custom settings.
+///
+/// ```
+/// use zokio::runtime::Builder;
+///
+/// let rt = Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
+///     .enable_all()
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { zokio::spawn(async { 40 + 2 }).await.unwrap() }), 42);
+/// ```
+pub struct Builder {
+    flavor: Flavor,
+    enable_io: bool,
+    enable_time: bool,
+    start_paused: bool,
+    worker_threads: Option<usize>,
+    thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    thread_stack_size: Option<usize>,
+    on_thread_start: Option<Callback>,
+    on_thread_stop: Option<Callback>,
+    max_blocking_threads: usize,
+    thread_keep_alive: Duration,
+    global_queue_interval: Option<u32>,
+    event_interval: u32,
+    disable_lifo_slot: bool,
+    events_per_tick: usize,
+    custom: Option<CustomScheduler>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flavor {
+    CurrentThread,
+    MultiThread,
+}
+
+impl Builder {
+    /// A builder for a runtime whose tasks all run on the thread that calls `block_on`.
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Flavor::CurrentThread, zokio_sched::current_thread::EVENT_INTERVAL)
+    }
+
+    /// A builder for a work-stealing runtime with one worker thread per core by default.
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Flavor::MultiThread, 61)
+    }
+
+    fn new(flavor: Flavor, event_interval: u32) -> Builder {
+        Builder {
+            flavor,
+            enable_io: false,
+            enable_time: false,
+            start_paused: false,
+            worker_threads: None,
+            thread_name: Arc::new(|| "zokio-runtime-worker".to_owned()),
+            thread_stack_size: None,
+            on_thread_start: None,
+            on_thread_stop: None,
+            max_blocking_threads: 512,
+            thread_keep_alive: Duration::from_secs(10),
+            global_queue_interval: None,
+            event_interval,
+            disable_lifo_slot: false,
+            events_per_tick: 1024,
+            custom: None,
+        }
+    }
+
+    /// Enables both the I/O and the time drivers.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self.enable_io = true;
+        self.enable_time = true;
+        self
+    }
+
+    /// Enables the I/O driver (sockets, signals, async pipes).
+    pub fn enable_io(&mut self) -> &mut Self {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables the time driver (sleep, interval, timeout).
+    pub fn enable_time(&mut self) -> &mut Self {
+        self.enable_time = true;
+        self
+    }
+
+    /// Starts the runtime's clock paused (for tests): time only moves through `zokio::time::advance`
+    /// or, when every task is idle, jumps straight to the next timer. Requires the time driver.
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
+        self.start_paused = start_paused;
+        self
+    }
+
+    /// The number of worker threads of a multi-thread runtime (default: the available parallelism).
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is 0: a runtime needs at least one worker.
+    #[track_caller]
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
+        assert!(n > 0, "worker_threads must be greater than 0");
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// The name of the runtime's threads (default `zokio-runtime-worker`).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
+        let name = name.into();
+        self.thread_name = Arc::new(move || name.clone());
+        self
+    }
+
+    /// A function that names each new runtime thread.
+    pub fn thread_name_fn<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() -> String + Send + Sync + 'static,
+    {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// The stack size of the runtime's threads, in bytes.
+    pub fn thread_stack_size(&mut self, size: usize) -> &mut Self {
+        self.thread_stack_size = Some(size);
+        self
+    }
+
+    /// Runs `f` on each runtime thread (workers and blocking threads) when it starts.
+    pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each runtime thread just before it stops.
+    pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// The most threads the blocking pool may run at once (default 512).
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is 0.
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
+        assert!(n > 0, "max_blocking_threads must be greater than 0");
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before it exits (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.thread_keep_alive = duration;
+        self
+    }
+
+    /// Ticks between checks of the global queue ahead of a worker's own queue. Unset, the
+    /// multi-thread scheduler tunes it from the observed poll times; the current-thread one uses 31.
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is 0.
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, n: u32) -> &mut Self {
+        assert!(n > 0, "global_queue_interval must be greater than 0");
+        self.global_queue_interval = Some(n);
+        self
+    }
+
+    /// Task polls between non-blocking polls of the I/O and time driver (default 61).
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is 0.
+    #[track_caller]
+    pub fn event_interval(&mut self, n: u32) -> &mut Self {
+        assert!(n > 0, "event_interval must be greater than 0");
+        self.event_interval = n;
+        self
+    }
+
+    /// Disables the LIFO slot of the multi-thread scheduler: woken tasks always go to the back of the
+    /// queue. Costs message-passing latency; helps strict fairness.
+    pub fn disable_lifo_slot(&mut self) -> &mut Self {
+        self.disable_lifo_slot = true;
+        self
+    }
+
+    /// Runs the runtime's tasks on a scheduler of your own instead of the built-in one.
+    ///
+    /// `make` receives the runtime's driver (I/O and timers, or a plain thread parker) to park on, and
+    /// the settings for the threads it starts: start them with [`ThreadConfig::spawn`] and they run
+    /// inside the runtime's context (so `zokio::spawn`, sockets and timers work in tasks) with the
+    /// builder's names and hooks. See `zokio_sched::global_fifo` for a complete minimal scheduler.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Condvar, Mutex};
+    /// use zokio::runtime::Builder;
+    /// use zokio_sched::global_fifo::GlobalFifo;
+    ///
+    /// let rt = Builder::new_multi_thread()
+    ///     .scheduler(|driver, threads| {
+    ///         let fifo: Arc<dyn zokio_sched::Scheduler> = GlobalFifo::with_threads(2, driver, threads)?;
+    ///         Ok(fifo)
+    ///     })
+    ///     .enable_all()
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { zokio::spawn(async { 5 }).await.unwrap() }), 5);
+    /// ```
+    pub fn scheduler<F>(&mut self, make: F) -> &mut Self
+    where
+        F: Fn(Box<dyn Driver>, ThreadConfig) -> io::Result<Arc<dyn Scheduler>> + Send + Sync + 'static,
+    {
+        self.custom = Some(Arc::new(make));
+        self
+    }
+
+    /// Creates the runtime.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the I/O driver cannot be created (e.g. the process is out of file descriptors), or
+    /// when a worker thread cannot be started; also on invalid combinations of settings, such as
+    /// `start_paused` without the time driver (`InvalidInput`).
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        if self.start_paused && !self.enable_time {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "start_paused(true) requires the time driver: call enable_time() or enable_all()",
+            ));
+        }
+        let (driver, reactor): (Box<dyn Driver>, Option<zokio_reactor::Handle>) =
+            if self.enable_io || self.enable_time {
+                let reactor = zokio_reactor::Reactor::new(zokio_reactor::ReactorConfig {
+                    enable_io: self.enable_io,
+                    enable_time: self.enable_time,
+                    start_paused: self.start_paused,
+                    events_per_tick: self.events_per_tick,
+                })?;
+                let handle = reactor.handle();
+                (Box::new(reactor), Some(handle))
+            } else {
+                (Box::new(zokio_sched::ParkThread::new()), None)
+            };
+
+        let cell = Arc::new(HandleCell::default());
+        let threads = self.thread_config(reactor.clone(), Arc::clone(&cell));
+        let blocking = zokio_sched::blocking::BlockingPool::new(zokio_sched::blocking::Config {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.thread_keep_alive,
+            threads: threads.clone(),
+        });
+
+        let (scheduler, kind): (Arc<dyn Scheduler>, Kind) = match (&self.custom, self.flavor) {
+            (Some(make), _) => match make(driver, threads) {
+                Ok(scheduler) => (scheduler, Kind::Custom),
+                Err(err) => {
+                    cell.set(None);
+                    return Err(err);
+                }
+            },
+            (None, Flavor::CurrentThread) => {
+                let config = zokio_sched::current_thread::Config {
+                    global_queue_interval: self
+                        .global_queue_interval
+                        .unwrap_or(zokio_sched::current_thread::GLOBAL_QUEUE_INTERVAL),
+                    event_interval: self.event_interval,
+                };
+                (
+                    Arc::new(zokio_sched::current_thread::CurrentThread::new(driver, config)),
+                    Kind::CurrentThread,
+                )
+            }
+            (None, Flavor::MultiThread) => {
+                // TEMP-MT: replaced by the work-stealing scheduler when it lands.
+                let _ = (threads, driver);
+                cell.set(None);
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "the multi-thread scheduler is not available yet",
+                ));
+            }
+        };
+
+        let sched = zokio_sched::Handle::with_blocking(scheduler, blocking.spawner().clone());
+        cell.set(Some(sched.clone()));
+        Ok(Runtime::from_parts(
+            Handle { sched, reactor },
+            blocking,
+            kind,
+        ))
+    }
+
+    /// Thread settings with a wrapper that runs every runtime thread inside the reactor's context and
+    /// the user's start/stop hooks.
+    fn thread_config(
+        &self,
+        reactor: Option<zokio_reactor::Handle>,
+        cell: Arc<HandleCell>,
+    ) -> ThreadConfig {
+        let start = self.on_thread_start.clone();
+        let stop = self.on_thread_stop.clone();
+        ThreadConfig {
+            name_fn: Arc::clone(&self.thread_name),
+            stack_size: self.thread_stack_size,
+            wrap: Arc::new(move |body: ThreadBody| {
+                let _reactor = reactor.as_ref().map(|r| r.enter());
+                let _sched = cell.wait().map(zokio_sched::context::enter);
+                if let Some(start) = &start {
+                    start();
+                }
+                // Run the stop hook even if the body unwinds.
+                struct Stop(Option<Callback>);
+                impl Drop for Stop {
+                    fn drop(&mut self) {
+                        if let Some(stop) = &self.0 {
+                            stop();
+                        }
+                    }
+                }
+                let _stop = Stop(stop.clone());
+                body();
+            }),
+        }
+    }
+}
+
+/// The scheduler handle, published once `build` has made it, for threads that the scheduler started
+/// while it was still being built. A thread waits for it before running anything, which takes no
+/// longer than the rest of `build`.
+#[derive(Default)]
+struct HandleCell {
+    // `None`: not built yet; `Some(None)`: the build failed; `Some(Some(h))`: built.
+    state: Mutex<Option<Option<zokio_sched::Handle>>>,
+    ready: Condvar,
+}
+
+impl HandleCell {
+    fn set(&self, handle: Option<zokio_sched::Handle>) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+        self.ready.notify_all();
+    }
+
+    fn wait(&self) -> Option<zokio_sched::Handle> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(handle) = &*state {
+                return handle.clone();
+            }
+            state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("flavor", &self.flavor)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
+            .field("start_paused", &self.start_paused)
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_keep_alive", &self.thread_keep_alive)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .field("event_interval", &self.event_interval)
+            .field("disable_lifo_slot", &self.disable_lifo_slot)
+            .finish_non_exhaustive()
+    }
+}

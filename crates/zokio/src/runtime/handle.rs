@@ -1,0 +1,127 @@
+//! `Handle`: a cloneable reference to a runtime, usable from any thread.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::task::JoinHandle;
+
+/// A handle to a runtime: spawn onto it, enter its context, or block on it from outside.
+///
+/// Cloning is cheap. A handle keeps the runtime's shared state alive but does not keep the runtime
+/// running: once the [`Runtime`](super::Runtime) is dropped, tasks spawned through a handle are
+/// cancelled at once.
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) sched: zokio_sched::Handle,
+    pub(crate) reactor: Option<zokio_reactor::Handle>,
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle").finish_non_exhaustive()
+    }
+}
+
+impl Handle {
+    /// The handle of the runtime whose context the current thread is in.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a runtime context, with a message that says how to enter one.
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let handle = zokio::runtime::Handle::current();
+    ///     assert_eq!(handle.spawn(async { 7 }).await.unwrap(), 7);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Some(handle) => handle,
+            None => panic!(
+                "there is no reactor running: `Handle::current()` must be called from the context of a \
+                 zokio runtime (inside `Runtime::block_on`, a task, `#[zokio::main]`, or after \
+                 `Handle::enter()`)"
+            ),
+        }
+    }
+
+    /// The handle of the current runtime, or `None` outside a runtime context.
+    pub fn try_current() -> Option<Handle> {
+        let sched = zokio_sched::try_current()?;
+        Some(Handle {
+            sched,
+            reactor: zokio_reactor::Handle::try_current(),
+        })
+    }
+
+    /// Spawns a task onto this runtime; it starts running even if the handle is dropped.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.sched.spawn(future)
+    }
+
+    /// Runs `f` on the runtime's blocking pool and returns a handle to its result.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let _enter = self.enter();
+        zokio_sched::blocking::spawn_blocking(f)
+    }
+
+    /// Makes this runtime the current one for this thread until the guard drops, so that `spawn`,
+    /// timers and sockets work from plain (non-runtime) code.
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _reactor: self.reactor.as_ref().map(|r| r.enter()),
+            _sched: zokio_sched::context::enter(self.sched.clone()),
+            _handle: std::marker::PhantomData,
+        }
+    }
+
+    /// Runs `future` to completion on the current thread, inside this runtime's context.
+    ///
+    /// On a multi-thread runtime the spawned tasks keep running on the workers meanwhile. On a
+    /// current-thread runtime this drives the runtime's tasks while no other thread does.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from a thread that is already driving a runtime (inside `block_on` or a
+    /// task): blocking there would stall the tasks it should run. Use `.await` instead.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _enter = self.enter();
+        let mut output = None;
+        {
+            let mut wrapper = std::pin::pin!(async {
+                output = Some(future.await);
+            });
+            let wrapper: Pin<&mut dyn Future<Output = ()>> = wrapper.as_mut();
+            self.sched.scheduler().block_on(wrapper);
+        }
+        output.expect("the scheduler's block_on returned before the future completed")
+    }
+}
+
+/// Leaves the runtime context entered by [`Handle::enter`] or [`Runtime::enter`](super::Runtime::enter)
+/// when dropped.
+#[must_use = "the context is left as soon as the guard is dropped"]
+pub struct EnterGuard<'a> {
+    // Dropped in declaration order: the reactor context is left first, then the scheduler's.
+    _reactor: Option<zokio_reactor::EnterGuard>,
+    _sched: zokio_sched::context::EnterGuard,
+    _handle: std::marker::PhantomData<&'a Handle>,
+}
+
+impl std::fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,143 @@
+//! The runtime: a scheduler, an I/O and time driver, and a blocking pool, put together.
+//!
+//! Most programs use [`#[zokio::main]`](crate::main) and never touch this module. Build a runtime by
+//! hand with [`Builder`] when you need its settings, or several runtimes in one program.
+//!
+//! ```
+//! use zokio::runtime::Builder;
+//!
+//! let rt = Builder::new_current_thread().enable_all().build().unwrap();
+//! let answer = rt.block_on(async {
+//!     let task = zokio::spawn(async { 6 * 7 });
+//!     task.await.unwrap()
+//! });
+//! assert_eq!(answer, 42);
+//! ```
+
+mod builder;
+mod handle;
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle};
+
+use crate::task::JoinHandle;
+
+/// Which scheduler a runtime runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    CurrentThread,
+    MultiThread,
+    Custom,
+}
+
+/// A zokio runtime. Dropping it cancels every task (dropping its future), stops its threads and waits
+/// for blocking tasks that are already running.
+pub struct Runtime {
+    handle: Handle,
+    blocking: Option<zokio_sched::blocking::BlockingPool>,
+    kind: Kind,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// A multi-thread runtime with I/O and time enabled and default settings.
+    ///
+    /// # Errors
+    ///
+    /// See [`Builder::build`].
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().enable_all().build()
+    }
+
+    pub(crate) fn from_parts(
+        handle: Handle,
+        blocking: zokio_sched::blocking::BlockingPool,
+        kind: Kind,
+    ) -> Runtime {
+        Runtime {
+            handle,
+            blocking: Some(blocking),
+            kind,
+        }
+    }
+
+    /// Runs `future` to completion on the current thread; see [`Handle::block_on`].
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from inside a runtime (a task or another `block_on`).
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a task onto this runtime. On a current-thread runtime it runs once a thread is inside
+    /// [`Runtime::block_on`].
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `f` on the runtime's blocking pool.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// A handle to this runtime.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Enters this runtime's context; see [`Handle::enter`].
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// Shuts the runtime down, waiting at most `timeout` for its threads and for blocking tasks that
+    /// are already running. What is still running after that is left behind (leaked), never waited
+    /// for; queued blocking tasks that never started are cancelled.
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(timeout);
+    }
+
+    /// Shuts the runtime down without waiting for anything; see [`Runtime::shutdown_timeout`].
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
+    fn shutdown(&mut self, timeout: Duration) {
+        let Some(blocking) = self.blocking.take() else {
+            return;
+        };
+        let deadline = std::time::Instant::now().checked_add(timeout);
+        self.handle.sched.scheduler().shutdown(timeout);
+        let left = deadline.map_or(Duration::MAX, |d| {
+            d.saturating_duration_since(std::time::Instant::now())
+        });
+        blocking.shutdown(left);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(Duration::MAX);
+    }
+}

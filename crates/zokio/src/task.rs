@@ -1,0 +1,103 @@
+//! Tasks: spawn them, await them, cancel them, yield, and run blocking code beside them.
+//!
+//! ```
+//! # zokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use zokio::task;
+//!
+//! let handle = task::spawn(async { "hello" });
+//! assert_eq!(handle.await.unwrap(), "hello");
+//!
+//! let sum = task::spawn_blocking(|| (1..=10).sum::<u32>()).await.unwrap();
+//! assert_eq!(sum, 55);
+//! # });
+//! ```
+
+use std::future::Future;
+
+pub use zokio_coop::{consume_budget, unconstrained, Unconstrained};
+pub use zokio_task::{AbortHandle, Id, JoinError, JoinHandle, id, try_id};
+
+mod join_set;
+pub use join_set::JoinSet;
+
+/// Spawns `future` as a new task on the current runtime and returns a handle to its output.
+///
+/// The task starts at once (on a multi-thread runtime) or at the next chance the runtime gets (on a
+/// current-thread runtime), whether or not the handle is awaited; dropping the handle detaches it.
+///
+/// # Panics
+///
+/// Panics when called outside a runtime context, with a message that says how to enter one.
+///
+/// ```
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let handle = zokio::spawn(async { 1 + 2 });
+/// assert_eq!(handle.await.unwrap(), 3);
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    zokio_sched::spawn(future)
+}
+
+/// Runs the blocking function `f` on the runtime's blocking pool, so that it does not stall the
+/// workers. A panic in `f` comes back as a [`JoinError`].
+///
+/// # Panics
+///
+/// Panics when called outside a runtime context.
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    zokio_sched::blocking::spawn_blocking(f)
+}
+
+/// Runs the blocking function `f` on the current worker thread, first handing the worker's queued
+/// tasks to a new worker so that they keep running meanwhile.
+///
+/// # Panics
+///
+/// Panics on a current-thread runtime or outside a runtime: there is no worker to hand over there.
+/// Use [`spawn_blocking`] instead.
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    // TEMP-MT: no multi-thread runtime exists yet, so no thread is a worker.
+    let _ = f;
+    panic!(
+        "block_in_place can only be called from a worker of a multi-thread runtime; \
+         use spawn_blocking instead"
+    )
+}
+
+/// Yields to the scheduler: the task goes to the back of the run queue so that other tasks run first.
+///
+/// ```
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// for _ in 0..3 {
+///     zokio::task::yield_now().await;
+/// }
+/// # });
+/// ```
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return std::task::Poll::Ready(());
+        }
+        yielded = true;
+        // Woken while running: every scheduler puts such a task behind the queued ones.
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await
+}
