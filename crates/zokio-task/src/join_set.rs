@@ -75,6 +75,9 @@ pub struct JoinSet<T> {
     shared: Arc<Shared>,
     /// The generation the next inserted entry gets.
     next_generation: u64,
+    /// How many times a `JoinHandle` was polled: lets the unit tests check the O(1) claim.
+    #[cfg(test)]
+    handle_polls: usize,
 }
 
 struct Entry<T> {
@@ -144,6 +147,8 @@ impl<T> JoinSet<T> {
             entries: Slab::new(),
             shared: Arc::default(),
             next_generation: 0,
+            #[cfg(test)]
+            handle_polls: 0,
         }
     }
 
@@ -275,6 +280,10 @@ impl<T> JoinSet<T> {
         // Cleared before the poll: a completion that races with it queues the entry again, so none is
         // missed (a spurious extra queueing is skipped later as stale).
         entry.notify.queued.store(false, Ordering::Release);
+        #[cfg(test)]
+        {
+            self.handle_polls += 1;
+        }
         let mut cx = Context::from_waker(&entry.waker);
         let handle = Pin::new(&mut entry.handle);
         let polled = zokio_coop::with_budget(Budget::unconstrained(), || handle.poll(&mut cx));
@@ -361,5 +370,82 @@ impl<T> Extend<JoinHandle<T>> for JoinSet<T> {
         for handle in handles {
             self.insert(handle);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll, Waker};
+
+    use super::JoinSet;
+    use crate::{Runnable, TaskList};
+
+    /// Open flag and the waiting task's waker.
+    type TestGate = Arc<Mutex<(bool, Option<Waker>)>>;
+
+    /// `join_next` polls only the entries whose task finished: one handle poll per finished task,
+    /// however many tasks are still pending.
+    #[test]
+    fn join_next_polls_only_finished_entries() {
+        let n = if cfg!(miri) { 20 } else { 1000 };
+        let queue: Arc<Mutex<Vec<Runnable>>> = Arc::default();
+        let list = Arc::new(TaskList::new(1));
+        let gates: Vec<TestGate> = (0..n).map(|_| Arc::default()).collect();
+        let mut set = JoinSet::new();
+        for (i, gate) in gates.iter().enumerate() {
+            let gate = Arc::clone(gate);
+            let q = Arc::clone(&queue);
+            let future = std::future::poll_fn(move |cx| {
+                let mut gate = gate.lock().unwrap();
+                if gate.0 {
+                    Poll::Ready(i)
+                } else {
+                    gate.1 = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            });
+            let (runnable, handle) =
+                crate::spawn(future, move |r, _| q.lock().unwrap().push(r), &list);
+            runnable.run();
+            set.insert(handle);
+        }
+        let run_all = || loop {
+            let next = queue.lock().unwrap().pop();
+            match next {
+                Some(runnable) => {
+                    runnable.run();
+                }
+                None => break,
+            }
+        };
+        let mut cx = Context::from_waker(Waker::noop());
+        // The first call registers every entry's waker: one poll each.
+        assert!(set.poll_join_next(&mut cx).is_pending());
+        assert_eq!(set.handle_polls, n);
+        // A poll with nothing finished polls no handle at all.
+        assert!(set.poll_join_next(&mut cx).is_pending());
+        assert_eq!(set.handle_polls, n);
+        for (round, i) in [n / 2, 0, n - 1].into_iter().enumerate() {
+            let waker = {
+                let mut gate = gates[i].lock().unwrap();
+                gate.0 = true;
+                gate.1.take().unwrap()
+            };
+            waker.wake();
+            run_all();
+            assert!(matches!(set.poll_join_next(&mut cx), Poll::Ready(Some(Ok(v))) if v == i));
+            assert_eq!(
+                set.handle_polls,
+                n + round + 1,
+                "one poll for one finished task"
+            );
+        }
+        assert_eq!(set.len(), n - 3);
+        drop(set);
+        run_all();
+        list.close_and_abort_all();
+        run_all();
+        assert!(list.is_empty());
     }
 }

@@ -209,11 +209,7 @@ fn abort_from_plain_thread_outside_any_executor() {
     let handle = pool.spawn(tracked(&counters, std::future::pending::<()>()));
     let abort = handle.abort_handle();
     thread::spawn(move || abort.abort()).join().unwrap();
-    assert!(
-        futures_lite::future::block_on(handle)
-            .unwrap_err()
-            .is_cancelled()
-    );
+    assert!(common::block_on(handle).unwrap_err().is_cancelled());
     assert_eq!(counters.drops(), 1);
 }
 
@@ -241,7 +237,7 @@ fn abort_racing_with_completion() {
             barrier.wait();
             abort.abort();
         });
-        let result = futures_lite::future::block_on(handle);
+        let result = common::block_on(handle);
         aborter.join().unwrap();
         match result {
             Ok(value) => {
@@ -276,11 +272,7 @@ fn abort_many_tasks_from_many_threads() {
         t.join().unwrap();
     }
     for handle in handles {
-        assert!(
-            futures_lite::future::block_on(handle)
-                .unwrap_err()
-                .is_cancelled()
-        );
+        assert!(common::block_on(handle).unwrap_err().is_cancelled());
     }
     assert_eq!(counters.drops(), n);
     assert!(pool.list().is_empty());

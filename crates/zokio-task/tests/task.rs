@@ -36,7 +36,7 @@ fn output_delivered_from_worker_thread() {
         .map(|i| pool.spawn(async move { i * 2 }))
         .collect();
     for (i, handle) in handles.into_iter().enumerate() {
-        assert_eq!(futures_lite::future::block_on(handle).unwrap(), i * 2);
+        assert_eq!(common::block_on(handle).unwrap(), i * 2);
     }
 }
 
@@ -148,7 +148,7 @@ fn panicking_tasks_do_not_kill_pool_workers() {
         .collect();
     let mut worker_ids = HashSet::new();
     for (i, handle) in handles.into_iter().enumerate() {
-        let result = futures_lite::future::block_on(handle);
+        let result = common::block_on(handle);
         if i % 2 == 0 {
             assert!(result.unwrap_err().is_panic());
         } else {

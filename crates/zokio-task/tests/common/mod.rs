@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use zokio_task::{JoinHandle, Runnable, ScheduleInfo, TaskList};
 
@@ -166,6 +167,32 @@ impl Wake for Flag {
     }
     fn wake_by_ref(self: &Arc<Self>) {
         self.0.store(true, SeqCst);
+    }
+}
+
+/// Blocks the calling thread on `future` (woken by unpark), failing the test after 30 s instead of
+/// hanging when a wake-up is lost.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        let now = Instant::now();
+        assert!(
+            now < deadline,
+            "block_on: not woken within 30 s (lost wake-up?)"
+        );
+        thread::park_timeout(deadline - now);
     }
 }
 
