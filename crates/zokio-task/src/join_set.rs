@@ -115,7 +115,8 @@ struct EntryNotify {
     shared: Arc<Shared>,
     key: usize,
     generation: u64,
-    /// Whether `(key, generation)` is on the ready list now.
+    /// Whether `(key, generation)` is on the ready list now. Also set, for good, when the entry leaves
+    /// the set, so that a detached task's completion pushes nothing.
     queued: AtomicBool,
 }
 
@@ -291,6 +292,7 @@ impl<T> JoinSet<T> {
             Poll::Pending => None,
             Poll::Ready(result) => {
                 let entry = self.entries.remove(key);
+                entry.notify.queued.store(true, Ordering::Release);
                 Some(result.map(|output| (entry.handle.id(), output)))
             }
         }
@@ -313,6 +315,9 @@ impl<T> JoinSet<T> {
 
     /// Removes every task from the set without aborting it: the tasks keep running, detached.
     pub fn detach_all(&mut self) {
+        for (_, entry) in self.entries.iter() {
+            entry.notify.queued.store(true, Ordering::Release);
+        }
         // Dropping a `JoinHandle` detaches its task.
         self.entries.clear();
         self.shared.lock().ready.clear();
@@ -341,7 +346,10 @@ impl<T> JoinSet<T> {
 
 impl<T> Drop for JoinSet<T> {
     fn drop(&mut self) {
-        self.abort_all();
+        for (_, entry) in self.entries.iter() {
+            entry.handle.abort();
+            entry.notify.queued.store(true, Ordering::Release);
+        }
         // The handles are dropped with `entries` (detaching the now aborted tasks); forget the owner's
         // waker now rather than when the last entry waker goes.
         let waker = {
@@ -446,6 +454,54 @@ mod tests {
         run_all();
         list.close_and_abort_all();
         run_all();
+        assert!(list.is_empty());
+    }
+
+    /// A task that finishes after it was detached from the set leaves nothing on the ready list, so a
+    /// long-lived set that detaches many tasks does not grow.
+    #[test]
+    fn detached_entries_push_nothing() {
+        let queue: Arc<Mutex<Vec<Runnable>>> = Arc::default();
+        let list = Arc::new(TaskList::new(1));
+        let gate: TestGate = Arc::default();
+        let mut set = JoinSet::new();
+        for _ in 0..4 {
+            let (gate, q) = (Arc::clone(&gate), Arc::clone(&queue));
+            let future = std::future::poll_fn(move |cx| {
+                let mut gate = gate.lock().unwrap();
+                if gate.0 {
+                    Poll::Ready(())
+                } else {
+                    gate.1 = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            });
+            let (runnable, handle) =
+                crate::spawn(future, move |r, _| q.lock().unwrap().push(r), &list);
+            runnable.run();
+            set.insert(handle);
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(set.poll_join_next(&mut cx).is_pending());
+        set.detach_all();
+        assert!(set.is_empty());
+        // Each task stored the same gate waker slot; wake them all by running every task again.
+        gate.lock().unwrap().0 = true;
+        let waker = gate.lock().unwrap().1.take().unwrap();
+        waker.wake();
+        let mut runs = 0;
+        loop {
+            // Popped first: the queue's lock must not be held while a task runs.
+            let next = queue.lock().unwrap().pop();
+            let Some(runnable) = next else { break };
+            runnable.run();
+            runs += 1;
+        }
+        assert_eq!(runs, 1);
+        assert!(set.shared.lock().ready.is_empty());
+        list.close_and_abort_all();
+        let rest: Vec<Runnable> = queue.lock().unwrap().drain(..).collect();
+        drop(rest);
         assert!(list.is_empty());
     }
 }

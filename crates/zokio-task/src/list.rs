@@ -50,20 +50,18 @@ impl TaskList {
 
     /// Registers a task. Returns the handle back when the list is closed: the caller must cancel it.
     pub(crate) fn insert(&self, handle: AbortHandle) -> Result<(), AbortHandle> {
-        let header = handle.header();
-        let mut shard = self.shard(header);
+        let mut shard = self.shard(handle.header());
         if shard.closed {
             drop(shard);
             return Err(handle);
         }
-        let key = shard.tasks.insert(handle.clone());
+        let key = shard.tasks.insert(handle);
         // Relaxed is enough: only the task itself reads the key back, and it first has to be
         // scheduled, which goes through a queue that orders this store before the read.
-        header
+        shard.tasks[key]
+            .header()
             .list_key
             .store(key, std::sync::atomic::Ordering::Relaxed);
-        drop(shard);
-        drop(handle);
         Ok(())
     }
 
