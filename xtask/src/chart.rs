@@ -30,11 +30,11 @@ fn draw(
     path: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let n = rows.len();
-    let max_ratio = rows
-        .iter()
-        .flat_map(|(_, r)| r.iter().flatten().copied())
-        .fold(1.0f64, f64::max);
-    let x_max = (max_ratio * 1.15).max(1.25);
+    let ratios = rows.iter().flat_map(|(_, r)| r.iter().flatten().copied());
+    let (lo, hi) = ratios.fold((1.0f64, 1.0f64), |(lo, hi), r| (lo.min(r), hi.max(r)));
+    // A log axis, so that 2x and 0.5x are bars of equal length on either side of parity; the
+    // margins leave room for the value labels.
+    let (x_lo, x_hi) = ((lo / 1.6).min(0.5), (hi * 1.6).max(2.0));
     // Room for the longest label at roughly 7 px per character of a 13 px font.
     let longest = rows
         .iter()
@@ -42,53 +42,58 @@ fn draw(
         .max()
         .unwrap_or(0);
     let label_width = (longest as u32 * 7 + 16).max(80);
-    let height = 110 + 34 * n as u32;
+    let height = 130 + 34 * n as u32;
 
     let root = SVGBackend::new(path, (label_width + 620, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            format!("{SUBJECT} speed-up per workload (above 1.0 = {SUBJECT} faster)"),
+            format!(
+                "{SUBJECT} speed-up per workload, log scale (right of 1.00x: {SUBJECT} faster)"
+            ),
             ("sans-serif", 18),
         )
         .margin(12)
-        .x_label_area_size(36)
+        .x_label_area_size(60)
         .y_label_area_size(label_width)
-        .build_cartesian_2d(0.0..x_max, 0.0..n as f64)?;
+        .build_cartesian_2d(
+            (x_lo..x_hi)
+                .log_scale()
+                .with_key_points(powers_of_two(x_lo, x_hi)),
+            0.0..n as f64,
+        )?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_desc("speed-up ratio")
-        .x_label_formatter(&|x| format!("{x:.1}x"))
+        .x_label_formatter(&|x| format!("{x}x"))
         .draw()?;
 
     // Row i is drawn top-down: the first group sits at the top of the chart.
     let row_base = |i: usize| (n - 1 - i) as f64;
     let bar_height = 0.8 / BASELINES.len() as f64;
-    for (b, baseline) in BASELINES.iter().enumerate() {
+    for (b, _) in BASELINES.iter().enumerate() {
         let colour = COLOURS[b % COLOURS.len()];
+        let bar = |i: usize| row_base(i) + 0.9 - b as f64 * bar_height;
         let bars = rows.iter().enumerate().filter_map(|(i, (_, ratios))| {
             let r = ratios[b]?;
-            let top = row_base(i) + 0.9 - b as f64 * bar_height;
             Some(Rectangle::new(
-                [(0.0, top - bar_height), (r, top)],
+                [(1.0, bar(i) - bar_height), (r, bar(i))],
                 colour.filled(),
             ))
         });
-        chart
-            .draw_series(bars)?
-            .label(format!("{SUBJECT}/{baseline}"))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+        chart.draw_series(bars)?;
+        // Each value sits just beyond the end of its bar, on the side the bar grows to.
         let values = rows.iter().enumerate().filter_map(|(i, (_, ratios))| {
             let r = ratios[b]?;
-            let middle = row_base(i) + 0.9 - (b as f64 + 0.5) * bar_height;
-            Some(Text::new(
-                format!(" {r:.2}x"),
-                (r, middle),
-                TextStyle::from(("sans-serif", 11).into_font())
-                    .pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
+            let (text, h) = if r >= 1.0 {
+                (format!(" {r:.2}x"), HPos::Left)
+            } else {
+                (format!("{r:.2}x "), HPos::Right)
+            };
+            let style =
+                TextStyle::from(("sans-serif", 11).into_font()).pos(Pos::new(h, VPos::Center));
+            Some(Text::new(text, (r, bar(i) - bar_height / 2.0), style))
         });
         chart.draw_series(values)?;
     }
@@ -96,22 +101,39 @@ fn draw(
         [(1.0, 0.0), (1.0, n as f64)],
         BLACK.stroke_width(2),
     ))?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
 
     // Group names go left of the plotting area, level with their bars.
     let label_style =
         TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
     for (i, (label, _)) in rows.iter().enumerate() {
-        let (x, y) = chart.backend_coord(&(0.0, row_base(i) + 0.5));
+        let (x, y) = chart.backend_coord(&(x_lo, row_base(i) + 0.5));
         root.draw(&Text::new(label.clone(), (x - 6, y), label_style.clone()))?;
+    }
+    // The legend goes below the axis, where it cannot cover a bar.
+    let legend_y = height as i32 - 18;
+    let legend_style =
+        TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    for (b, baseline) in BASELINES.iter().enumerate() {
+        let x = label_width as i32 + 20 + 140 * b as i32;
+        let colour = COLOURS[b % COLOURS.len()];
+        root.draw(&Rectangle::new(
+            [(x, legend_y - 6), (x + 12, legend_y + 6)],
+            colour.filled(),
+        ))?;
+        root.draw(&Text::new(
+            format!("{SUBJECT}/{baseline}"),
+            (x + 18, legend_y),
+            legend_style.clone(),
+        ))?;
     }
     root.present()?;
     Ok(())
+}
+
+/// Axis ticks: the powers of two within `lo..=hi` (0.25x, 0.5x, 1x, 2x, ...).
+fn powers_of_two(lo: f64, hi: f64) -> Vec<f64> {
+    let (first, last) = (lo.log2().ceil() as i32, hi.log2().floor() as i32);
+    (first..=last).map(|k| 2f64.powi(k)).collect()
 }
 
 #[cfg(test)]
@@ -162,5 +184,11 @@ mod tests {
         assert!(!svg.contains("only_zokio"));
         assert!(svg.contains("1.50x") && svg.contains("0.50x"));
         assert!(!write_svg(&groups[1..], &path).unwrap());
+    }
+
+    #[test]
+    fn ticks_are_powers_of_two() {
+        assert_eq!(powers_of_two(0.3, 5.0), [0.5, 1.0, 2.0, 4.0]);
+        assert_eq!(powers_of_two(0.5, 2.0), [0.5, 1.0, 2.0]);
     }
 }
