@@ -12,6 +12,29 @@ use crate::{Header, Id};
 /// Aborting a task that is waiting drops its future at its next scheduling, without polling it again;
 /// aborting a task that is being polled takes effect when that poll returns. Aborting a finished task
 /// does nothing.
+///
+/// `abort` works from any thread, inside or outside a runtime. It wakes the task, so it may call the
+/// scheduler's schedule function on the calling thread. A handle keeps the task's allocation (not its
+/// future) alive until it is dropped.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use zokio_task::{Runnable, TaskList};
+///
+/// let queue: Arc<Mutex<Vec<Runnable>>> = Arc::default();
+/// let list = Arc::new(TaskList::new(1));
+/// let q = queue.clone();
+/// let (runnable, handle) =
+///     zokio_task::spawn(std::future::pending::<()>(), move |r, _| q.lock().unwrap().push(r), &list);
+/// runnable.run(); // Pending: the task now waits.
+///
+/// let abort = handle.abort_handle();
+/// abort.abort(); // Wakes the task: its next run drops the future without polling it.
+/// let next = queue.lock().unwrap().pop().unwrap();
+/// next.run();
+/// assert!(abort.is_finished());
+/// assert!(futures_lite::future::block_on(handle).unwrap_err().is_cancelled());
+/// ```
 pub struct AbortHandle {
     /// A waker of the task: waking it makes the scheduler poll the task, which then sees the abort
     /// flag. Holding it also keeps the task allocation, and so `header`, alive.
@@ -41,7 +64,8 @@ impl AbortHandle {
     }
 
     /// Cancels the task. Its `JoinHandle` then returns a [`JoinError`](crate::JoinError) for which
-    /// `is_cancelled()` is true, unless the task had already completed.
+    /// `is_cancelled()` is true, unless the task completed first (then the output is kept) or its
+    /// future's destructor panicked (then `is_panic()` is true).
     pub fn abort(&self) {
         let header = self.header();
         if header.is_finished() {

@@ -17,6 +17,38 @@ use crate::{AbortHandle, Header, Id, JoinError};
 /// cancels on drop). Use [`JoinHandle::abort`] to cancel. When the task has already completed, dropping
 /// the handle drops the output; a panic from the output's destructor is caught and discarded.
 ///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use zokio_task::{Runnable, TaskList};
+///
+/// let queue: Arc<Mutex<Vec<Runnable>>> = Arc::default();
+/// let list = Arc::new(TaskList::new(1));
+/// let spawn = |future: std::pin::Pin<Box<dyn Future<Output = i32> + Send>>| {
+///     let q = queue.clone();
+///     let (runnable, handle) = zokio_task::spawn(future, move |r, _| q.lock().unwrap().push(r), &list);
+///     runnable.schedule();
+///     handle
+/// };
+/// let ok = spawn(Box::pin(async { 1 }));
+/// let panicked = spawn(Box::pin(async {
+///     if true {
+///         panic!("oops");
+///     }
+///     2
+/// }));
+/// let run_all = || loop {
+///     let next = queue.lock().unwrap().pop();
+///     match next {
+///         Some(runnable) => { runnable.run(); } // never unwinds: the panic is caught
+///         None => break,
+///     }
+/// };
+/// run_all();
+/// assert_eq!(futures_lite::future::block_on(ok).unwrap(), 1);
+/// let err = futures_lite::future::block_on(panicked).unwrap_err();
+/// assert!(err.is_panic());
+/// ```
+///
 /// # Cancel safety
 ///
 /// Awaiting a `JoinHandle` is cancel safe: dropping the `.await` loses nothing, the output stays in the

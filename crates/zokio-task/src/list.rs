@@ -1,20 +1,20 @@
 //! `TaskList`: the registry of a runtime's live tasks, so that shutdown can cancel every one of them.
-//!
-//! Without a registry a task can outlive its runtime: one that waits on a waker stored only inside its
-//! own state (or in a cycle of tasks) is never scheduled again, so no queue ever sees it and its future
-//! leaks. Tokio keeps an `OwnedTasks` list for this; async-executor keeps an `active` slab. zokio keeps a
-//! sharded slab of [`AbortHandle`]s: a spawn and a completion each lock one shard, chosen by task id, so
-//! workers rarely contend, and shutdown aborts every entry.
-//!
-//! The list has a *closed* bit (per shard, set under the shard's lock): a spawn that races with shutdown
-//! either lands before the close and is aborted by it, or sees the close and is aborted at once. No task
-//! slips through.
 
 use std::sync::Mutex;
 
 use crate::{AbortHandle, Header};
 
-/// The live tasks of one runtime. See the [module docs](self).
+/// The live tasks of one runtime, so that shutdown can cancel every one of them.
+///
+/// Without a registry a task can outlive its runtime: one that waits on a waker stored only inside its
+/// own state (or in a cycle of tasks) is never scheduled again, so no queue ever sees it and its future
+/// leaks. Tokio keeps an `OwnedTasks` list for this; async-executor keeps an `active` slab. zokio keeps a
+/// sharded slab of [`AbortHandle`]s: a spawn and a completion each lock one shard, chosen by task id, so
+/// workers rarely contend, and shutdown aborts every entry.
+///
+/// The list has a *closed* bit (per shard, set under the shard's lock): a spawn that races with shutdown
+/// either lands before the close and is aborted by it, or sees the close and is aborted at once. No task
+/// slips through.
 ///
 /// A runtime must call [`TaskList::close_and_abort_all`] when it shuts down, before it lets go of the
 /// list: every task holds an `Arc` of its list and the list holds a waker of every live task, so a task

@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use common::{Counters, Gate, LocalExecutor, PanicOnDrop, tracked, with_guard, yield_now};
-use proptest::prelude::*;
 use zokio_task::{AbortHandle, JoinHandle};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -291,32 +290,38 @@ fn task_combinations_exhaustive() {
     }
 }
 
-fn combo_strategy() -> impl Strategy<Value = Combo> {
-    (
-        any::<[bool; 4]>(),
-        prop::sample::select(ABORT_AT.to_vec()),
-        prop::sample::select(ABORT_VIA.to_vec()),
-        prop::sample::select(HANDLE.to_vec()),
-    )
-        .prop_map(|(b, abort_at, abort_via, handle)| Combo {
-            panic_on_poll: b[0],
-            future_panics_on_drop: b[1],
-            output_panics_on_drop: b[2],
-            shutdown_while_idle: b[3],
-            abort_at,
-            abort_via,
-            handle,
-        })
-}
-
 // Proptest's file-based failure persistence and its case count do not suit miri; the exhaustive test
 // above already runs a sample there.
 #[cfg(not(miri))]
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+mod sampled {
+    use proptest::prelude::*;
 
-    #[test]
-    fn task_combinations_proptest(combo in combo_strategy()) {
-        check(combo);
+    use super::{ABORT_AT, ABORT_VIA, Combo, HANDLE, check};
+
+    fn combo_strategy() -> impl Strategy<Value = Combo> {
+        (
+            any::<[bool; 4]>(),
+            prop::sample::select(ABORT_AT.to_vec()),
+            prop::sample::select(ABORT_VIA.to_vec()),
+            prop::sample::select(HANDLE.to_vec()),
+        )
+            .prop_map(|(b, abort_at, abort_via, handle)| Combo {
+                panic_on_poll: b[0],
+                future_panics_on_drop: b[1],
+                output_panics_on_drop: b[2],
+                shutdown_while_idle: b[3],
+                abort_at,
+                abort_via,
+                handle,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn task_combinations_proptest(combo in combo_strategy()) {
+            check(combo);
+        }
     }
 }
