@@ -17,7 +17,12 @@ use crate::{AbortHandle, Header, JoinHandle, Runnable, TaskList};
 /// message-passing wake.
 ///
 /// If `list` has been closed (the runtime is shutting down) the task is cancelled before it ever runs:
-/// its handle returns a cancelled [`JoinError`](crate::JoinError) whatever is done with the `Runnable`.
+/// its future is never polled, and its handle returns a cancelled [`JoinError`](crate::JoinError)
+/// whether the `Runnable` is run or dropped (or a panic error, if the `Runnable` is run and the future's
+/// destructor panics).
+///
+/// Panics in the future (in `poll` or in its destructor) never unwind out of `Runnable::run` or out of
+/// dropping the `Runnable`: they are caught and delivered through the handle.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
