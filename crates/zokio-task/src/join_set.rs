@@ -165,7 +165,8 @@ impl<T> JoinSet<T> {
 
     /// Adds a task to the set and returns a handle that can abort it.
     ///
-    /// This is what a runtime's `JoinSet::spawn` builds on: spawn the task, then insert its handle.
+    /// This is what a runtime's `JoinSet::spawn` builds on: spawn the task, then insert its handle. The
+    /// handle must not have returned `Ready` already (polling it again would panic).
     pub fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
         let abort = handle.abort_handle();
         let generation = self.next_generation;

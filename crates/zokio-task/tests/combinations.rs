@@ -4,7 +4,8 @@
 //!
 //! For each combination the test checks the exact poll and drop counts, the result the handle
 //! reports, that no panic escapes `Runnable::run` or a handle's destructor, and that the registry ends
-//! empty. An exhaustive test covers the whole product; a proptest samples it with shrinking.
+//! empty. An exhaustive test covers the whole product; a proptest samples it with shrinking, adding a
+//! number of yields before the task starts waiting.
 
 mod common;
 
@@ -50,6 +51,8 @@ struct Combo {
     abort_via: AbortVia,
     handle: HandleFate,
     shutdown_while_idle: bool,
+    /// Yields before waiting on the gate (the exhaustive test uses 0, the proptest samples more).
+    yields_first: usize,
 }
 
 /// The task's output: counts its drop, and panics in it if asked to.
@@ -97,7 +100,11 @@ fn check(c: Combo) {
     let body = {
         let (wait, slot, out) = (gate.wait(), Arc::clone(&slot), Arc::clone(&output_counters));
         let via = c.abort_via;
+        let yields = c.yields_first;
         async move {
+            for _ in 0..yields {
+                yield_now().await;
+            }
             wait.await;
             if c.abort_at == AbortAt::DuringPoll {
                 let me = slot.lock().unwrap().take().unwrap();
@@ -176,9 +183,9 @@ fn check(c: Combo) {
     let expected_polls = if c.abort_at == AbortAt::BeforeFirstPoll {
         0
     } else if cancelled_before_second_poll {
-        1
+        1 + c.yields_first
     } else {
-        2
+        2 + c.yields_first
     };
     // A runnable dropped at shutdown swallows a destructor panic; a cancelled run reports it.
     let dropped_by_shutdown = c.shutdown_while_idle && c.abort_at != AbortAt::BeforeFirstPoll;
@@ -268,6 +275,7 @@ fn all_combos() -> Vec<Combo> {
                         future_panics_on_drop: bits & 2 != 0,
                         output_panics_on_drop: bits & 4 != 0,
                         shutdown_while_idle: bits & 8 != 0,
+                        yields_first: 0,
                         abort_at,
                         abort_via,
                         handle,
@@ -304,12 +312,14 @@ mod sampled {
             prop::sample::select(ABORT_AT.to_vec()),
             prop::sample::select(ABORT_VIA.to_vec()),
             prop::sample::select(HANDLE.to_vec()),
+            0..4usize,
         )
-            .prop_map(|(b, abort_at, abort_via, handle)| Combo {
+            .prop_map(|(b, abort_at, abort_via, handle, yields_first)| Combo {
                 panic_on_poll: b[0],
                 future_panics_on_drop: b[1],
                 output_panics_on_drop: b[2],
                 shutdown_while_idle: b[3],
+                yields_first,
                 abort_at,
                 abort_via,
                 handle,
