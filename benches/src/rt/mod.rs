@@ -11,9 +11,11 @@ use std::net::SocketAddr;
 
 mod smol_rt;
 mod tokio_rt;
+mod zokio_rt;
 
 pub use smol_rt::{SmolCt, SmolMt};
 pub use tokio_rt::{TokioCt, TokioMt};
+pub use zokio_rt::{ZokioCt, ZokioMt};
 
 /// A configured async runtime, as the benches drive it.
 pub trait Rt: Sized + 'static {
