@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Id(NonZeroU64);
 
 /// Ids reserved by one thread at a time from the global counter.
-const BLOCK: u64 = 256;
+pub(crate) const BLOCK: u64 = 256;
 
 static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
 

@@ -9,8 +9,9 @@ use crate::{AbortHandle, Header};
 /// Without a registry a task can outlive its runtime: one that waits on a waker stored only inside its
 /// own state (or in a cycle of tasks) is never scheduled again, so no queue ever sees it and its future
 /// leaks. Tokio keeps an `OwnedTasks` list for this; async-executor keeps an `active` slab. zokio keeps a
-/// sharded slab of [`AbortHandle`]s: a spawn and a completion each lock one shard, chosen by task id, so
-/// workers rarely contend, and shutdown aborts every entry.
+/// sharded slab of [`AbortHandle`]s: a spawn and a completion each lock one shard, chosen by the block
+/// of ids the task's id came from (one block per spawning thread at a time), so workers rarely contend,
+/// and shutdown aborts every entry.
 ///
 /// The list has a *closed* bit (per shard, set under the shard's lock): a spawn that races with shutdown
 /// either lands before the close and is aborted by it, or sees the close and is aborted at once. No task
@@ -42,7 +43,10 @@ impl TaskList {
     }
 
     fn shard(&self, header: &Header) -> std::sync::MutexGuard<'_, Shard> {
-        let index = (header.id().as_u64() & self.mask) as usize;
+        // By id *block*: a thread hands out ids from its own block of consecutive ids, so the tasks one
+        // worker spawns share a shard (and its cache lines), while workers spawning at the same time
+        // hold different blocks and so, mostly, different shards.
+        let index = ((header.id().as_u64() / crate::id::BLOCK) & self.mask) as usize;
         self.shards[index]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
