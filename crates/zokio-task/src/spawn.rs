@@ -16,6 +16,12 @@ use crate::{AbortHandle, Header, JoinHandle, Runnable, TaskList};
 /// whether the task woke itself while running (a yield), which is how a scheduler tells a yield from a
 /// message-passing wake.
 ///
+/// `schedule` may run on any thread and at awkward moments: inside a waker, inside
+/// [`AbortHandle::abort`], inside [`TaskList::close_and_abort_all`], or inside `Runnable::run` after
+/// a poll (the yield case). It should only queue the `Runnable`. Once the scheduler has shut down it may
+/// drop the `Runnable` instead (that drops the future), but never while holding one of its own locks:
+/// the future's destructor can run arbitrary code, including wakes that re-enter the scheduler.
+///
 /// If `list` has been closed (the runtime is shutting down) the task is cancelled before it ever runs:
 /// its future is never polled, and its handle returns a cancelled [`JoinError`](crate::JoinError)
 /// whether the `Runnable` is run or dropped (or a panic error, if the `Runnable` is run and the future's

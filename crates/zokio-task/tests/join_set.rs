@@ -344,3 +344,42 @@ fn join_set_across_worker_threads() {
     });
     assert!(seen.iter().all(|&s| s));
 }
+
+#[test]
+fn join_set_abort_all_while_workers_complete_tasks() {
+    // abort_all races with tasks finishing on worker threads: every task is reported exactly once,
+    // as an output or a cancellation, and every future is dropped.
+    let pool = ThreadPool::new(3);
+    let n = scaled(300, 12);
+    let counters = Counters::new();
+    let mut set = JoinSet::new();
+    for i in 0..n {
+        set.insert(pool.spawn(tracked(&counters, async move {
+            for _ in 0..(i % 4) {
+                common::yield_now().await;
+            }
+            i
+        })));
+    }
+    set.abort_all();
+    let (mut ok, mut cancelled) = (0, 0);
+    let mut seen = HashSet::new();
+    common::block_on(async {
+        while let Some(result) = set.join_next_with_id().await {
+            match result {
+                Ok((id, i)) => {
+                    assert!(i < n);
+                    assert!(seen.insert(id));
+                    ok += 1;
+                }
+                Err(err) => {
+                    assert!(err.is_cancelled(), "{err}");
+                    assert!(seen.insert(err.id()));
+                    cancelled += 1;
+                }
+            }
+        }
+    });
+    assert_eq!(ok + cancelled, n);
+    assert_eq!(counters.drops(), n);
+}
