@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use async_task::FallibleTask;
 
@@ -61,6 +61,8 @@ pub struct JoinHandle<T> {
     /// `None` once the output has been taken.
     task: Option<FallibleTask<TaskOutput<T>, Header>>,
     abort: AbortHandle,
+    /// Whether a poll left an awaiter's waker in the task.
+    waker_registered: bool,
 }
 
 impl<T> JoinHandle<T> {
@@ -68,6 +70,7 @@ impl<T> JoinHandle<T> {
         JoinHandle {
             task: Some(task.fallible()),
             abort,
+            waker_registered: false,
         }
     }
 
@@ -105,7 +108,13 @@ impl<T> Future for JoinHandle<T> {
             .task
             .as_mut()
             .expect("JoinHandle polled after it returned Ready");
-        let output = ready!(Pin::new(task).poll(cx));
+        let output = match Pin::new(task).poll(cx) {
+            Poll::Ready(output) => output,
+            Poll::Pending => {
+                self.waker_registered = true;
+                return Poll::Pending;
+            }
+        };
         restore.made_progress();
         // The task is done with: release it now, and make `is_finished` keep answering `true`.
         self.task = None;
@@ -119,7 +128,15 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
+        if let Some(mut task) = self.task.take() {
+            if self.waker_registered {
+                // async-task keeps the last awaiter's waker until the task ends, even once detached:
+                // a `.await` dropped midway (a `select!`, a timeout) would keep the awaiting task alive
+                // for as long as this one runs, or for ever in a cycle (tokio#6986). Swap in a no-op
+                // waker. If the task finished meanwhile, this takes the output, dropped right here.
+                let mut cx = Context::from_waker(Waker::noop());
+                let _ = Pin::new(&mut task).poll(&mut cx);
+            }
             // Drops the output here if the task already completed: `TaskOutput` contains a panic
             // from its destructor (tokio#4412).
             task.detach();

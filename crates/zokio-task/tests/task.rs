@@ -3,6 +3,7 @@
 mod common;
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
@@ -446,4 +447,55 @@ fn debug_formats_name_the_task() {
     assert!(format!("{:?}", handle.abort_handle()).contains("finished: false"));
     ex.run_until_idle();
     assert!(format!("{:?}", handle.abort_handle()).contains("finished: true"));
+}
+
+#[test]
+fn join_handle_drop_releases_awaiter_waker() {
+    // tokio#6986: an awaiter that gives up on a handle (select!, timeout) must not stay referenced by
+    // the task it was waiting for.
+    let ex = LocalExecutor::new();
+    let gate = Gate::new();
+    let mut handle = ex.spawn(gate.wait());
+    ex.run_until_idle();
+    let awaiter = Arc::new(common::Flag::default());
+    let waker = std::task::Waker::from(Arc::clone(&awaiter));
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(std::pin::Pin::new(&mut handle).poll(&mut cx).is_pending());
+    drop(waker);
+    assert_eq!(
+        Arc::strong_count(&awaiter),
+        2,
+        "the task holds the awaiter's waker"
+    );
+    drop(handle);
+    assert_eq!(
+        Arc::strong_count(&awaiter),
+        1,
+        "released when the handle is dropped"
+    );
+    gate.open();
+    ex.run_until_idle();
+    assert!(
+        !awaiter.0.load(SeqCst),
+        "the detached handle's old awaiter is not woken"
+    );
+}
+
+#[test]
+fn join_handle_drop_after_pending_poll_then_completion_drops_output_once() {
+    let ex = LocalExecutor::new();
+    let counters = Counters::new();
+    let gate = Gate::new();
+    let (wait, out) = (gate.wait(), Arc::clone(&counters));
+    let mut handle = ex.spawn(async move {
+        wait.await;
+        PanicOnDrop(out)
+    });
+    ex.run_until_idle();
+    assert!(poll_once(&mut handle).is_pending());
+    gate.open();
+    ex.run_until_idle();
+    // The task completed after the pending poll: dropping the handle takes and drops the output.
+    assert!(catch_unwind(AssertUnwindSafe(move || drop(handle))).is_ok());
+    assert_eq!(counters.drops(), 1);
 }
