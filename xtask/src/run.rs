@@ -169,14 +169,17 @@ pub fn list(exe: &Path, package_dir: &Path) -> Result<Vec<String>, String> {
         .collect())
 }
 
-/// Whether benchmark `id` of `suite` is selected by the filter and the runtime list. Ids whose
-/// function part is not a runtime name are kept whatever the runtime list says.
+/// Whether benchmark `id` of `suite` is selected by the filter and the runtime list. The runtime
+/// is the id segment naming one (group ids may themselves contain `/`); ids without such a segment
+/// are kept whatever the runtime list says.
 pub fn selected(suite: &str, id: &str, filter: Option<&str>, runtimes: &[String]) -> bool {
     let full = format!("{suite}/{id}");
     let filter_ok = filter.is_none_or(|f| full.contains(f));
-    let function = id.split('/').nth(1).unwrap_or("");
-    let known_runtime = crate::model::RUNTIMES.contains(&function);
-    let runtime_ok = !known_runtime || runtimes.iter().any(|r| r == function);
+    let runtime = id
+        .split('/')
+        .skip(1)
+        .find(|s| crate::model::RUNTIMES.contains(s));
+    let runtime_ok = runtime.is_none_or(|r| runtimes.iter().any(|x| x == r));
     filter_ok && runtime_ok
 }
 
