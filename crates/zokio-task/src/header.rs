@@ -1,13 +1,8 @@
 //! Per-task data stored inside the async-task allocation (its "metadata").
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::Id;
-
-/// Set by `abort()`: the next poll drops the future instead of polling it.
-const ABORTED: u8 = 1;
-/// Set once the task's future has been dropped, after completing, panicking or being cancelled.
-const FINISHED: u8 = 2;
 
 /// The data zokio keeps beside each task's future, reachable from its [`Runnable`](crate::Runnable).
 ///
@@ -15,7 +10,11 @@ const FINISHED: u8 = 2;
 #[derive(Debug)]
 pub struct Header {
     id: Id,
-    state: AtomicU8,
+    /// Set by `abort()`: the next poll drops the future instead of polling it.
+    aborted: AtomicBool,
+    /// Set once the task's future has been dropped, after completing, panicking or being cancelled.
+    /// Separate from `aborted` so that each is a plain store, not a read-modify-write.
+    finished: AtomicBool,
     /// The task's key in its [`TaskList`](crate::TaskList) shard, `usize::MAX` while unregistered.
     pub(crate) list_key: AtomicUsize,
 }
@@ -24,7 +23,8 @@ impl Header {
     pub(crate) fn new() -> Header {
         Header {
             id: Id::next(),
-            state: AtomicU8::new(0),
+            aborted: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
             list_key: AtomicUsize::new(usize::MAX),
         }
     }
@@ -36,19 +36,19 @@ impl Header {
 
     /// Whether the task has been asked to stop.
     pub fn is_aborted(&self) -> bool {
-        self.state.load(Ordering::Acquire) & ABORTED != 0
+        self.aborted.load(Ordering::Acquire)
     }
 
     /// Whether the task's future is gone (completed, panicked or cancelled).
     pub fn is_finished(&self) -> bool {
-        self.state.load(Ordering::Acquire) & FINISHED != 0
+        self.finished.load(Ordering::Acquire)
     }
 
     pub(crate) fn set_aborted(&self) {
-        self.state.fetch_or(ABORTED, Ordering::AcqRel);
+        self.aborted.store(true, Ordering::Release);
     }
 
     pub(crate) fn set_finished(&self) {
-        self.state.fetch_or(FINISHED, Ordering::AcqRel);
+        self.finished.store(true, Ordering::Release);
     }
 }

@@ -69,17 +69,31 @@ impl TaskList {
         Ok(())
     }
 
-    /// Unregisters a finished task. Safe to call for a task that was never registered or was already
-    /// removed by [`TaskList::close_and_abort_all`].
+    /// Unregisters a finished task. Called once per task, by the task itself (from `TaskFuture`, when
+    /// its future is dropped). Harmless for a task that was never registered (the key is `usize::MAX`)
+    /// or whose entry [`TaskList::close_and_abort_all`] already took: the list is closed then, so no
+    /// later task can have been given the same key, and the lookup finds nothing.
     pub(crate) fn remove(&self, header: &Header) {
-        let key = header
-            .list_key
-            .swap(usize::MAX, std::sync::atomic::Ordering::Relaxed);
+        // Relaxed: the key was stored before the task was first scheduled (see `insert`).
+        let key = header.list_key.load(std::sync::atomic::Ordering::Relaxed);
         if key == usize::MAX {
             return;
         }
-        let removed = self.shard(header).tasks.try_remove(key);
-        // Dropped here, outside the shard lock: dropping a waker may free the task.
+        let removed = {
+            let mut shard = self.shard(header);
+            // The entry is checked to be this task's: cheap insurance that a stale key can never
+            // unregister another task (which shutdown would then miss).
+            let ours = shard
+                .tasks
+                .get(key)
+                .is_some_and(|entry| std::ptr::eq(entry.header(), header));
+            if ours {
+                shard.tasks.try_remove(key)
+            } else {
+                None
+            }
+        };
+        // Dropped here, outside the shard lock: dropping a waker may run arbitrary scheduler code.
         drop(removed);
     }
 
