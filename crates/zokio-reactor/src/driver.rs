@@ -21,12 +21,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
-use polling::{Event, Events, PollMode, Poller};
+use polling::{Event, PollMode, Poller};
 use slab::Slab;
 use zokio_sched::{Driver, Unpark};
 
 use crate::handle::Handle;
 use crate::io::source::Source;
+use crate::selector::{Notifier, ReadyKey, Selector};
 use crate::time::clock::Clock;
 use crate::time::wheel::Wheel;
 
@@ -62,6 +63,8 @@ impl Default for ReactorConfig {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) poller: Poller,
+    /// Declared after `poller`: dropped (closed) after it.
+    notifier: Notifier,
     pub(crate) io_enabled: bool,
     pub(crate) time_enabled: bool,
     sources: Mutex<Slab<Arc<Source>>>,
@@ -89,8 +92,7 @@ impl Inner {
 
     pub(crate) fn unpark(&self) {
         self.unparked.store(true, Ordering::Release);
-        // `notify` only fails if writing the eventfd fails, which cannot happen for a full counter.
-        let _ = self.poller.notify();
+        self.notifier.notify(&self.poller);
     }
 
     // ---- I/O sources ----
@@ -163,7 +165,7 @@ impl Inner {
     /// Interrupts a park that waits beyond `when`.
     fn notify_if_earlier(&self, when: u64) {
         if when < self.parked_until.load(Ordering::Acquire) {
-            let _ = self.poller.notify();
+            self.notifier.notify(&self.poller);
         }
     }
 
@@ -222,7 +224,9 @@ impl Unpark for Unparker {
 #[derive(Debug)]
 pub struct Reactor {
     inner: Arc<Inner>,
-    events: Events,
+    selector: Selector,
+    /// Events of the last wait, reused between parks.
+    ready: Vec<ReadyKey>,
     /// Reused between parks to avoid an allocation per park.
     wakers: Vec<Waker>,
 }
@@ -237,6 +241,7 @@ impl Reactor {
     /// have one).
     pub fn new(config: ReactorConfig) -> io::Result<Reactor> {
         let poller = Poller::new()?;
+        let notifier = Notifier::new(&poller)?;
         if !poller.supports_edge() {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
@@ -249,6 +254,7 @@ impl Reactor {
         Ok(Reactor {
             inner: Arc::new(Inner {
                 poller,
+                notifier,
                 io_enabled: config.enable_io,
                 time_enabled: config.enable_time,
                 sources: Mutex::new(Slab::new()),
@@ -259,7 +265,8 @@ impl Reactor {
                 unparked: AtomicBool::new(false),
                 shut_down: AtomicBool::new(false),
             }),
-            events: Events::with_capacity(capacity),
+            selector: Selector::new(capacity),
+            ready: Vec::with_capacity(capacity.get().min(4096)),
             wakers: Vec::new(),
         })
     }
@@ -348,17 +355,20 @@ impl Driver for Reactor {
         self.collect_timers(&mut wakers);
         let (wait, advance_to) = self.plan_wait(timeout, !wakers.is_empty());
 
-        self.events.clear();
-        // Errors other than EINTR (which `polling` retries) mean the poller itself is broken, e.g.
-        // its descriptor was closed; returning lets the scheduler run, and the next park retries.
-        let _ = self.inner.poller.wait(&mut self.events, wait);
-        self.inner.parked_until.store(NOT_PARKED, Ordering::Release);
-        let unparked = self.inner.unparked.swap(false, Ordering::AcqRel);
+        self.ready.clear();
+        // Errors other than EINTR mean the poller itself is broken, e.g. its descriptor was closed;
+        // returning lets the scheduler run, and the next park retries.
+        let inner = &*self.inner;
+        let _ = self
+            .selector
+            .wait(&inner.poller, &inner.notifier, wait, &mut self.ready);
+        inner.parked_until.store(NOT_PARKED, Ordering::Release);
+        let unparked = inner.unparked.swap(false, Ordering::AcqRel);
 
         let before = wakers.len();
-        if !self.events.is_empty() {
-            let sources = lock(&self.inner.sources);
-            for event in self.events.iter() {
+        if !self.ready.is_empty() {
+            let sources = lock(&inner.sources);
+            for event in &self.ready {
                 // A missing key is a stale event for a source deregistered meanwhile.
                 if let Some(source) = sources.get(event.key) {
                     source.set_readiness(event.readable, event.writable, &mut wakers);

@@ -54,6 +54,7 @@ mod driver;
 mod handle;
 pub mod io;
 pub mod net;
+mod selector;
 pub mod signal;
 pub mod time;
 

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use crate::handle::Handle;
 use crate::io::source::{Direction, Source};
-use crate::io::{Waiter, poll_io, try_io};
+use crate::io::{Waiter, poll_io, poll_io_stream, try_io};
 
 /// A descriptor registered with the current reactor, in non-blocking mode.
 ///
@@ -181,6 +181,17 @@ impl<T: AsFd> Async<T> {
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
         poll_io(&self.source, cx, Direction::Write, || op(io))
+    }
+
+    /// [`poll_write_with`](Self::poll_write_with) for a stream socket writing `len` bytes.
+    pub(crate) fn poll_write_stream(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        poll_io_stream(&self.source, cx, Direction::Write, len, || op(io))
     }
 
     /// Runs `op` once if the descriptor looks readable, else fails with `WouldBlock`. A `WouldBlock`

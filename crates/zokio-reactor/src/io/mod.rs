@@ -76,7 +76,40 @@ pub(crate) fn poll_io<R>(
     source: &Source,
     cx: &mut Context<'_>,
     direction: Direction,
+    op: impl FnMut() -> io::Result<R>,
+) -> Poll<io::Result<R>> {
+    poll_io_inner(source, cx, direction, op, |_| false)
+}
+
+/// [`poll_io`] for a write of `len` bytes on a *stream socket*: a write shorter than asked (but not
+/// zero) means the send buffer filled up, so write readiness is cleared at once, saving the syscall
+/// that would return `WouldBlock` next time. The kernel reports the buffer draining as a new edge,
+/// and one that arrives meanwhile has bumped the tick, so the clear then does nothing.
+///
+/// Reads get no such shortcut: a short read does not show that the peer's FIN is not queued behind
+/// the data, and without a sticky "read closed" state clearing readiness then would hide the EOF.
+pub(crate) fn poll_io_stream(
+    source: &Source,
+    cx: &mut Context<'_>,
+    direction: Direction,
+    len: usize,
+    op: impl FnMut() -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    poll_io_inner(
+        source,
+        cx,
+        direction,
+        op,
+        |result| matches!(result, Ok(n) if *n > 0 && *n < len),
+    )
+}
+
+fn poll_io_inner<R>(
+    source: &Source,
+    cx: &mut Context<'_>,
+    direction: Direction,
     mut op: impl FnMut() -> io::Result<R>,
+    drained: impl Fn(&io::Result<R>) -> bool,
 ) -> Poll<io::Result<R>> {
     let coop = ready!(zokio_coop::poll_proceed(cx));
     loop {
@@ -84,6 +117,9 @@ pub(crate) fn poll_io<R>(
         match op() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => source.clear_readiness(event),
             result => {
+                if drained(&result) {
+                    source.clear_readiness(event);
+                }
                 coop.made_progress();
                 return Poll::Ready(result);
             }

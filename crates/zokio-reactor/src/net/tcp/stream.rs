@@ -198,7 +198,8 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_with(cx, |mut stream| stream.write(buf))
+        self.io
+            .poll_write_stream(cx, buf.len(), |mut stream| stream.write(buf))
     }
 
     /// Polls a peek into `buf`.

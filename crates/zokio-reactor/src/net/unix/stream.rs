@@ -147,7 +147,8 @@ impl UnixStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_with(cx, |mut stream| stream.write(buf))
+        self.io
+            .poll_write_stream(cx, buf.len(), |mut stream| stream.write(buf))
     }
 
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {

@@ -1,0 +1,108 @@
+//! The driver under the scheduler trait: cross-thread wake-ups, unpark semantics, shutdown.
+
+mod common;
+
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use common::{reactor, with_limit};
+use zokio_reactor::net::TcpListener;
+use zokio_sched::Driver;
+
+/// Every wake from another thread must interrupt the park: a single lost notification would leave
+/// the reactor parked without a timeout (caught by the time limit).
+#[test]
+fn cross_thread_wakes_are_never_lost() {
+    const WAKES: usize = 20_000;
+    let counter = Arc::new(AtomicUsize::new(0));
+    let acked = Arc::new(AtomicUsize::new(0));
+    let waker_slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+    let remote = {
+        let (counter, acked, waker_slot) = (
+            Arc::clone(&counter),
+            Arc::clone(&acked),
+            Arc::clone(&waker_slot),
+        );
+        std::thread::spawn(move || {
+            for i in 1..=WAKES {
+                // Bounded by the main side acknowledging each step (or the test failing).
+                while acked.load(Ordering::Acquire) < i - 1 {
+                    std::thread::yield_now();
+                }
+                counter.store(i, Ordering::Release);
+                if let Some(waker) = waker_slot.lock().unwrap().take() {
+                    waker.wake();
+                }
+            }
+        })
+    };
+    let mut reactor = reactor();
+    reactor.block_on(with_limit(Duration::from_secs(60), async {
+        poll_fn(|cx| {
+            loop {
+                let seen = counter.load(Ordering::Acquire);
+                if seen > acked.load(Ordering::Relaxed) {
+                    acked.store(seen, Ordering::Release);
+                    if seen == WAKES {
+                        return Poll::Ready(());
+                    }
+                    continue;
+                }
+                *waker_slot.lock().unwrap() = Some(cx.waker().clone());
+                // Re-check after publishing the waker: the remote may have stored just before.
+                if counter.load(Ordering::Acquire) == seen {
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await;
+    }));
+    remote.join().unwrap();
+}
+
+#[test]
+fn unpark_before_park_makes_the_next_park_return() {
+    let mut reactor = reactor();
+    let unparker = reactor.unparker();
+    unparker.unpark();
+    let start = std::time::Instant::now();
+    reactor.park(Some(Duration::from_secs(30)));
+    assert!(start.elapsed() < Duration::from_secs(10));
+    // An unpark from another thread interrupts a park without a timeout.
+    let remote = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        unparker.unpark();
+    });
+    reactor.park(None);
+    remote.join().unwrap();
+}
+
+#[test]
+fn shutdown_fails_pending_io_instead_of_hanging() {
+    let mut reactor = reactor();
+    let handle = reactor.handle();
+    let listener = {
+        let _enter = handle.enter();
+        reactor.block_on(TcpListener::bind("127.0.0.1:0")).unwrap()
+    };
+    // An accept waiting on another thread's executor fails once the reactor shuts down.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let result = futures_lite::future::block_on(async {
+            tx.send(()).unwrap();
+            listener.accept().await.map(|_| ())
+        });
+        result.unwrap_err().to_string()
+    });
+    rx.recv().unwrap();
+    reactor.shutdown();
+    let error = waiter.join().unwrap();
+    assert!(error.contains("shut down"), "{error}");
+    // New registrations are refused.
+    let _enter = handle.enter();
+    let bind = futures_lite::future::block_on(TcpListener::bind("127.0.0.1:0"));
+    assert!(bind.is_err());
+}
