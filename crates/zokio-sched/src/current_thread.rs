@@ -154,9 +154,12 @@ impl CurrentThread {
         let waker = Waker::from(Arc::clone(&main));
         let mut cx = Context::from_waker(&waker);
         let _owner = OwnerGuard::enter(shared, &mut core.local);
+        // Polls (of tasks and of the main future) since the driver was last polled.
+        let mut since_driver = 0u32;
 
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
+                since_driver += 1;
                 let polled =
                     zokio_coop::with_budget(Budget::initial(), || future.as_mut().poll(&mut cx));
                 if polled.is_ready() {
@@ -164,11 +167,10 @@ impl CurrentThread {
                 }
             }
 
+            // Up to `event_interval` tasks between two polls of the main future (and of the driver):
+            // a main future that keeps yielding cannot starve the tasks, nor they it.
             let mut ran = 0;
             while ran < self.config.event_interval {
-                if main.woken.load(Ordering::Acquire) {
-                    break;
-                }
                 let Some(runnable) = self.next_task(&mut core.tick) else {
                     break;
                 };
@@ -177,12 +179,18 @@ impl CurrentThread {
                 zokio_coop::with_budget(Budget::initial(), || runnable.run());
             }
             shared.polls.fetch_add(ran as u64, Ordering::Relaxed);
+            since_driver += ran;
 
-            if ran == self.config.event_interval || main.woken.load(Ordering::Acquire) {
-                // Busy: let I/O and timers in without blocking.
-                core.driver.park(Some(Duration::ZERO));
+            let busy = ran == self.config.event_interval || main.woken.load(Ordering::Acquire);
+            if busy {
+                if since_driver >= self.config.event_interval {
+                    // Busy: let I/O and timers in without blocking.
+                    since_driver = 0;
+                    core.driver.park(Some(Duration::ZERO));
+                }
                 continue;
             }
+            since_driver = 0;
 
             // Idle: park unless work arrived in the meantime (see "Lost wake-ups").
             shared.parked.store(true, Ordering::Relaxed);
