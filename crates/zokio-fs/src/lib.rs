@@ -1,0 +1,3 @@
+//! Asynchronous file system operations (in progress).
+#![deny(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]

@@ -1,0 +1,3 @@
+//! Asynchronous child processes (in progress).
+#![deny(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]
