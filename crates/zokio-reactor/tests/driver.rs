@@ -106,3 +106,23 @@ fn shutdown_fails_pending_io_instead_of_hanging() {
     let bind = futures_lite::future::block_on(TcpListener::bind("127.0.0.1:0"));
     assert!(bind.is_err());
 }
+
+#[test]
+fn handles_and_resources_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send::<zokio_reactor::Reactor>();
+    send_sync::<zokio_reactor::Handle>();
+    send_sync::<zokio_reactor::Async<std::net::TcpStream>>();
+    send_sync::<zokio_reactor::net::TcpListener>();
+    send_sync::<zokio_reactor::net::TcpStream>();
+    send_sync::<zokio_reactor::net::tcp::OwnedReadHalf>();
+    send_sync::<zokio_reactor::net::tcp::OwnedWriteHalf>();
+    send_sync::<zokio_reactor::net::UdpSocket>();
+    send_sync::<zokio_reactor::net::UnixStream>();
+    send_sync::<zokio_reactor::net::UnixDatagram>();
+    send_sync::<zokio_reactor::net::UnixListener>();
+    send_sync::<zokio_reactor::time::Sleep>();
+    send_sync::<zokio_reactor::time::Interval>();
+    send_sync::<zokio_reactor::signal::unix::Signal>();
+}

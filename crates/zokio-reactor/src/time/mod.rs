@@ -13,6 +13,8 @@
 //! collects ready I/O without blocking and, if nothing was woken, jumps the clock to the next timer
 //! instead of sleeping. Tests of timeouts then run instantly and deterministically. A task that waits
 //! on something outside the runtime (another thread, a blocking call) does not hold the clock back.
+//! Auto-advance relies on the scheduler parking without a timeout only when *every* task is idle,
+//! which is what the current-thread runtime does; paused time is meant for it.
 
 pub(crate) mod clock;
 mod instant;
