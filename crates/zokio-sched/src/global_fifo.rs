@@ -224,6 +224,13 @@ impl Scheduler for GlobalFifo {
         let mut driver = self.driver.lock().unwrap_or_else(|p| p.into_inner());
         driver.shutdown();
     }
+
+    fn metrics(&self) -> crate::metrics::RuntimeMetrics {
+        let mut metrics =
+            crate::metrics::RuntimeMetrics::basic(self.lock_threads().len(), self.tasks.len());
+        metrics.global_queue_depth = self.lock().queue.len();
+        metrics
+    }
 }
 
 impl std::fmt::Debug for GlobalFifo {

@@ -34,4 +34,9 @@ pub trait Scheduler: Send + Sync + 'static {
     /// Stops the scheduler: cancels every task (dropping its future), stops its threads and waits up to
     /// `timeout` for them. Called once, by the runtime's drop or `shutdown_timeout`.
     fn shutdown(&self, timeout: Duration);
+
+    /// A snapshot of the scheduler's metrics. The default reports one worker and the live task count.
+    fn metrics(&self) -> crate::metrics::RuntimeMetrics {
+        crate::metrics::RuntimeMetrics::basic(1, self.task_list().len())
+    }
 }

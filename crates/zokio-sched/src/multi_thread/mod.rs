@@ -1,5 +1,373 @@
 //! The multi-thread work-stealing scheduler.
+//!
+//! N workers, each with a bounded local run queue ([`queue`](self) docs: 256 slots, single producer,
+//! steal-half) and a LIFO slot for the task the running task just woke; one global inject queue for
+//! wake-ups from outside and for local-queue overflow. Idle workers steal from each other, search in
+//! limited numbers and park on the shared [`Driver`] or their own parker. See the module docs of
+//! `worker.rs`, `idle.rs`, `park.rs`, `queue.rs` and `lifo_watch.rs` (in the source) for each protocol.
+//!
+//! ```
+//! use std::time::Duration;
+//! use zokio_sched::multi_thread::{Config, MultiThread};
+//! use zokio_sched::{blocking::{self, BlockingPool}, Handle, ParkThread, Scheduler};
+//!
+//! let pool = BlockingPool::new(blocking::Config::default());
+//! let config = Config { worker_threads: 2, ..Config::default() };
+//! let scheduler = MultiThread::new(config, Box::new(ParkThread::new()), pool.spawner().clone()).unwrap();
+//! let handle = Handle::with_blocking(scheduler.clone(), pool.spawner().clone());
+//! let tasks: Vec<_> = (0..100u64).map(|i| handle.spawn(async move { i * i })).collect();
+//! let mut sum = 0;
+//! scheduler.block_on(Box::pin(async {
+//!     for task in tasks {
+//!         sum += task.await.unwrap();
+//!     }
+//! }).as_mut());
+//! assert_eq!(sum, (0..100u64).map(|i| i * i).sum::<u64>());
+//! scheduler.shutdown(Duration::from_secs(5));
+//! pool.shutdown(Duration::from_secs(5));
+//! ```
 
+mod block_in_place;
 mod block_on;
+mod idle;
+mod inject;
+mod lifo_watch;
+mod loom;
+mod park;
+mod queue;
+mod shared;
+mod stats;
+mod worker;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+#[cfg(all(test, not(loom)))]
+mod queue_tests;
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::CachePadded;
+use zokio_task::{Runnable, ScheduleInfo, TaskList};
+
+pub use block_in_place::block_in_place;
 pub(crate) use block_on::block_on_thread;
+
+use crate::metrics::{RuntimeMetrics, WorkerMetrics};
+use crate::{Driver, Handle, Scheduler, ThreadConfig, blocking};
+use park::{Parker, SharedDriver};
+use shared::{ExitState, Hot, LifoSlot, Remote, RunConfig, Shared};
+use stats::WorkerCounters;
+use worker::Core;
+
+/// The default of [`Config::event_interval`].
+pub const DEFAULT_EVENT_INTERVAL: u32 = 61;
+
+/// The settings of a [`MultiThread`] scheduler.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The number of workers (at least 1). Default: the available parallelism.
+    pub worker_threads: usize,
+    /// Names, stack size and context wrapper of the worker threads.
+    pub threads: ThreadConfig,
+    /// Check the global queue before the local one every this many ticks. `None` (the default)
+    /// tunes it per worker so that a task in the global queue waits about 200 µs at most: the
+    /// interval is 200 µs divided by a moving average of the worker's poll time, kept within
+    /// `[2, 127]` and starting at 61.
+    pub global_queue_interval: Option<u32>,
+    /// Poll the driver for I/O and timers without blocking every this many ticks, even when busy.
+    pub event_interval: u32,
+    /// Never use the LIFO slot: every woken task goes to the back of the queue.
+    pub disable_lifo_slot: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            worker_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: ThreadConfig::named("zokio-runtime-worker"),
+            global_queue_interval: None,
+            event_interval: DEFAULT_EVENT_INTERVAL,
+            disable_lifo_slot: false,
+        }
+    }
+}
+
+/// The multi-thread work-stealing scheduler. See the [module docs](self).
+pub struct MultiThread {
+    shared: Arc<Shared>,
+}
+
+thread_local! {
+    /// Set while this thread is inside `MultiThread::block_on`: `block_in_place` is allowed there.
+    static IN_BLOCK_ON: Cell<bool> = const { Cell::new(false) };
+}
+
+impl MultiThread {
+    /// Starts `config.worker_threads` workers that park on `driver` and run `spawn_blocking` (and the
+    /// threads that take over from `block_in_place`) on `blocking`.
+    ///
+    /// # Errors
+    ///
+    /// Fails when a worker thread cannot be started; the workers already started are stopped.
+    pub fn new(
+        config: Config,
+        driver: Box<dyn Driver>,
+        blocking: blocking::Spawner,
+    ) -> io::Result<Arc<MultiThread>> {
+        let workers = config.worker_threads.max(1);
+        let run_config = RunConfig {
+            global_queue_interval: config.global_queue_interval.map(|n| n.max(1)),
+            event_interval: config.event_interval.max(1),
+            disable_lifo_slot: config.disable_lifo_slot,
+        };
+        let driver = Arc::new(SharedDriver::new(driver));
+        let mut remotes = Vec::with_capacity(workers);
+        let mut cores = Vec::with_capacity(workers);
+        for index in 0..workers {
+            let (local, steal) = queue::local();
+            let park = Parker::new(driver.clone());
+            remotes.push(Remote {
+                steal: CachePadded::new(steal),
+                unpark: park.unparker(),
+                hot: CachePadded::new(Hot {
+                    lifo: LifoSlot::new(),
+                    counters: WorkerCounters::default(),
+                }),
+                handoff: Mutex::new(None),
+            });
+            cores.push(Core::new(index, local, park, &run_config));
+        }
+        let shared = Arc::new(Shared {
+            remotes: remotes.into_boxed_slice(),
+            inject: inject::Inject::new(),
+            idle: idle::Idle::new(workers),
+            tasks: Arc::new(TaskList::new(workers * 4)),
+            driver,
+            blocking: blocking.clone(),
+            config: run_config,
+            shutdown: AtomicBool::new(false),
+            lifo_watchers: AtomicUsize::new(0),
+            exit: Mutex::new(ExitState::default()),
+            exit_changed: Condvar::new(),
+        });
+        let scheduler = Arc::new(MultiThread {
+            shared: shared.clone(),
+        });
+        let handle = Handle::with_blocking(scheduler.clone(), blocking);
+        for core in cores {
+            let (handle, shared) = (handle.clone(), shared.clone());
+            shared.exit_lock().threads_alive += 1;
+            let body_shared = shared.clone();
+            let spawned = config.threads.spawn(move || {
+                worker::run_worker(handle, body_shared.clone(), core);
+                body_shared.thread_exited();
+            });
+            match spawned {
+                Ok(thread) => shared.exit_lock().handles.push(thread),
+                Err(error) => {
+                    shared.exit_lock().threads_alive -= 1;
+                    // The cores never started count as done; stop the others.
+                    let started = shared.exit_lock().handles.len();
+                    for _ in started..workers {
+                        shared.core_done();
+                    }
+                    scheduler.shutdown(Duration::from_secs(10));
+                    return Err(error);
+                }
+            }
+        }
+        Ok(scheduler)
+    }
+
+    /// The number of workers.
+    pub fn num_workers(&self) -> usize {
+        self.shared.remotes.len()
+    }
+
+    fn on_own_worker(&self) -> bool {
+        worker::with_current(|cx| cx.is_some_and(|cx| Arc::ptr_eq(&cx.shared, &self.shared)))
+    }
+}
+
+impl Shared {
+    fn exit_lock(&self) -> std::sync::MutexGuard<'_, ExitState> {
+        self.exit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn thread_exited(&self) {
+        let mut exit = self.exit_lock();
+        exit.threads_alive -= 1;
+        self.exit_changed.notify_all();
+    }
+}
+
+impl Scheduler for MultiThread {
+    fn schedule(&self, runnable: Runnable, info: ScheduleInfo) {
+        self.shared.schedule(runnable, info);
+    }
+
+    fn block_on(&self, future: Pin<&mut dyn Future<Output = ()>>) {
+        struct Reset(bool);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                let _ = IN_BLOCK_ON.try_with(|c| c.set(self.0));
+            }
+        }
+        let _reset = Reset(IN_BLOCK_ON.with(|c| c.replace(true)));
+        block_on_thread(future);
+    }
+
+    fn task_list(&self) -> &Arc<TaskList> {
+        &self.shared.tasks
+    }
+
+    fn shutdown(&self, timeout: Duration) {
+        let shared = &*self.shared;
+        // A worker of this scheduler cannot wait for itself.
+        let timeout = if self.on_own_worker() {
+            Duration::ZERO
+        } else {
+            timeout
+        };
+        let deadline = Instant::now().checked_add(timeout);
+        // Close the global queue first: the wake-ups that the aborts below cause then drop their tasks
+        // at once, and no late wake-up can strand a task there.
+        shared.inject.close();
+        shared
+            .shutdown
+            .store(true, std::sync::atomic::Ordering::Release);
+        shared.tasks.close_and_abort_all();
+        shared.unpark_all();
+
+        let workers = shared.remotes.len();
+        let mut exit = shared.exit_lock();
+        let finished = loop {
+            // Cores parked in a handoff slot (their `block_in_place` successor has not started) are
+            // shut down here.
+            for remote in shared.remotes.iter() {
+                let core = remote
+                    .handoff
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+                if let Some(core) = core {
+                    drop(exit);
+                    worker::shutdown_core(shared, core);
+                    exit = shared.exit_lock();
+                }
+            }
+            if exit.cores_done == workers && exit.threads_alive == 0 {
+                break true;
+            }
+            let left = deadline.map_or(Duration::from_secs(3600), |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            if left.is_zero() {
+                break false;
+            }
+            exit = shared
+                .exit_changed
+                .wait_timeout(exit, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        };
+        let handles = if finished {
+            std::mem::take(&mut exit.handles)
+        } else {
+            Vec::new()
+        };
+        drop(exit);
+        for handle in handles {
+            // Each has left its loop; joining waits only for its exit.
+            let _ = handle.join();
+        }
+        // Whatever reached the global queue before it closed (or overflowed into it) is dropped here,
+        // outside every lock.
+        drop(shared.inject.drain());
+        shared
+            .driver
+            .shutdown(if finished { None } else { deadline });
+    }
+
+    fn metrics(&self) -> RuntimeMetrics {
+        let shared = &*self.shared;
+        let workers = shared
+            .remotes
+            .iter()
+            .map(|remote| {
+                let c = &remote.hot.counters;
+                let load =
+                    |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+                WorkerMetrics {
+                    polls: load(&c.polls),
+                    steals: load(&c.steals),
+                    steal_operations: load(&c.steal_operations),
+                    parks: load(&c.parks),
+                    overflows: load(&c.overflows),
+                    lifo_steals: load(&c.lifo_steals),
+                    local_queue_depth: remote.steal.len(),
+                }
+            })
+            .collect();
+        RuntimeMetrics {
+            num_workers: shared.remotes.len(),
+            num_alive_tasks: shared.tasks.len(),
+            global_queue_depth: shared.inject.len(),
+            num_blocking_threads: shared.blocking.num_threads(),
+            num_idle_blocking_threads: shared.blocking.num_idle_threads(),
+            blocking_queue_depth: shared.blocking.queue_depth(),
+            workers,
+        }
+    }
+}
+
+impl fmt::Debug for MultiThread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultiThread")
+            .field("workers", &self.shared.remotes.len())
+            .field("global_queue_depth", &self.shared.inject.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Yields once to the scheduler: the task goes to the back of its worker's queue, so that the other
+/// tasks get a turn before it runs again. Outside a runtime it returns `Pending` once and wakes itself
+/// at once.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// zokio_sched::yield_now().await;
+/// # });
+/// ```
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// The future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        // Woken while running: every zokio scheduler puts such a task at the back of its queue.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

@@ -1,0 +1,206 @@
+//! How an idle worker sleeps: on the shared [`Driver`] if nobody else is, else on its own parker.
+//!
+//! All workers share one driver behind a mutex that is only ever `try_lock`ed. The worker that wins it
+//! parks *in the driver* (so I/O and timers are served while everyone sleeps); the others park on their
+//! own thread parker (a mutex and condition variable with a wake-up token, like the `parking`
+//! crate's, which cannot be used here because it drops its timed waits under `--cfg loom`). When the driver's holder wakes to run tasks it releases the lock, and the
+//! next worker to go idle takes the driver over.
+//!
+//! Each worker's parker has four states: `EMPTY`, `PARKED_DRIVER`, `PARKED_THREAD` and `NOTIFIED`.
+//! `unpark` always **swaps** in `NOTIFIED` (never a compare-and-swap that could fail and lose the
+//! release ordering) and then wakes whatever the old state says the worker sleeps on. `park` first
+//! consumes a pending `NOTIFIED`, and publishes its parked state with a CAS from `EMPTY`, so a
+//! notification that lands between "decided to sleep" and "asleep" is never lost: either the CAS sees
+//! it, or the unparker sees the parked state and wakes the right thing. The thread parker keeps a token
+//! for an unpark that arrives before the thread sleeps.
+
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, Condvar, Mutex, TryLockError};
+use std::time::{Duration, Instant};
+
+use crate::{Driver, Unpark};
+
+const EMPTY: usize = 0;
+const PARKED_DRIVER: usize = 1;
+const PARKED_THREAD: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// The driver all workers share.
+pub(crate) struct SharedDriver {
+    driver: Mutex<Box<dyn Driver>>,
+    unpark: Arc<dyn Unpark>,
+}
+
+impl SharedDriver {
+    pub(crate) fn new(driver: Box<dyn Driver>) -> SharedDriver {
+        let unpark = driver.unparker();
+        SharedDriver {
+            driver: Mutex::new(driver),
+            unpark,
+        }
+    }
+
+    fn try_lock(&self) -> Option<std::sync::MutexGuard<'_, Box<dyn Driver>>> {
+        match self.driver.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// Shuts the driver down, waiting for a worker that still parks in it to leave; gives up and
+    /// returns `false` when that does not happen by `deadline`.
+    pub(crate) fn shutdown(&self, deadline: Option<Instant>) -> bool {
+        loop {
+            if let Some(mut driver) = self.try_lock() {
+                driver.shutdown();
+                return true;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return false;
+            }
+            self.unpark.unpark();
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// A token-based thread parker: an `unpark` before `park` makes that `park` return at once.
+#[derive(Default)]
+struct ThreadParker {
+    token: Mutex<bool>,
+    condvar: Condvar,
+}
+
+impl ThreadParker {
+    /// Waits for the token (until `deadline`, if any) and consumes it; `false` on timeout.
+    fn park(&self, deadline: Option<Instant>) -> bool {
+        let mut token = self.token.lock().unwrap_or_else(|p| p.into_inner());
+        while !*token {
+            match deadline {
+                None => token = self.condvar.wait(token).unwrap_or_else(|p| p.into_inner()),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    token = self
+                        .condvar
+                        .wait_timeout(token, left)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+            }
+        }
+        *token = false;
+        true
+    }
+
+    fn unpark(&self) {
+        // Set under the lock, so a parker between its check and its wait cannot miss it.
+        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.condvar.notify_one();
+    }
+}
+
+struct Inner {
+    state: AtomicUsize,
+    thread: ThreadParker,
+    driver: Arc<SharedDriver>,
+}
+
+/// A worker's way to sleep. Owned by the worker's core.
+pub(crate) struct Parker {
+    inner: Arc<Inner>,
+}
+
+/// Wakes a worker's [`Parker`]; cloneable and usable from any thread.
+#[derive(Clone)]
+pub(crate) struct Unparker {
+    inner: Arc<Inner>,
+}
+
+impl Parker {
+    pub(crate) fn new(driver: Arc<SharedDriver>) -> Parker {
+        Parker {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                thread: ThreadParker::default(),
+                driver,
+            }),
+        }
+    }
+
+    pub(crate) fn unparker(&self) -> Unparker {
+        Unparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Sleeps until unparked or until `timeout` passes (`None`: no timeout). With a zero timeout it
+    /// only polls the driver for ready events if the driver is free, and otherwise returns at once.
+    /// Spurious returns are possible; callers recheck their condition.
+    pub(crate) fn park(&mut self, timeout: Option<Duration>) {
+        let state = &self.inner.state;
+        if state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        if let Some(mut driver) = self.inner.driver.try_lock() {
+            if state
+                .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+                .is_err()
+            {
+                // Notified in the meantime.
+                state.swap(EMPTY, SeqCst);
+                return;
+            }
+            driver.park(timeout);
+            state.swap(EMPTY, SeqCst);
+            return;
+        }
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        if state
+            .compare_exchange(EMPTY, PARKED_THREAD, SeqCst, SeqCst)
+            .is_err()
+        {
+            state.swap(EMPTY, SeqCst);
+            return;
+        }
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        loop {
+            self.inner.thread.park(deadline);
+            if state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                // Timed out. If an unpark raced with this, its thread token stays behind and makes a
+                // later park return early once, which the loop above absorbs.
+                state.swap(EMPTY, SeqCst);
+                return;
+            }
+            // A token left by an earlier, raced unpark: keep sleeping.
+        }
+    }
+}
+
+impl Unparker {
+    /// Wakes the worker, or makes its next park return at once.
+    pub(crate) fn unpark(&self) {
+        match self.inner.state.swap(NOTIFIED, SeqCst) {
+            PARKED_THREAD => {
+                self.inner.thread.unpark();
+            }
+            PARKED_DRIVER => self.inner.driver.unpark.unpark(),
+            _ => {}
+        }
+    }
+}

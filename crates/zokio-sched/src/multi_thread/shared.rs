@@ -1,0 +1,191 @@
+//! The state all workers share, and how a woken task reaches a worker.
+
+use std::ptr::{self, NonNull};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
+use std::sync::{Arc, Condvar, Mutex};
+
+use crossbeam_utils::CachePadded;
+use zokio_task::{Runnable, ScheduleInfo, TaskList};
+
+use super::idle::Idle;
+use super::inject::Inject;
+use super::park::{SharedDriver, Unparker};
+use super::queue::Steal;
+use super::stats::WorkerCounters;
+use super::worker::{self, Core};
+use crate::blocking::Spawner;
+
+/// The state of the scheduler that every worker (and every waker) can reach.
+pub(crate) struct Shared {
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) inject: Inject<Runnable>,
+    pub(crate) idle: Idle,
+    pub(crate) tasks: Arc<TaskList>,
+    pub(crate) driver: Arc<SharedDriver>,
+    pub(crate) blocking: Spawner,
+    pub(crate) config: RunConfig,
+    /// Set at shutdown; workers check it at every maintenance tick and after every park.
+    pub(crate) shutdown: AtomicBool,
+    /// Workers currently watching for stuck LIFO slots (see `worker::lifo_watch`).
+    pub(crate) lifo_watchers: AtomicUsize,
+    /// Bookkeeping of cores and threads for shutdown.
+    pub(crate) exit: Mutex<ExitState>,
+    pub(crate) exit_changed: Condvar,
+}
+
+/// The run-loop settings of [`super::Config`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RunConfig {
+    pub(crate) global_queue_interval: Option<u32>,
+    pub(crate) event_interval: u32,
+    pub(crate) disable_lifo_slot: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct ExitState {
+    /// Cores that have been shut down (their queues drained).
+    pub(crate) cores_done: usize,
+    /// Worker threads started by the scheduler that have not exited.
+    pub(crate) threads_alive: usize,
+    /// Join handles of those threads.
+    pub(crate) handles: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// What other threads can reach of one worker.
+pub(crate) struct Remote {
+    /// Read often by thieves: kept apart from what the owner writes on every poll.
+    pub(crate) steal: CachePadded<Steal<Runnable>>,
+    pub(crate) unpark: Unparker,
+    /// Written by the owner on every poll; read by the others only to check for a stuck poll.
+    pub(crate) hot: CachePadded<Hot>,
+    /// A core waiting to be taken over: by the thread that `block_in_place` started, or by shutdown.
+    pub(crate) handoff: Mutex<Option<Box<Core>>>,
+}
+
+/// The part of a worker's state its owner writes on the hot path.
+pub(crate) struct Hot {
+    pub(crate) lifo: LifoSlot,
+    pub(crate) counters: WorkerCounters,
+}
+
+impl Shared {
+    /// The schedule function of every task of this scheduler.
+    pub(crate) fn schedule(&self, runnable: Runnable, info: ScheduleInfo) {
+        if let Err(runnable) = worker::schedule_local(self, runnable, info.woken_while_running) {
+            self.schedule_remote(runnable);
+        }
+    }
+
+    /// Queues a task from a thread that holds no core of this scheduler.
+    pub(crate) fn schedule_remote(&self, runnable: Runnable) {
+        match self.inject.push(runnable) {
+            Ok(()) => self.notify_parked(),
+            // Shut down: drop the task here, where no scheduler lock is held.
+            Err(runnable) => drop(runnable),
+        }
+    }
+
+    /// Wakes one parked worker if nobody is searching for work already.
+    pub(crate) fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].unpark.unpark();
+        }
+    }
+
+    /// Called by the last searcher before it parks: work that arrived while it searched (and whose
+    /// notify was skipped because it searched) gets a worker.
+    pub(crate) fn notify_if_work_pending(&self) {
+        let pending = self.remotes.iter().any(|r| !r.steal.is_empty()) || !self.inject.is_empty();
+        if pending {
+            self.notify_parked();
+        }
+    }
+
+    /// Wakes every worker, keeping the idle bookkeeping consistent (used at shutdown).
+    pub(crate) fn unpark_all(&self) {
+        self.idle.unpark_all();
+        for remote in self.remotes.iter() {
+            remote.unpark.unpark();
+        }
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    /// Records that a core has been shut down.
+    pub(crate) fn core_done(&self) {
+        let mut exit = self.exit.lock().unwrap_or_else(|p| p.into_inner());
+        exit.cores_done += 1;
+        self.exit_changed.notify_all();
+    }
+
+    /// Wakes a shutdown waiting for a core that was just parked in a `handoff` slot.
+    pub(crate) fn handoff_posted(&self) {
+        let _exit = self.exit.lock().unwrap_or_else(|p| p.into_inner());
+        self.exit_changed.notify_all();
+    }
+}
+
+/// A worker's LIFO slot: the task that the running task woke last, run right after it.
+///
+/// An `AtomicPtr` holding a raw `Runnable`. The owner puts and takes with a swap (one uncontended
+/// atomic on a line it already owns), and checks emptiness with a plain load first, so an empty slot
+/// costs no read-modify-write. Another worker may take the task only with a compare-and-swap, and only
+/// once the owner has been stuck in one poll for a while (see `worker::lifo_watch`); whoever's
+/// operation succeeds on the atomic owns the task.
+pub(crate) struct LifoSlot(AtomicPtr<()>);
+
+impl LifoSlot {
+    pub(crate) fn new() -> LifoSlot {
+        LifoSlot(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    fn into_runnable(ptr: *mut ()) -> Option<Runnable> {
+        let ptr = NonNull::new(ptr)?;
+        // SAFETY: every non-null value in the slot came from `Runnable::into_raw`, and the swap or
+        // compare-and-swap that returned it removed it from the slot, so it is converted back once.
+        Some(unsafe { Runnable::from_raw(ptr) })
+    }
+
+    /// Puts `task` in the slot (owner only); returns the task it displaces.
+    ///
+    /// `SeqCst` pairs with the watcher count check that follows it (see `worker::lifo_watch`).
+    pub(crate) fn put(&self, task: Runnable) -> Option<Runnable> {
+        let previous = self.0.swap(task.into_raw().as_ptr(), SeqCst);
+        Self::into_runnable(previous)
+    }
+
+    /// Takes the task out of the slot (owner only).
+    #[inline]
+    pub(crate) fn take(&self) -> Option<Runnable> {
+        if self.0.load(Relaxed).is_null() {
+            return None;
+        }
+        Self::into_runnable(self.0.swap(ptr::null_mut(), AcqRel))
+    }
+
+    /// Whether a task sits in the slot, and which (an opaque token for [`LifoSlot::steal`]).
+    pub(crate) fn peek(&self) -> Option<*mut ()> {
+        let ptr = self.0.load(SeqCst);
+        (!ptr.is_null()).then_some(ptr)
+    }
+
+    /// Takes the task `seen` (from [`LifoSlot::peek`]) if it is still in the slot (any thread).
+    pub(crate) fn steal(&self, seen: *mut ()) -> Option<Runnable> {
+        match self
+            .0
+            .compare_exchange(seen, ptr::null_mut(), AcqRel, Relaxed)
+        {
+            Ok(ptr) => Self::into_runnable(ptr),
+            Err(_) => None,
+        }
+    }
+}
+
+impl Drop for LifoSlot {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}

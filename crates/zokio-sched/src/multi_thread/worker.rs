@@ -1,0 +1,474 @@
+//! A worker: its core (run queue, LIFO bookkeeping, parker) and its run loop.
+//!
+//! # The run loop
+//!
+//! Each tick a worker takes one task, in this order:
+//! 1. every `global_queue_interval` ticks, the global queue first (fairness: tasks woken from outside
+//!    cannot be starved by a worker whose local queue never empties);
+//! 2. its LIFO slot, then its local queue;
+//! 3. a batch from the global queue (`len / workers + 1`, capped at half the local queue);
+//! 4. half the queue of another worker (starting at a random one), as a *searching* worker;
+//! 5. a stuck worker's LIFO slot (see [`super::lifo_watch`]);
+//! 6. otherwise it parks.
+//!
+//! Every `event_interval` ticks it also polls the driver without blocking, so that I/O and timers are
+//! served while all workers are busy.
+//!
+//! # The LIFO slot
+//!
+//! A task woken by the running task (a message passed to it, typically) goes into the LIFO slot and
+//! runs right after the current task, on the same worker, with what is left of the current task's
+//! coop budget: that is what makes request/response chains fast. Two tasks that keep waking each other
+//! would hold the worker forever, so after [`MAX_LIFO_POLLS_PER_TICK`] LIFO polls in a row the slot is
+//! disabled until a task from the queue runs (tokio#5712), and a LIFO task with no budget left goes to
+//! the back of the queue.
+
+use std::cell::{Cell, RefCell};
+use std::ptr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zokio_coop::Budget;
+use zokio_task::Runnable;
+
+use super::lifo_watch::Watch;
+use super::park::Parker;
+use super::queue::{CAPACITY, Local};
+use super::shared::{Hot, RunConfig, Shared};
+use super::stats::{INITIAL_INTERVAL, Tuner, bump};
+use crate::context::{self, Handle};
+
+/// LIFO polls in a row, per tick, before the slot is disabled until a queued task runs.
+pub(crate) const MAX_LIFO_POLLS_PER_TICK: u32 = 3;
+
+/// A worker's private state. Whoever holds the `Box<Core>` is the worker: a core moves to another
+/// thread when its thread enters `block_in_place`.
+pub(crate) struct Core {
+    pub(crate) index: usize,
+    tick: u32,
+    lifo_enabled: bool,
+    pub(crate) run_queue: Local<Runnable>,
+    pub(crate) is_searching: bool,
+    is_shutdown: bool,
+    /// Set while the worker parks: tasks it is handed then are not announced to other workers one by
+    /// one; the worker decides after the park whether to wake someone.
+    in_driver: bool,
+    park: Option<Parker>,
+    rand: fastrand::Rng,
+    global_queue_interval: u32,
+    tuner: Tuner,
+    polls: u64,
+    pub(crate) watch: Watch,
+}
+
+impl Core {
+    pub(crate) fn new(
+        index: usize,
+        run_queue: Local<Runnable>,
+        park: Parker,
+        config: &RunConfig,
+    ) -> Box<Core> {
+        Box::new(Core {
+            index,
+            tick: 0,
+            lifo_enabled: !config.disable_lifo_slot,
+            run_queue,
+            is_searching: false,
+            is_shutdown: false,
+            in_driver: false,
+            park: Some(park),
+            rand: fastrand::Rng::with_seed(index as u64 * 0x9E37_79B9_7F4A_7C15 + 1),
+            global_queue_interval: config
+                .global_queue_interval
+                .unwrap_or(INITIAL_INTERVAL)
+                .max(1),
+            tuner: Tuner::new(),
+            polls: 0,
+            watch: Watch::default(),
+        })
+    }
+
+    fn hot<'a>(&self, shared: &'a Shared) -> &'a Hot {
+        &shared.remotes[self.index].hot
+    }
+
+    /// Queues a task woken on this worker's thread. Returns whether another worker should be woken.
+    fn schedule_local(&mut self, shared: &Shared, task: Runnable, is_yield: bool) -> bool {
+        if is_yield || !self.lifo_enabled {
+            self.push_back(shared, task);
+            return !self.in_driver;
+        }
+        match self.hot(shared).lifo.put(task) {
+            Some(previous) => {
+                self.push_back(shared, previous);
+                !self.in_driver
+            }
+            // Only the LIFO slot holds it: it runs next, on this worker, unless this worker gets stuck;
+            // then a watcher must be around to take it.
+            None => super::lifo_watch::needs_watcher(shared),
+        }
+    }
+
+    /// Pushes to the back of the local queue, overflowing into the global queue when full.
+    pub(crate) fn push_back(&mut self, shared: &Shared, task: Runnable) {
+        if self.run_queue.push_back_or_overflow(task, &shared.inject) {
+            bump(&self.hot(shared).counters.overflows, 1);
+        }
+    }
+
+    fn next_task(&mut self, shared: &Shared) -> Option<Runnable> {
+        if self.tick % self.global_queue_interval == 0 {
+            return shared.inject.pop().or_else(|| self.next_local_task(shared));
+        }
+        if let Some(task) = self.next_local_task(shared) {
+            return Some(task);
+        }
+        if shared.inject.is_empty() {
+            return None;
+        }
+        // Take a fair share of the global queue, keeping room for the tasks they will spawn.
+        let room = self.run_queue.remaining_slots().min(CAPACITY / 2);
+        let share = shared.inject.len() / shared.remotes.len() + 1;
+        let max = share.min(room).max(1);
+        let run_queue = &mut self.run_queue;
+        shared
+            .inject
+            .pop_batch(max, |batch| {
+                let first = batch.next();
+                run_queue.push_back_batch(batch);
+                first
+            })
+            .flatten()
+    }
+
+    fn next_local_task(&mut self, shared: &Shared) -> Option<Runnable> {
+        self.hot(shared)
+            .lifo
+            .take()
+            .or_else(|| self.run_queue.pop())
+    }
+
+    fn steal_work(&mut self, shared: &Shared) -> Option<Runnable> {
+        if !self.transition_to_searching(shared) {
+            return None;
+        }
+        let n = shared.remotes.len();
+        let start = self.rand.usize(..n);
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some((task, stolen)) =
+                shared.remotes[victim].steal.steal_into(&mut self.run_queue)
+            {
+                let counters = &self.hot(shared).counters;
+                bump(&counters.steals, stolen as u64);
+                bump(&counters.steal_operations, 1);
+                return Some(task);
+            }
+        }
+        if let Some(task) = shared.inject.pop() {
+            return Some(task);
+        }
+        let task = super::lifo_watch::steal_stuck(self, shared)?;
+        bump(&self.hot(shared).counters.lifo_steals, 1);
+        Some(task)
+    }
+
+    fn transition_to_searching(&mut self, shared: &Shared) -> bool {
+        if !self.is_searching {
+            self.is_searching = shared.idle.transition_worker_to_searching();
+        }
+        self.is_searching
+    }
+
+    fn transition_from_searching(&mut self, shared: &Shared) {
+        if !self.is_searching {
+            return;
+        }
+        self.is_searching = false;
+        if shared.idle.transition_worker_from_searching() {
+            // The last searcher found work: there may be more, and notifies were skipped while it
+            // searched (tokio#4383).
+            shared.notify_parked();
+        }
+    }
+
+    fn has_tasks(&self, shared: &Shared) -> bool {
+        self.hot(shared).lifo.peek().is_some() || self.run_queue.has_tasks()
+    }
+
+    /// Returns `false` when the worker has work after all and must not park.
+    fn transition_to_parked(&mut self, shared: &Shared) -> bool {
+        if self.has_tasks(shared) {
+            return false;
+        }
+        let was_last_searcher = shared
+            .idle
+            .transition_worker_to_parked(self.index, self.is_searching);
+        self.is_searching = false;
+        if was_last_searcher {
+            shared.notify_if_work_pending();
+        }
+        true
+    }
+
+    /// Returns `true` when the worker should leave its park loop.
+    fn transition_from_parked(&mut self, shared: &Shared) -> bool {
+        if self.has_tasks(shared) {
+            // Woken by the driver with work of its own: run it. It searches only if a notifier
+            // counted it as searching (it was no longer listed as parked).
+            self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
+            return true;
+        }
+        if shared.idle.is_parked(self.index) {
+            return false;
+        }
+        // Notified: the notifier counted this worker as searching.
+        self.is_searching = true;
+        true
+    }
+
+    fn should_notify_others(&self, shared: &Shared) -> bool {
+        !self.is_searching
+            && usize::from(self.hot(shared).lifo.peek().is_some()) + self.run_queue.len() > 1
+    }
+
+    fn update_shutdown(&mut self, shared: &Shared) {
+        if !self.is_shutdown {
+            self.is_shutdown = shared.is_shutdown();
+        }
+    }
+
+    #[inline]
+    fn poll_started(&mut self, hot: &Hot) {
+        self.polls += 1;
+        hot.counters
+            .polls
+            .store(self.polls, std::sync::atomic::Ordering::Relaxed);
+        self.tuner.polled();
+    }
+}
+
+/// The thread-local state of a thread that runs a worker loop.
+pub(crate) struct WorkerContext {
+    pub(crate) shared: Arc<Shared>,
+    /// The runtime handle the worker runs under (for the successor of a `block_in_place`).
+    pub(crate) handle: Handle,
+    /// The core, while a task runs or the worker parks (so that wake-ups on this thread reach the
+    /// local queue); `None` while the loop itself holds it, or after `block_in_place` gave it away.
+    pub(crate) core: RefCell<Option<Box<Core>>>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
+}
+
+/// Resets [`CURRENT`] when the worker loop ends.
+struct CurrentGuard(*const WorkerContext);
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.0));
+    }
+}
+
+/// Runs `f` with the worker context of this thread, if the thread runs a worker loop.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
+    let ptr = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
+    // SAFETY: a non-null `CURRENT` points to the `WorkerContext` on the stack of `run_worker` on this
+    // very thread, which outlives every call made from inside its loop; the guard resets the pointer
+    // before that context is dropped.
+    let cx = unsafe { ptr.as_ref() };
+    f(cx)
+}
+
+/// Queues `task` on the current worker if this thread holds a core of `shared`; gives it back
+/// otherwise.
+pub(crate) fn schedule_local(
+    shared: &Shared,
+    task: Runnable,
+    is_yield: bool,
+) -> Result<(), Runnable> {
+    with_current(|cx| {
+        let Some(cx) = cx.filter(|cx| ptr::eq(&*cx.shared, shared)) else {
+            return Err(task);
+        };
+        let Ok(mut slot) = cx.core.try_borrow_mut() else {
+            return Err(task);
+        };
+        let Some(core) = slot.as_mut() else {
+            return Err(task);
+        };
+        let notify = core.schedule_local(shared, task, is_yield);
+        drop(slot);
+        if notify {
+            shared.notify_parked();
+        }
+        Ok(())
+    })
+}
+
+/// The body of a worker thread (or of the blocking thread that takes a core over after a
+/// `block_in_place`): runs `core` until shutdown, then shuts it down. Returns early, without shutting
+/// the core down, when the core was handed to another thread.
+pub(crate) fn run_worker(handle: Handle, shared: Arc<Shared>, core: Box<Core>) {
+    let _context = context::enter(handle.clone());
+    let _runtime = context::enter_runtime();
+    let cx = WorkerContext {
+        shared,
+        handle,
+        core: RefCell::new(None),
+    };
+    let previous = CURRENT.with(|c| c.replace(&cx));
+    let _current = CurrentGuard(previous);
+    if let Ok(core) = cx.run(core) {
+        shutdown_core(&cx.shared, core);
+    }
+}
+
+/// Drops every task left in a stopped core's queues and records the core as done. The core is not in
+/// any context, so a destructor's wake-up goes to the (closed) global queue and is dropped there.
+pub(crate) fn shutdown_core(shared: &Shared, mut core: Box<Core>) {
+    loop {
+        let task = shared.remotes[core.index]
+            .hot
+            .lifo
+            .take()
+            .or_else(|| core.run_queue.pop());
+        match task {
+            Some(task) => drop(task),
+            None => break,
+        }
+    }
+    drop(core);
+    shared.core_done();
+}
+
+impl WorkerContext {
+    fn run(&self, mut core: Box<Core>) -> Result<Box<Core>, ()> {
+        let shared = &*self.shared;
+        core.update_shutdown(shared);
+        core.tuner.start_batch();
+        while !core.is_shutdown {
+            core.tick = core.tick.wrapping_add(1);
+            core = self.maintenance(core);
+            if core.is_shutdown {
+                break;
+            }
+            if let Some(task) = core.next_task(shared) {
+                core = self.run_task(task, core)?;
+                continue;
+            }
+            if let Some(task) = core.steal_work(shared) {
+                core = self.run_task(task, core)?;
+                continue;
+            }
+            core = self.park(core);
+        }
+        Ok(core)
+    }
+
+    fn maintenance(&self, mut core: Box<Core>) -> Box<Core> {
+        let shared = &*self.shared;
+        if core.tick % shared.config.event_interval != 0 {
+            return core;
+        }
+        core.tuner.end_batch();
+        // Serve I/O and timers even though this worker never runs out of tasks.
+        core = self.park_timeout(core, Some(Duration::ZERO));
+        core.update_shutdown(shared);
+        if shared.config.global_queue_interval.is_none() {
+            core.global_queue_interval = core.tuner.interval();
+        }
+        core.tuner.start_batch();
+        core
+    }
+
+    fn run_task(&self, task: Runnable, mut core: Box<Core>) -> Result<Box<Core>, ()> {
+        let shared = &*self.shared;
+        core.transition_from_searching(shared);
+        core.lifo_enabled = !shared.config.disable_lifo_slot;
+        let hot = core.hot(shared);
+        core.poll_started(hot);
+        *self.core.borrow_mut() = Some(core);
+        zokio_coop::with_budget(Budget::initial(), || {
+            task.run();
+            let mut lifo_polls = 0;
+            loop {
+                let Some(mut core) = self.core.borrow_mut().take() else {
+                    // `block_in_place` gave the core to another thread.
+                    return Err(());
+                };
+                let Some(task) = hot.lifo.take() else {
+                    *self.core.borrow_mut() = Some(core);
+                    return Ok(());
+                };
+                if !zokio_coop::has_budget_remaining() {
+                    // The chain used up the budget: the LIFO task waits its turn at the back.
+                    core.push_back(shared, task);
+                    *self.core.borrow_mut() = Some(core);
+                    return Ok(());
+                }
+                lifo_polls += 1;
+                if lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
+                    core.lifo_enabled = false;
+                }
+                core.poll_started(hot);
+                *self.core.borrow_mut() = Some(core);
+                task.run();
+            }
+        })?;
+        self.core.borrow_mut().take().ok_or(())
+    }
+
+    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        let shared = &*self.shared;
+        core.tuner.end_batch();
+        if core.transition_to_parked(shared) {
+            bump(&core.hot(shared).counters.parks, 1);
+            while !core.is_shutdown {
+                let timeout = super::lifo_watch::park_timeout(&mut core, shared);
+                core = self.park_timeout(core, timeout);
+                core.update_shutdown(shared);
+                if core.transition_from_parked(shared) {
+                    break;
+                }
+                if let Some(task) = super::lifo_watch::steal_stuck(&mut core, shared) {
+                    // Take ourselves off the sleeper list and run it; if a notifier got there first, it
+                    // counted us as searching.
+                    core.is_searching = !shared.idle.unpark_worker_by_id(core.index);
+                    bump(&core.hot(shared).counters.lifo_steals, 1);
+                    core.push_back(shared, task);
+                    break;
+                }
+            }
+        }
+        super::lifo_watch::stop_watching(&mut core, shared);
+        core.tuner.start_batch();
+        core
+    }
+
+    fn park_timeout(&self, mut core: Box<Core>, timeout: Option<Duration>) -> Box<Core> {
+        let shared = &*self.shared;
+        let mut park = core
+            .park
+            .take()
+            .expect("a worker parks only with its parker");
+        core.in_driver = true;
+        *self.core.borrow_mut() = Some(core);
+        park.park(timeout);
+        let mut core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("the core stays in the context while its worker parks");
+        core.in_driver = false;
+        core.park = Some(park);
+        if core.should_notify_others(shared) {
+            shared.notify_parked();
+        }
+        core
+    }
+}
