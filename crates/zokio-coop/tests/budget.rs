@@ -1,0 +1,93 @@
+//! The budget's observable behaviour: spending, exhaustion, refunds and nesting.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+
+use zokio_coop::{Budget, has_budget_remaining, poll_proceed, with_budget};
+
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counting_cx() -> (Arc<CountingWaker>, Waker) {
+    let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+    let waker = Waker::from(counter.clone());
+    (counter, waker)
+}
+
+#[test]
+fn outside_a_scheduler_every_call_proceeds() {
+    let (counter, waker) = counting_cx();
+    let mut cx = Context::from_waker(&waker);
+    for _ in 0..10_000 {
+        assert!(poll_proceed(&mut cx).is_ready());
+    }
+    assert!(has_budget_remaining());
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn exhausted_budget_returns_pending_and_wakes_the_task() {
+    let (counter, waker) = counting_cx();
+    let mut cx = Context::from_waker(&waker);
+    with_budget(Budget::units(3), || {
+        for _ in 0..3 {
+            match poll_proceed(&mut cx) {
+                Poll::Ready(restore) => restore.made_progress(),
+                Poll::Pending => panic!("budget ran out early"),
+            }
+        }
+        assert!(!has_budget_remaining());
+        assert!(poll_proceed(&mut cx).is_pending());
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1, "the task must be woken to run again");
+    });
+    // The previous (unconstrained) budget is back.
+    assert!(has_budget_remaining());
+}
+
+#[test]
+fn no_progress_refunds_the_unit() {
+    let waker = Waker::noop();
+    let mut cx = Context::from_waker(waker);
+    with_budget(Budget::units(1), || {
+        for _ in 0..100 {
+            // Dropped without made_progress(): refunded each time.
+            let Poll::Ready(restore) = poll_proceed(&mut cx) else {
+                panic!("refund did not happen");
+            };
+            drop(restore);
+        }
+        assert_eq!(zokio_coop::current(), Budget::units(1));
+    });
+}
+
+#[test]
+fn unconstrained_lifts_the_budget_and_restores_it() {
+    let waker = Waker::noop();
+    let mut cx = Context::from_waker(waker);
+    with_budget(Budget::units(0), || {
+        assert!(poll_proceed(&mut cx).is_pending());
+        let mut inner = std::pin::pin!(zokio_coop::unconstrained(async {
+            for _ in 0..1000 {
+                zokio_coop::consume_budget().await;
+            }
+            7
+        }));
+        assert_eq!(inner.as_mut().poll(&mut cx), Poll::Ready(7));
+        assert_eq!(zokio_coop::current(), Budget::units(0));
+    });
+}
+
+#[test]
+fn budget_is_restored_after_a_panic() {
+    let result = std::panic::catch_unwind(|| {
+        with_budget(Budget::units(5), || panic!("inside"));
+    });
+    assert!(result.is_err());
+    assert_eq!(zokio_coop::current(), Budget::unconstrained());
+}
