@@ -17,7 +17,8 @@ use crate::io::{Waiter, poll_io, poll_io_stream, try_io};
 /// Wrap any [`AsFd`] type (a pipe, an eventfd, a serial port, a netlink socket) and drive it with
 /// [`read_with`](Async::read_with) and [`write_with`](Async::write_with): the closure runs the
 /// non-blocking syscall, and a `WouldBlock` makes the call wait for the next readiness event. The
-/// futures-io traits are implemented when `&T` implements `Read`/`Write` (files, pipes, sockets).
+/// futures-io traits are implemented when `T` implements `Read`/`Write` (pipes, sockets, ttys).
+/// Their `read`/`write` must not replace or close the descriptor.
 ///
 /// Dropping an `Async` removes the descriptor from the poller *before* the inner value (and so the
 /// descriptor) is dropped.
@@ -227,16 +228,18 @@ impl<T: AsFd> Drop for Async<T> {
     }
 }
 
-impl<T: AsFd> futures_io::AsyncRead for Async<T>
-where
-    for<'a> &'a T: Read,
-{
+impl<T: AsFd + Read + Unpin> futures_io::AsyncRead for Async<T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_read_with(cx, |mut io| io.read(buf))
+        let this = self.get_mut();
+        let io = this
+            .io
+            .as_mut()
+            .expect("Async's inner value is present until into_inner");
+        poll_io(&this.source, cx, Direction::Read, || io.read(buf))
     }
 
     fn poll_read_vectored(
@@ -244,20 +247,27 @@ where
         cx: &mut Context<'_>,
         bufs: &mut [io::IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_read_with(cx, |mut io| io.read_vectored(bufs))
+        let this = self.get_mut();
+        let io = this
+            .io
+            .as_mut()
+            .expect("Async's inner value is present until into_inner");
+        poll_io(&this.source, cx, Direction::Read, || io.read_vectored(bufs))
     }
 }
 
-impl<T: AsFd> futures_io::AsyncWrite for Async<T>
-where
-    for<'a> &'a T: Write,
-{
+impl<T: AsFd + Write + Unpin> futures_io::AsyncWrite for Async<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_with(cx, |mut io| io.write(buf))
+        let this = self.get_mut();
+        let io = this
+            .io
+            .as_mut()
+            .expect("Async's inner value is present until into_inner");
+        poll_io(&this.source, cx, Direction::Write, || io.write(buf))
     }
 
     fn poll_write_vectored(
@@ -265,11 +275,23 @@ where
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_with(cx, |mut io| io.write_vectored(bufs))
+        let this = self.get_mut();
+        let io = this
+            .io
+            .as_mut()
+            .expect("Async's inner value is present until into_inner");
+        poll_io(&this.source, cx, Direction::Write, || {
+            io.write_vectored(bufs)
+        })
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_write_with(cx, |mut io| io.flush())
+        let this = self.get_mut();
+        let io = this
+            .io
+            .as_mut()
+            .expect("Async's inner value is present until into_inner");
+        poll_io(&this.source, cx, Direction::Write, || io.flush())
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

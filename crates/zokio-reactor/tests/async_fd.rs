@@ -1,0 +1,90 @@
+//! `Async<T>` around descriptors the crate knows nothing about: a pipe, an eventfd-like counter.
+
+mod common;
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::time::Duration;
+
+use common::run;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use zokio_reactor::Async;
+
+fn pipe() -> (File, File) {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a valid array of two ints for pipe to fill.
+    let rc = unsafe { libc::pipe(fds.as_mut_ptr()) };
+    assert_eq!(rc, 0);
+    // SAFETY: both descriptors were just created by pipe() and are owned by nothing else.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    (File::from(read), File::from(write))
+}
+
+#[test]
+fn pipe_through_the_futures_io_traits() {
+    run(Duration::from_secs(30), async {
+        let (read, write) = pipe();
+        let mut read = Async::new(read).unwrap();
+        let mut write = Async::new(write).unwrap();
+        // More than a pipe buffer (64 KiB on Linux): the writer must wait for the reader.
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        let expected = data.clone();
+        let writer = async move {
+            write.write_all(&data).await.unwrap();
+            drop(write); // EOF for the reader
+        };
+        let reader = async move {
+            let mut got = Vec::new();
+            read.read_to_end(&mut got).await.unwrap();
+            got
+        };
+        let ((), got) = futures_lite::future::zip(writer, reader).await;
+        assert_eq!(got, expected);
+    });
+}
+
+#[test]
+fn read_with_and_write_with_wait_for_readiness() {
+    run(Duration::from_secs(30), async {
+        let (read, write) = pipe();
+        let read = Async::new(read).unwrap();
+        let write = Async::new(write).unwrap();
+        let mut buf = [0u8; 4];
+        assert_eq!(
+            read.try_read_with(|mut f| f.read(&mut buf))
+                .unwrap_err()
+                .kind(),
+            std::io::ErrorKind::WouldBlock
+        );
+        let reader = read.read_with(|mut f| f.read(&mut buf));
+        let writer = async {
+            write.writable().await.unwrap();
+            write.write_with(|mut f| f.write(b"data")).await.unwrap()
+        };
+        let (n, written) = futures_lite::future::zip(reader, writer).await;
+        assert_eq!((n.unwrap(), written), (4, 4));
+        assert_eq!(&buf, b"data");
+        // into_inner hands the descriptor back, deregistered and still usable.
+        let mut write = write.into_inner().unwrap();
+        write.write_all(b"!").unwrap();
+        read.readable().await.unwrap();
+        let mut one = [0u8; 1];
+        assert_eq!(read.read_with(|mut f| f.read(&mut one)).await.unwrap(), 1);
+        assert_eq!(&one, b"!");
+    });
+}
+
+#[test]
+fn unsupported_descriptors_are_errors_not_panics() {
+    run(Duration::from_secs(30), async {
+        // epoll refuses regular files with EPERM.
+        let file = File::open("/proc/self/exe").unwrap();
+        let error = Async::new(file).unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::EPERM));
+    });
+    // Outside a reactor context registration fails with an error, not a panic.
+    let (read, _write) = pipe();
+    let error = Async::new(read).unwrap_err();
+    assert!(error.to_string().contains("zokio runtime"), "{error}");
+}
