@@ -126,3 +126,46 @@ fn handles_and_resources_are_send_and_sync() {
     send_sync::<zokio_reactor::time::Interval>();
     send_sync::<zokio_reactor::signal::unix::Signal>();
 }
+
+#[test]
+fn events_per_tick_bounds_the_work_of_one_park() {
+    use std::io::{Read, Write};
+    use std::task::{Context, Wake};
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let mut reactor = zokio_reactor::Reactor::new(zokio_reactor::ReactorConfig {
+        events_per_tick: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    let _enter = reactor.handle().enter();
+    let woken = Arc::new(Count(AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&woken));
+    let mut cx = Context::from_waker(&waker);
+    let mut pairs = Vec::new();
+    for _ in 0..3 {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let a = zokio_reactor::Async::new(a).unwrap();
+        // Consume the initial (optimistic) readiness, then wait.
+        let mut buf = [0u8; 1];
+        let would_block = a.try_read_with(|mut s| s.read(&mut buf)).unwrap_err();
+        assert_eq!(would_block.kind(), std::io::ErrorKind::WouldBlock);
+        assert!(a.poll_readable(&mut cx).is_pending());
+        pairs.push((a, b));
+    }
+    for (_, b) in &mut pairs {
+        b.write_all(b"x").unwrap();
+    }
+    // One event per park: three parks wake the three readers one by one.
+    for expected in 1..=3 {
+        reactor.park(Some(Duration::from_secs(5)));
+        assert_eq!(woken.0.load(Ordering::SeqCst), expected);
+    }
+    for (a, _) in &pairs {
+        assert!(a.poll_readable(&mut cx).is_ready());
+    }
+}
