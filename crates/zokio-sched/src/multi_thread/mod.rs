@@ -240,7 +240,7 @@ impl Scheduler for MultiThread {
         let deadline = Instant::now().checked_add(timeout);
         // Close the global queue first: the wake-ups that the aborts below cause then drop their tasks
         // at once, and no late wake-up can strand a task there.
-        shared.inject.close();
+        let first_call = shared.inject.close();
         shared
             .shutdown
             .store(true, std::sync::atomic::Ordering::Release);
@@ -292,9 +292,12 @@ impl Scheduler for MultiThread {
         // Whatever reached the global queue before it closed (or overflowed into it) is dropped here,
         // outside every lock.
         drop(shared.inject.drain());
-        shared
-            .driver
-            .shutdown(if finished { None } else { deadline });
+        // The driver is shut down once, after the tasks (a second call only waits again).
+        if first_call {
+            shared
+                .driver
+                .shutdown(if finished { None } else { deadline });
+        }
     }
 
     fn metrics(&self) -> RuntimeMetrics {

@@ -77,7 +77,7 @@ impl Core {
             is_shutdown: false,
             in_driver: false,
             park: Some(park),
-            rand: fastrand::Rng::with_seed(index as u64 * 0x9E37_79B9_7F4A_7C15 + 1),
+            rand: fastrand::Rng::new(),
             global_queue_interval: config
                 .global_queue_interval
                 .unwrap_or(INITIAL_INTERVAL)
