@@ -169,3 +169,59 @@ fn events_per_tick_bounds_the_work_of_one_park() {
         assert!(a.poll_readable(&mut cx).is_ready());
     }
 }
+
+/// The reactor thread drives I/O that other threads await with their own executors, as worker
+/// threads of a multi-thread runtime do.
+#[test]
+fn sockets_awaited_on_other_threads_are_driven_by_the_reactor_thread() {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    use zokio_reactor::net::TcpStream;
+    const THREADS: usize = 4;
+    const ROUNDS: usize = 500;
+    let mut reactor = reactor();
+    let handle = reactor.handle();
+    let listener = {
+        let _enter = handle.enter();
+        reactor.block_on(TcpListener::bind("127.0.0.1:0")).unwrap()
+    };
+    let addr = listener.local_addr().unwrap();
+    let done = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (handle, done) = (handle.clone(), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let _enter = handle.enter();
+                futures_lite::future::block_on(async {
+                    let mut stream = TcpStream::connect(addr).await.unwrap();
+                    let mut byte = [0u8; 1];
+                    for round in 0..ROUNDS {
+                        stream.write_all(&[(round + t) as u8]).await.unwrap();
+                        stream.read_exact(&mut byte).await.unwrap();
+                        assert_eq!(byte[0], (round + t) as u8);
+                    }
+                });
+                done.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .collect();
+    // The reactor thread runs the echo server and parks; every worker wake-up comes from its parks.
+    reactor.block_on(with_limit(Duration::from_secs(60), async {
+        let mut servers = Vec::new();
+        for _ in 0..THREADS {
+            let (stream, _) = listener.accept().await.unwrap();
+            servers.push(stream);
+        }
+        let echo = servers.into_iter().map(|mut stream| async move {
+            let mut byte = [0u8; 1];
+            while stream.read(&mut byte).await.unwrap() == 1 {
+                stream.write_all(&byte).await.unwrap();
+            }
+        });
+        let all: Vec<common::BoxFuture<()>> = echo.map(|f| Box::pin(f) as _).collect();
+        common::join_all(all).await;
+    }));
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    assert_eq!(done.load(Ordering::SeqCst), THREADS);
+}
