@@ -56,14 +56,23 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let (runnable, handle) = self.create_task(future);
+        runnable.schedule();
+        handle
+    }
+
+    /// Creates the task without scheduling it.
+    fn create_task<F>(&self, future: F) -> (zokio_task::Runnable, JoinHandle<F::Output>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         let scheduler = Arc::clone(&self.scheduler);
-        let (runnable, handle) = zokio_task::spawn(
+        zokio_task::spawn(
             future,
             move |runnable, info| scheduler.schedule(runnable, info),
             self.scheduler.task_list(),
-        );
-        runnable.schedule();
-        handle
+        )
     }
 }
 
@@ -182,8 +191,18 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match try_current() {
-        Some(handle) => handle.spawn(future),
+    // The task is created through a borrow of the current handle (cloning it would cost two shared
+    // reference-count updates per spawn), and scheduled after the borrow ends: scheduling after
+    // shutdown drops the task, whose destructor may enter a context.
+    let created = CURRENT
+        .try_with(|c| c.borrow().as_ref().map(|handle| handle.create_task(future)))
+        .ok()
+        .flatten();
+    match created {
+        Some((runnable, handle)) => {
+            runnable.schedule();
+            handle
+        }
         None => panic!(
             "there is no reactor running: `zokio::spawn` must be called from the context of a zokio \
              runtime (inside `Runtime::block_on`, a task, `#[zokio::main]`, or after `Handle::enter()`)"
