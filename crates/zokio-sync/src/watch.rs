@@ -351,11 +351,13 @@ impl<T> Receiver<T> {
     ) -> Result<Ref<'_, T>, RecvError> {
         let shared = &*self.shared;
         loop {
-            let current = read_and_update(shared, &mut self.version);
-            if predicate(&current) {
-                return Ok(current);
+            {
+                // Scoped so the (non-`Send`) guard is not held across the `.await` below.
+                let current = read_and_update(shared, &mut self.version);
+                if predicate(&current) {
+                    return Ok(current);
+                }
             }
-            drop(current);
             changed_impl(shared, &mut self.version).await?;
         }
     }
