@@ -1,3 +1,53 @@
-//! Asynchronous file system operations (in progress).
+//! Asynchronous file system operations for zokio, with Tokio's names.
+//!
+//! Operating systems offer no readiness model for regular files, so the work happens on the runtime's
+//! blocking pool (see `zokio::task::spawn_blocking`). What this crate does about the cost of that:
+//!
+//! - **One trip per call.** Each free function ([`read`], [`write`], [`metadata`], ...) is exactly one
+//!   blocking task, whatever the size of the file.
+//! - **[`File`] moves big buffers.** Writes are copied into a buffer and written in the background;
+//!   while one buffer is on its way to the OS, further writes collect in a second one (up to 2 MiB by
+//!   default), so a stream of small writes costs one trip per batch, not per write.
+//!   [`flush`](futures_lite::AsyncWriteExt::flush) returns once every byte reached the OS, and an
+//!   error from a background write is returned by the next operation on the file.
+//! - **Reads from the page cache skip the pool.** On Linux a read first tries
+//!   `preadv2(RWF_NOWAIT)`, which the kernel completes only if the data is already in memory and
+//!   otherwise refuses with `EAGAIN` instead of blocking; only then does the read go to the pool.
+//!   A small read of a cached file thus costs one syscall on the task's own thread, not a
+//!   round trip between threads. (The kernel offers no such flag for buffered writes on common file
+//!   systems, hence the write batching above.)
+//! - [`read_dir`] fetches entries in batches, one trip per batch.
+//!
+//! Errors are those of the operating system: a missing path gives [`std::io::ErrorKind::NotFound`].
+//!
+//! All functions must be called within a zokio runtime (they use its blocking pool).
+//!
+//! ```
+//! # zokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let dir = std::env::temp_dir().join(format!("zokio-fs-doc-{}", std::process::id()));
+//! zokio_fs::create_dir_all(&dir).await?;
+//! zokio_fs::write(dir.join("hello.txt"), b"hello").await?;
+//! assert_eq!(zokio_fs::read_to_string(dir.join("hello.txt")).await?, "hello");
+//! zokio_fs::remove_dir_all(&dir).await?;
+//! # std::io::Result::Ok(()) }).unwrap();
+//! ```
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
+
+mod blocking;
+mod file;
+mod open_options;
+mod ops;
+mod read_dir;
+
+pub use file::File;
+pub use open_options::OpenOptions;
+#[cfg(unix)]
+pub use ops::symlink;
+pub use ops::{
+    canonicalize, copy, create_dir, create_dir_all, hard_link, metadata, read, read_link,
+    read_to_string, remove_dir, remove_dir_all, remove_file, rename, set_permissions,
+    symlink_metadata, try_exists, write,
+};
+pub use read_dir::{DirEntry, ReadDir, read_dir};
+pub use std::fs::{FileType, Metadata, Permissions};

@@ -1,0 +1,310 @@
+//! [`File`]: an open file with the futures-io traits.
+
+mod nowait;
+mod state;
+
+use std::fs::{Metadata, Permissions};
+use std::io::{self, SeekFrom};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use zokio_sync::Mutex;
+
+use crate::OpenOptions;
+use crate::blocking::asyncify;
+use state::Inner;
+
+/// An open file, readable, writable and seekable through the [`futures-io`](futures_io) traits
+/// ([`AsyncReadExt`](futures_lite::AsyncReadExt) and friends give `read`, `write_all`, `seek`, ...).
+///
+/// Writes are buffered and written in the background: `write` returns once the bytes are copied, and
+/// [`flush`](futures_lite::AsyncWriteExt::flush) waits until they have reached the OS. **Flush before
+/// dropping** a file if you need to know that the data was written: a file dropped with writes in
+/// flight finishes them in the background, but any error is then lost. An error from a background
+/// write is returned by the next read, write, seek or flush. Reads of data in the page cache are
+/// done on the task's own thread when the OS allows it (see the [crate docs](crate)).
+///
+/// ```
+/// use futures_lite::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+/// use std::io::SeekFrom;
+/// # zokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let path = std::env::temp_dir().join(format!("zokio-fs-file-{}", std::process::id()));
+/// let mut file = zokio_fs::File::options().read(true).write(true).create(true).truncate(true)
+///     .open(&path).await?;
+/// file.write_all(b"hello world").await?;
+/// file.seek(SeekFrom::Start(6)).await?;
+/// let mut word = String::new();
+/// file.read_to_string(&mut word).await?;
+/// assert_eq!(word, "world");
+/// zokio_fs::remove_file(&path).await?;
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct File {
+    std: Arc<std::fs::File>,
+    inner: Mutex<Inner>,
+}
+
+impl File {
+    /// Opens `path` read-only.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`std::fs::File::open`], e.g. `NotFound`.
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        let path = path.as_ref().to_owned();
+        let std = asyncify(move || std::fs::File::open(path)).await?;
+        Ok(File::from_std(std))
+    }
+
+    /// Opens `path` write-only, creating it or truncating it.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`std::fs::File::create`].
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        let path = path.as_ref().to_owned();
+        let std = asyncify(move || std::fs::File::create(path)).await?;
+        Ok(File::from_std(std))
+    }
+
+    /// Creates `path` read-write, failing with `AlreadyExists` if it exists.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`std::fs::File::create_new`].
+    pub async fn create_new(path: impl AsRef<Path>) -> io::Result<File> {
+        File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .await
+    }
+
+    /// A blank [`OpenOptions`].
+    pub fn options() -> OpenOptions {
+        OpenOptions::new()
+    }
+
+    /// Wraps a standard file. Its position is the one the OS has.
+    pub fn from_std(std: std::fs::File) -> File {
+        File {
+            std: Arc::new(std),
+            inner: Mutex::new(Inner::new()),
+        }
+    }
+
+    /// Waits for writes in flight (returning their error), then lines the OS position up with what
+    /// the user has read.
+    async fn settle(&self) -> io::Result<zokio_sync::MutexGuard<'_, Inner>> {
+        let mut inner = self.inner.lock().await;
+        std::future::poll_fn(|cx| inner.poll_idle(cx, &self.std)).await?;
+        inner.sync_position(&self.std)?;
+        Ok(inner)
+    }
+
+    /// Flushes, then asks the OS to write data and metadata to the device (`fsync`).
+    ///
+    /// # Errors
+    ///
+    /// A pending write's error, or that of [`std::fs::File::sync_all`].
+    pub async fn sync_all(&self) -> io::Result<()> {
+        let _inner = self.settle().await?;
+        let std = self.std.clone();
+        asyncify(move || std.sync_all()).await
+    }
+
+    /// Flushes, then asks the OS to write the data to the device (`fdatasync`).
+    ///
+    /// # Errors
+    ///
+    /// A pending write's error, or that of [`std::fs::File::sync_data`].
+    pub async fn sync_data(&self) -> io::Result<()> {
+        let _inner = self.settle().await?;
+        let std = self.std.clone();
+        asyncify(move || std.sync_data()).await
+    }
+
+    /// Flushes, then truncates or extends the file to `size` bytes. The position is unchanged.
+    ///
+    /// # Errors
+    ///
+    /// A pending write's error, or that of [`std::fs::File::set_len`].
+    pub async fn set_len(&self, size: u64) -> io::Result<()> {
+        let _inner = self.settle().await?;
+        let std = self.std.clone();
+        asyncify(move || std.set_len(size)).await
+    }
+
+    /// Flushes, then returns the file's metadata (so the size includes every write made so far).
+    ///
+    /// # Errors
+    ///
+    /// A pending write's error, or that of [`std::fs::File::metadata`].
+    pub async fn metadata(&self) -> io::Result<Metadata> {
+        let _inner = self.settle().await?;
+        let std = self.std.clone();
+        asyncify(move || std.metadata()).await
+    }
+
+    /// Flushes, then changes the file's permissions.
+    ///
+    /// # Errors
+    ///
+    /// A pending write's error, or that of [`std::fs::File::set_permissions`].
+    pub async fn set_permissions(&self, permissions: Permissions) -> io::Result<()> {
+        let _inner = self.settle().await?;
+        let std = self.std.clone();
+        asyncify(move || std.set_permissions(permissions)).await
+    }
+
+    /// Flushes, then duplicates the descriptor; both files share the position.
+    ///
+    /// # Errors
+    ///
+    /// A pending write's error, or that of [`std::fs::File::try_clone`].
+    pub async fn try_clone(&self) -> io::Result<File> {
+        let _inner = self.settle().await?;
+        // `dup` does no I/O: no trip needed.
+        Ok(File::from_std(self.std.try_clone()?))
+    }
+
+    /// Flushes and returns the standard file, positioned where this one was.
+    ///
+    /// # Errors
+    ///
+    /// A pending write's error. (Tokio's version ignores it; here it is not lost.)
+    pub async fn into_std(self) -> io::Result<std::fs::File> {
+        drop(self.settle().await?);
+        let std = self.std.clone();
+        drop(self);
+        // A finished trip has dropped its clone before its result was published, so this is the
+        // only reference left; duplicating is a fallback that cannot be reached in practice.
+        match Arc::try_unwrap(std) {
+            Ok(std) => Ok(std),
+            Err(shared) => shared.try_clone(),
+        }
+    }
+
+    /// The standard file, if nothing is in flight or buffered; otherwise gives `self` back.
+    ///
+    /// # Errors
+    ///
+    /// Returns `self` when a trip is in flight, a write error is pending or read-ahead data is
+    /// buffered.
+    #[allow(clippy::result_large_err)] // Tokio's signature: the file itself comes back.
+    pub fn try_into_std(mut self) -> Result<std::fs::File, File> {
+        if !self.inner.get_mut().is_quiescent() {
+            return Err(self);
+        }
+        let std = self.std.clone();
+        drop(self);
+        Arc::try_unwrap(std).map_err(File::from_std_shared)
+    }
+
+    fn from_std_shared(std: Arc<std::fs::File>) -> File {
+        File {
+            std,
+            inner: Mutex::new(Inner::new()),
+        }
+    }
+
+    /// Sets the most bytes one trip to the blocking pool moves (default 2 MiB), which also bounds
+    /// how many written bytes may wait in memory.
+    ///
+    /// # Panics
+    ///
+    /// Never; a size of 0 is treated as 1.
+    pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
+        self.inner.get_mut().set_max_buf_size(max_buf_size);
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        // Writes queued behind a trip in flight must still reach the OS (the trip itself runs to
+        // its end on the pool regardless).
+        let Some((in_flight, queued)) = self.inner.get_mut().take_queued() else {
+            return;
+        };
+        let std = self.std.clone();
+        let finish = move || {
+            let done = futures_lite::future::block_on(in_flight);
+            // Nobody is left to see an error: the docs tell users to flush first.
+            let _ = state::write_queued(&std, done, &queued);
+        };
+        let has_pool = zokio_sched::try_current().is_some_and(|h| h.blocking().is_some());
+        if has_pool {
+            // The trip in flight was queued on the pool before this one, so it is never stuck
+            // behind it; waiting for it on a pool thread cannot deadlock.
+            drop(zokio_sched::blocking::spawn_blocking(finish));
+        } else {
+            finish();
+        }
+    }
+}
+
+impl futures_io::AsyncRead for File {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.inner.get_mut().poll_read(cx, &this.std, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.inner.get_mut().poll_write(cx, &this.std, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.inner.get_mut().poll_flush(cx, &this.std)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl futures_io::AsyncSeek for File {
+    fn poll_seek(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        this.inner.get_mut().poll_seek(cx, &this.std, pos)
+    }
+}
+
+impl From<std::fs::File> for File {
+    fn from(std: std::fs::File) -> File {
+        File::from_std(std)
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for File {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.std.as_raw_fd()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsFd for File {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.std.as_fd()
+    }
+}
