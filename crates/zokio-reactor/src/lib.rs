@@ -22,7 +22,11 @@
 //! - **Bounded work per tick.** At most [`ReactorConfig::events_per_tick`] events are handled per
 //!   park; the rest stay in the kernel for the next one, so task polls and I/O interleave.
 //! - **No busy loop.** With nothing to do a park blocks in the kernel without a timeout; a timer
-//!   sets the timeout; other threads interrupt it through the poller's `notify`.
+//!   sets the timeout; other threads interrupt it through a wake-up descriptor (an eventfd on Linux,
+//!   `polling`'s notify elsewhere), written at most once per park.
+//! - **One syscall per park on Linux.** Sources are registered through `polling`, but the park calls
+//!   `epoll_wait` directly with a millisecond timeout: `polling`'s own `wait` re-arms a timerfd and
+//!   its notifier around every call, four syscalls more than needed.
 //! - **Cooperative budget.** Every I/O and timer poll spends a unit of [`zokio_coop`]'s budget, so a
 //!   task looping over an always-ready socket still yields.
 //! - **Timers** live in a 6-level, 64-slot wheel at 1 ms resolution (O(1) insert and cancel), see
