@@ -42,6 +42,33 @@ fn sigusr1_reaches_every_listener_and_coalesces() {
     });
 }
 
+/// Listeners on two reactors (two runtimes, two threads) both see one delivery. A real-time signal
+/// nothing else in this binary uses, so the tests do not see each other's signals.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_reaches_listeners_on_two_reactors() {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let ready_tx = ready_tx.clone();
+            std::thread::spawn(move || {
+                run(LIMIT, async move {
+                    let mut listener = signal(SignalKind::from_raw(libc::SIGRTMIN() + 1)).unwrap();
+                    ready_tx.send(()).unwrap();
+                    listener.recv().await.unwrap();
+                })
+            })
+        })
+        .collect();
+    // Both listeners exist (and the handler is installed) before the signal is raised.
+    ready_rx.recv().unwrap();
+    ready_rx.recv().unwrap();
+    raise(libc::SIGRTMIN() + 1);
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
+
 #[test]
 fn forbidden_signals_are_errors_not_panics() {
     run(LIMIT, async {
