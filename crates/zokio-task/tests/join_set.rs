@@ -3,6 +3,7 @@
 mod common;
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll, Waker};
@@ -382,4 +383,53 @@ fn join_set_abort_all_while_workers_complete_tasks() {
     });
     assert_eq!(ok + cancelled, n);
     assert_eq!(counters.drops(), n);
+}
+
+#[test]
+fn join_set_and_join_handle_respect_the_coop_budget() {
+    use zokio_coop::{Budget, with_budget};
+    let ex = LocalExecutor::new();
+    let mut set = JoinSet::new();
+    set.insert(ex.spawn(async { 1 }));
+    set.insert(ex.spawn(async { 2 }));
+    let mut handle = ex.spawn(async { 3 });
+    ex.run_until_idle();
+    let flag = Arc::new(common::Flag::default());
+    let waker = Waker::from(Arc::clone(&flag));
+    let mut cx = Context::from_waker(&waker);
+
+    // Budget spent: a ready result is held back, and the caller is woken to come back later.
+    with_budget(Budget::units(0), || {
+        assert!(set.poll_join_next(&mut cx).is_pending());
+        assert!(std::pin::Pin::new(&mut handle).poll(&mut cx).is_pending());
+    });
+    assert!(flag.0.swap(false, SeqCst), "woken to retry");
+    assert_eq!(set.len(), 2);
+
+    // One unit: one result, and the unit is spent (the set's handles do not spend more).
+    with_budget(Budget::units(1), || {
+        assert!(matches!(
+            set.poll_join_next(&mut cx),
+            Poll::Ready(Some(Ok(_)))
+        ));
+        assert_eq!(zokio_coop::current().remaining(), Some(0));
+    });
+    // Nothing ready costs nothing.
+    let gate = Gate::new();
+    let mut pending_set = JoinSet::new();
+    pending_set.insert(ex.spawn(gate.wait()));
+    ex.run_until_idle();
+    with_budget(Budget::units(5), || {
+        assert!(pending_set.poll_join_next(&mut cx).is_pending());
+        assert_eq!(zokio_coop::current().remaining(), Some(5));
+        assert!(matches!(
+            std::pin::Pin::new(&mut handle).poll(&mut cx),
+            Poll::Ready(Ok(3))
+        ));
+        assert_eq!(zokio_coop::current().remaining(), Some(4));
+    });
+    gate.open();
+    ex.run_until_idle();
+    assert_eq!(ex.block_on(set.join_all()).len(), 1);
+    ex.block_on(pending_set.shutdown());
 }
