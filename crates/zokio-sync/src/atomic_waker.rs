@@ -7,7 +7,7 @@
 
 use std::task::Waker;
 
-use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell, spin_loop};
 
 const WAITING: usize = 0;
 const REGISTERING: usize = 1;
@@ -73,14 +73,12 @@ impl AtomicWaker {
                     }
                 }
             }
-            Err(WAKING) => {
-                // A wake is being delivered right now: make sure this poll is repeated.
-                waker.wake_by_ref();
-            }
             Err(_) => {
-                // Concurrent registration: the contract says one registering task, so this is a
-                // racing re-registration by the same owner; waking is the safe answer.
+                // A wake is being delivered right now (or, against the contract, another
+                // registration runs): make sure this poll is repeated, and let the other side
+                // finish first.
                 waker.wake_by_ref();
+                spin_loop();
             }
         }
     }

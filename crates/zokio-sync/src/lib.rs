@@ -51,6 +51,8 @@ mod atomic_waker;
 mod barrier;
 mod batch;
 mod loom;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod macros;
 mod mutex;
 mod notify;

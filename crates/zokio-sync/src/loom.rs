@@ -13,6 +13,13 @@ pub(crate) use loom::sync::{
     atomic::{AtomicBool, AtomicUsize, Ordering},
 };
 
+/// A spin hint; under loom it also tells the model checker that this thread waits for another.
+#[cfg(not(loom))]
+pub(crate) use std::hint::spin_loop;
+
+#[cfg(loom)]
+pub(crate) use loom::hint::spin_loop;
+
 /// `UnsafeCell` with loom's closure-based access API, so that the same code checks under loom.
 #[cfg(not(loom))]
 #[derive(Debug)]

@@ -1,0 +1,232 @@
+//! Model checks of the lock-free parts under every interleaving loom explores.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test -p zokio-sync --release --lib loom`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use loom::future::block_on;
+use loom::sync::Arc;
+use loom::thread;
+
+use crate::semaphore::AcquireFuture;
+use crate::{Notify, Semaphore, broadcast, mpsc, oneshot, watch};
+
+/// Bounded preemptions keep the larger models to seconds while still covering the races.
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    // The message queue (concurrent-queue) briefly spins while a concurrent push completes; each
+    // spin is a loom branch, so allow more than the default.
+    builder.max_branches = 100_000;
+    builder.check(f);
+}
+
+fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    let waker = std::task::Waker::noop();
+    Pin::new(future).poll(&mut Context::from_waker(waker))
+}
+
+#[test]
+fn loom_semaphore_release_wakes_acquirer() {
+    model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let releaser = {
+            let sem = sem.clone();
+            thread::spawn(move || sem.add_permits(1))
+        };
+        let permit = block_on(sem.acquire()).unwrap();
+        drop(permit);
+        releaser.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn loom_semaphore_two_acquirers_share_one_permit() {
+    model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let other = {
+            let sem = sem.clone();
+            thread::spawn(move || drop(block_on(sem.acquire()).unwrap()))
+        };
+        drop(block_on(sem.acquire()).unwrap());
+        other.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn loom_semaphore_cancelled_waiter_passes_its_turn() {
+    model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let held = sem.try_acquire_many(1).unwrap();
+        let mut mine = Box::pin(AcquireFuture::new(&sem.inner, 1));
+        assert!(poll_once(&mut mine).is_pending());
+        let other = {
+            let sem = sem.clone();
+            thread::spawn(move || drop(block_on(sem.acquire()).unwrap()))
+        };
+        drop(held);
+        // Whether or not the permit reached us first, dropping passes it on: `other` finishes.
+        drop(mine);
+        other.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn loom_notify_one_is_never_lost() {
+    model(|| {
+        let notify = Arc::new(Notify::new());
+        let notifier = {
+            let notify = notify.clone();
+            thread::spawn(move || notify.notify_one())
+        };
+        block_on(notify.notified());
+        notifier.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_notify_waiters_reaches_a_created_future() {
+    model(|| {
+        let notify = Arc::new(Notify::new());
+        let flag = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let notifier = {
+            let (notify, flag) = (notify.clone(), flag.clone());
+            thread::spawn(move || {
+                flag.store(true, loom::sync::atomic::Ordering::SeqCst);
+                notify.notify_waiters();
+            })
+        };
+        let notified = notify.notified();
+        if !flag.load(loom::sync::atomic::Ordering::SeqCst) {
+            block_on(notified);
+        }
+        notifier.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_oneshot_send_then_receive() {
+    model(|| {
+        let (tx, rx) = oneshot::channel();
+        let sender = thread::spawn(move || tx.send(5).unwrap());
+        assert_eq!(block_on(rx), Ok(5));
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_oneshot_dropped_sender_ends_the_wait() {
+    model(|| {
+        let (tx, rx) = oneshot::channel::<u8>();
+        let sender = thread::spawn(move || drop(tx));
+        assert!(block_on(rx).is_err());
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_oneshot_close_races_send_without_losing_the_value() {
+    model(|| {
+        let (tx, mut rx) = oneshot::channel::<u8>();
+        let sender = thread::spawn(move || tx.send(7));
+        rx.close();
+        let received = rx.try_recv().ok();
+        let returned = sender.join().unwrap().err();
+        // Exactly one side ends up with the value (or the receiver reads it after the join).
+        let late = if received.is_none() && returned.is_none() {
+            rx.try_recv().ok()
+        } else {
+            None
+        };
+        let copies = [received, returned, late].iter().flatten().count();
+        assert_eq!(copies, 1);
+    });
+}
+
+#[test]
+fn loom_oneshot_sender_sees_close() {
+    model(|| {
+        let (mut tx, rx) = oneshot::channel::<u8>();
+        let receiver = thread::spawn(move || drop(rx));
+        block_on(tx.closed());
+        receiver.join().unwrap();
+        assert!(tx.is_closed());
+    });
+}
+
+#[test]
+fn loom_mpsc_bounded_delivers_in_order() {
+    model(|| {
+        let (tx, mut rx) = mpsc::channel(1);
+        let sender = thread::spawn(move || {
+            block_on(async {
+                tx.send(1).await.unwrap();
+                tx.send(2).await.unwrap();
+            })
+        });
+        assert_eq!(block_on(rx.recv()), Some(1));
+        assert_eq!(block_on(rx.recv()), Some(2));
+        assert_eq!(block_on(rx.recv()), None);
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_mpsc_last_sender_drop_after_send_is_seen() {
+    model(|| {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let tx2 = tx.clone();
+        let a = thread::spawn(move || tx.send(1).unwrap());
+        let b = thread::spawn(move || drop(tx2));
+        assert_eq!(block_on(rx.recv()), Some(1));
+        assert_eq!(block_on(rx.recv()), None);
+        a.join().unwrap();
+        b.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_broadcast_send_wakes_receiver() {
+    model(|| {
+        let (tx, mut rx) = broadcast::channel(2);
+        let sender = thread::spawn(move || {
+            tx.send(1).unwrap();
+        });
+        assert_eq!(block_on(rx.recv()), Ok(1));
+        assert_eq!(
+            block_on(rx.recv()),
+            Err(broadcast::error::RecvError::Closed)
+        );
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_watch_change_is_seen() {
+    model(|| {
+        let (tx, mut rx) = watch::channel(0);
+        let sender = thread::spawn(move || {
+            tx.send(1).unwrap();
+        });
+        // Either we see the change, or the channel closes after it: never a lost update.
+        loop {
+            match block_on(rx.changed()) {
+                Ok(()) => {
+                    if *rx.borrow_and_update() == 1 {
+                        break;
+                    }
+                }
+                Err(_) => {
+                    assert_eq!(*rx.borrow(), 1);
+                    break;
+                }
+            }
+        }
+        sender.join().unwrap();
+    });
+}
