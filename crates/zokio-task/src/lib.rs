@@ -25,8 +25,8 @@
 //! [`TaskList::close_and_abort_all`] and runs or drops (outside its locks) every `Runnable` it then
 //! receives.
 //!
-//! The test suite is written to run under miri (`cargo +nightly miri test -p zokio-task`): it uses its own small
-//! executors, and scales its loop counts down under `cfg(miri)`.
+//! The test suite is written to run under miri (`cargo +nightly miri test -p zokio-task`): it brings
+//! its own small executors and scales its loop counts down under `cfg(miri)`.
 //!
 //! [async-task]: https://docs.rs/async-task
 #![deny(missing_docs)]
