@@ -225,12 +225,12 @@ proptest! {
                     }
                 }
                 MutexOp::PollGranted => {
-                    for id in 0..waiters.len() {
-                        let Some(future) = waiters[id].as_mut() else { continue };
+                    for (id, slot) in waiters.iter_mut().enumerate() {
+                        let Some(future) = slot.as_mut() else { continue };
                         let real = poll(future);
                         prop_assert_eq!(real.is_some(), granted == Some(id));
                         if let Some(g) = real {
-                            waiters[id] = None;
+                            *slot = None;
                             granted = None;
                             guard = Some(g);
                         }
