@@ -10,7 +10,7 @@
 //! they are left out rather than measured for tokio and smol alone.
 
 use benches::echo::EchoClients;
-use benches::rt::{NetRt, SmolMt, TokioMt};
+use benches::rt::{NetRt, SmolMt, TokioMt, ZokioMt};
 use benches::workloads::cpu_fanout;
 use benches::{bench_with, for_runtimes, size};
 use criterion::measurement::WallTime;
@@ -31,7 +31,7 @@ fn headline(c: &mut Criterion) {
     let (tasks, iterations) = (1_000u64, size(10_000, 2_000) as u64);
     let mut g = c.benchmark_group("headline/cpu");
     g.throughput(Throughput::Elements(tasks * iterations));
-    for_runtimes!(&mut g, [TokioMt, SmolMt], |rt| cpu_fanout(
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| cpu_fanout(
         rt,
         tasks as usize,
         iterations
@@ -41,6 +41,7 @@ fn headline(c: &mut Criterion) {
     let rounds = size(20, 5);
     let mut g = c.benchmark_group("headline/network_io");
     g.throughput(Throughput::Elements((CONNECTIONS * rounds) as u64));
+    network::<ZokioMt>(&mut g, rounds);
     network::<TokioMt>(&mut g, rounds);
     network::<SmolMt>(&mut g, rounds);
     g.finish();

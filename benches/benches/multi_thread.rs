@@ -3,7 +3,7 @@
 //! `benches::workloads`); every workload body runs in a spawned task, so its spawns are local to a
 //! worker, except `spawn_many_remote`, which spawns from the bench thread outside the runtime.
 
-use benches::rt::{SmolMt, TokioMt};
+use benches::rt::{SmolMt, TokioMt, ZokioMt};
 use benches::workloads::{
     chained_spawn, cpu_fanout, ping_pong, spawn_blocking, spawn_many, spawn_many_remote, yield_many,
 };
@@ -13,39 +13,49 @@ use criterion::Criterion;
 fn multi_thread(c: &mut Criterion) {
     let tasks = size(100_000, 10_000);
     let mut g = c.benchmark_group("multi_thread/spawn_many_local");
-    for_runtimes!(&mut g, [TokioMt, SmolMt], |rt| spawn_many(rt, tasks));
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| spawn_many(
+        rt, tasks
+    ));
     g.finish();
 
     let mut g = c.benchmark_group("multi_thread/spawn_many_remote");
-    for_runtimes!(&mut g, [TokioMt, SmolMt], |rt| spawn_many_remote(rt, tasks));
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| spawn_many_remote(
+        rt, tasks
+    ));
     g.finish();
 
     let (yielders, yields) = (size(200, 50), size(200, 50));
     let mut g = c.benchmark_group("multi_thread/yield_many");
-    for_runtimes!(&mut g, [TokioMt, SmolMt], |rt| yield_many(
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| yield_many(
         rt, yielders, yields
     ));
     g.finish();
 
     let pairs = size(1_000, 200);
     let mut g = c.benchmark_group("multi_thread/ping_pong");
-    for_runtimes!(&mut g, [TokioMt, SmolMt], |rt| ping_pong(rt, pairs));
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| ping_pong(
+        rt, pairs
+    ));
     g.finish();
 
     let depth = size(1_000, 200);
     let mut g = c.benchmark_group("multi_thread/chained_spawn");
-    for_runtimes!(&mut g, [TokioMt, SmolMt], |rt| chained_spawn(rt, depth));
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| chained_spawn(
+        rt, depth
+    ));
     g.finish();
 
     let blocking = size(1_000, 100);
     let mut g = c.benchmark_group("multi_thread/spawn_blocking");
-    for_runtimes!(&mut g, [TokioMt, SmolMt], |rt| spawn_blocking(rt, blocking));
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| spawn_blocking(
+        rt, blocking
+    ));
     g.finish();
 
     // 1000 tasks of a fixed computation; the task count stays the same under --quick.
     let iterations = size(10_000, 2_000) as u64;
     let mut g = c.benchmark_group("multi_thread/cpu_fanout");
-    for_runtimes!(&mut g, [TokioMt, SmolMt], |rt| cpu_fanout(
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| cpu_fanout(
         rt, 1_000, iterations
     ));
     g.finish();

@@ -105,7 +105,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "the facade's multi-thread runtime is not wired up yet"]
     fn zokio_multi_thread() {
         assert_eq!(all_workloads::<ZokioMt>(), expected());
         echo::<ZokioMt>();
