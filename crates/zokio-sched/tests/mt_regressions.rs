@@ -102,12 +102,19 @@ fn stranded_lifo_task_is_taken_by_an_idle_worker() {
         // Woken from this task's poll: the waiter lands in this worker's LIFO slot...
         chan.send(());
         // ...and this worker then blocks in the same poll until the waiter has run elsewhere.
+        let sent = std::time::Instant::now();
         done.wait_blocking(Duration::from_secs(10));
+        sent.elapsed()
     });
-    rt.block_on(async {
-        blocker.await.unwrap();
+    let delay = rt.block_on(async {
         waiter.await.unwrap();
+        blocker.await.unwrap()
     });
+    // The bound is about 100-200 µs; allow for a loaded machine.
+    assert!(
+        delay < Duration::from_secs(1),
+        "the LIFO task waited {delay:?}"
+    );
     let metrics = rt.scheduler.metrics();
     let lifo_steals: u64 = metrics.workers.iter().map(|w| w.lifo_steals).sum();
     assert_eq!(lifo_steals, 1, "{metrics:?}");

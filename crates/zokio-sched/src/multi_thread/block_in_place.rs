@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::shared::Shared;
 use super::worker::{self, with_current};
-use crate::context::{self, Handle, RuntimeGuard};
+use crate::context::{Handle, RuntimeGuard};
 
 /// Runs `f`, a closure that blocks, on the current worker thread, after moving the worker's other
 /// tasks to another thread so that they keep running.
@@ -99,7 +99,6 @@ fn take_over(handle: Handle, shared: Arc<Shared>, index: usize) {
         .unwrap_or_else(|p| p.into_inner())
         .take();
     if let Some(core) = core {
-        let _context = context::enter(handle.clone());
         worker::run_worker(handle, shared, core);
     }
 }

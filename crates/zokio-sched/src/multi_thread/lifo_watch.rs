@@ -62,6 +62,12 @@ pub(crate) fn needs_watcher(shared: &Shared) -> bool {
 
 /// Takes the LIFO task of a worker that has been stuck in one poll for [`STUCK_AFTER`], if any.
 pub(crate) fn steal_stuck(core: &mut Core, shared: &Shared) -> Option<Runnable> {
+    observe(core, shared, true)
+}
+
+/// Records, for every occupied slot, since when its owner has been at its current poll count; takes
+/// the task of an owner stuck for [`STUCK_AFTER`] when `steal` is set.
+fn observe(core: &mut Core, shared: &Shared, steal: bool) -> Option<Runnable> {
     let n = shared.remotes.len();
     if n == 1 || shared.config.disable_lifo_slot {
         return None;
@@ -83,7 +89,7 @@ pub(crate) fn steal_stuck(core: &mut Core, shared: &Shared) -> Option<Runnable> 
         let now = *now.get_or_insert_with(Instant::now);
         match core.watch.seen[victim] {
             Some((seen_polls, since)) if seen_polls == polls => {
-                if now.duration_since(since) >= STUCK_AFTER {
+                if steal && now.duration_since(since) >= STUCK_AFTER {
                     if let Some(task) = hot.lifo.steal(seen_task) {
                         core.watch.seen[victim] = None;
                         return Some(task);
@@ -114,6 +120,8 @@ pub(crate) fn park_timeout(core: &mut Core, shared: &Shared) -> Option<Duration>
             }
             core.watch.watching = true;
         }
+        // Start the clock now, so that the first check after the timeout can already act.
+        observe(core, shared, false);
         return Some(STUCK_AFTER);
     }
     if !core.watch.watching {

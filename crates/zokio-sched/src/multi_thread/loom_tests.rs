@@ -240,3 +240,44 @@ impl Model {
         }
     }
 }
+
+/// The LIFO slot: the owner's take and a watcher's steal race for one task; exactly one of them gets
+/// it, and a task the owner puts in afterwards is never lost nor taken twice. (The second task may
+/// reuse the first one's address, in which case the watcher's stale compare-and-swap takes it: that is
+/// a valid transfer of a runnable task, not a duplicate.)
+#[test]
+fn loom_lifo_steal_races_owner_take() {
+    use super::shared::LifoSlot;
+    use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+
+    loom::model(|| {
+        let list = std::sync::Arc::new(zokio_task::TaskList::new(1));
+        let ran = std::sync::Arc::new(StdAtomicUsize::new(0));
+        let task = |ran: std::sync::Arc<StdAtomicUsize>| {
+            let (runnable, handle) = zokio_task::spawn(
+                async move {
+                    ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                },
+                |_runnable, _info| {},
+                &list,
+            );
+            drop(handle);
+            runnable
+        };
+        let slot = Arc::new(LifoSlot::new());
+        assert!(slot.put(task(ran.clone())).is_none());
+        let seen = slot.peek().expect("occupied");
+        let watcher = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.steal(seen).map(|t| t.run()).is_some())
+        };
+        let owner_took = slot.take().map(|t| t.run()).is_some();
+        // The owner fills the slot again while the watcher may still be looking at the old task.
+        assert!(slot.put(task(ran.clone())).is_none());
+        let watcher_took = watcher.join().unwrap();
+        let last_took = slot.take().map(|t| t.run()).is_some();
+        let takes = [owner_took, watcher_took, last_took];
+        assert_eq!(takes.iter().filter(|&&t| t).count(), 2, "{takes:?}");
+        assert_eq!(ran.load(std::sync::atomic::Ordering::SeqCst), 2);
+    });
+}

@@ -154,7 +154,7 @@ impl MultiThread {
             blocking: blocking.clone(),
             config: run_config,
             shutdown: AtomicBool::new(false),
-            lifo_watchers: AtomicUsize::new(0),
+            lifo_watchers: CachePadded::new(AtomicUsize::new(0)),
             exit: Mutex::new(ExitState::default()),
             exit_changed: Condvar::new(),
         });

@@ -2,7 +2,7 @@
 
 use std::ptr::{self, NonNull};
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crossbeam_utils::CachePadded;
@@ -10,6 +10,7 @@ use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
 use super::idle::Idle;
 use super::inject::Inject;
+use super::loom::AtomicPtr;
 use super::park::{SharedDriver, Unparker};
 use super::queue::Steal;
 use super::stats::WorkerCounters;
@@ -27,8 +28,9 @@ pub(crate) struct Shared {
     pub(crate) config: RunConfig,
     /// Set at shutdown; workers check it at every maintenance tick and after every park.
     pub(crate) shutdown: AtomicBool,
-    /// Workers currently watching for stuck LIFO slots (see `worker::lifo_watch`).
-    pub(crate) lifo_watchers: AtomicUsize,
+    /// Workers currently watching for stuck LIFO slots (see `lifo_watch`). Read on the LIFO fast
+    /// path, rarely written: kept off the lines of the counters that change on every push.
+    pub(crate) lifo_watchers: CachePadded<AtomicUsize>,
     /// Bookkeeping of cores and threads for shutdown.
     pub(crate) exit: Mutex<ExitState>,
     pub(crate) exit_changed: Condvar,
