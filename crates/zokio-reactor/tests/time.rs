@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::pin;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
@@ -18,34 +16,70 @@ use zokio_reactor::time::{
 
 const LIMIT: Duration = Duration::from_secs(30);
 
+/// Records the order in which timers wake their tasks, and when.
+struct WakeLog {
+    delay_ms: u64,
+    log: Arc<std::sync::Mutex<Vec<(u64, Instant)>>>,
+    main: Waker,
+}
+
+impl Wake for WakeLog {
+    fn wake(self: Arc<Self>) {
+        self.log
+            .lock()
+            .unwrap()
+            .push((self.delay_ms, Instant::now()));
+        self.main.wake_by_ref();
+    }
+}
+
 #[test]
 fn timers_fire_in_deadline_order_and_never_early() {
     run(LIMIT, async {
-        let order = Rc::new(RefCell::new(Vec::new()));
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
         let start = Instant::now();
+        let main = std::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
         // Deadlines deliberately not in creation order, some sharing a millisecond.
         let delays_ms = [37u64, 5, 21, 5, 60, 1, 13, 44, 2, 30];
-        let mut tasks: Vec<BoxFuture<()>> = Vec::new();
-        for (id, &ms) in delays_ms.iter().enumerate() {
-            let order = Rc::clone(&order);
-            tasks.push(Box::pin(async move {
-                let deadline = start + Duration::from_millis(ms);
-                sleep_until(deadline).await;
-                let now = Instant::now();
-                assert!(
-                    now >= deadline,
-                    "timer {id} fired {:?} early",
-                    deadline - now
-                );
-                order.borrow_mut().push((ms, id));
+        let mut sleeps = Vec::new();
+        for &delay_ms in &delays_ms {
+            let mut sleep = Box::pin(sleep_until(start + Duration::from_millis(delay_ms)));
+            let waker = Waker::from(Arc::new(WakeLog {
+                delay_ms,
+                log: Arc::clone(&log),
+                main: main.clone(),
             }));
+            assert!(
+                sleep
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            sleeps.push(sleep);
         }
-        join_all(tasks).await;
-        let fired: Vec<u64> = order.borrow().iter().map(|&(ms, _)| ms).collect();
-        let mut sorted = fired.clone();
+        std::future::poll_fn(|_| {
+            if log.lock().unwrap().len() == delays_ms.len() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        let log = log.lock().unwrap();
+        // The wheel wakes in deadline order (a late park wakes several at once, still in order).
+        let order: Vec<u64> = log.iter().map(|&(ms, _)| ms).collect();
+        let mut sorted = order.clone();
         sorted.sort_unstable();
-        assert_eq!(fired, sorted);
-        assert_eq!(fired.len(), delays_ms.len());
+        assert_eq!(order, sorted);
+        for &(delay_ms, woke) in log.iter() {
+            let deadline = start + Duration::from_millis(delay_ms);
+            assert!(woke >= deadline, "timer of {delay_ms} ms woke early");
+        }
+        // Each sleep now reports completion.
+        let mut cx = Context::from_waker(Waker::noop());
+        for sleep in &mut sleeps {
+            assert_eq!(sleep.as_mut().poll(&mut cx), Poll::Ready(()));
+        }
     });
 }
 
