@@ -55,7 +55,10 @@ impl Config {
                     check_unset(worker_threads.is_some(), &arg)?;
                     let n = lit_int(&arg.value)?;
                     if n == 0 {
-                        return Err(syn::Error::new(span, "`worker_threads` must be greater than 0"));
+                        return Err(syn::Error::new(
+                            span,
+                            "`worker_threads` must be greater than 0",
+                        ));
                     }
                     worker_threads = Some((n, span));
                 }
@@ -97,7 +100,10 @@ impl Config {
 
 fn check_unset(already: bool, arg: &MetaNameValue) -> syn::Result<()> {
     if already {
-        Err(syn::Error::new_spanned(&arg.path, "this argument is given twice"))
+        Err(syn::Error::new_spanned(
+            &arg.path,
+            "this argument is given twice",
+        ))
     } else {
         Ok(())
     }

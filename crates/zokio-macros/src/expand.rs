@@ -16,7 +16,7 @@ pub(crate) enum Kind {
 pub(crate) fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
     // Parse the function first: when the arguments are wrong the function is still emitted (without
     // the runtime), so that the only errors shown are the ones about the arguments.
-    let input: ItemFn = match syn::parse2(item.clone()) {
+    let input: ItemFn = match syn::parse2(item) {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };
@@ -24,11 +24,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenS
         Kind::Main => Flavor::MultiThread,
         Kind::Test => Flavor::CurrentThread,
     };
-    match Config::parse(args, default).and_then(|config| generate(input, config, kind)) {
+    match Config::parse(args, default).and_then(|config| generate(input.clone(), config, kind)) {
         Ok(tokens) => tokens,
         Err(err) => {
+            // Emit the function without `async` so that the only errors are about the attribute,
+            // not a follow-up "main cannot be async".
             let err = err.to_compile_error();
-            quote! { #err #item }
+            let mut plain = input;
+            plain.sig.asyncness = None;
+            quote! { #err #plain }
         }
     }
 }
@@ -41,7 +45,9 @@ fn generate(mut input: ItemFn, config: Config, kind: Kind) -> syn::Result<TokenS
     if input.sig.asyncness.take().is_none() {
         return Err(syn::Error::new_spanned(
             input.sig.fn_token,
-            format!("the `async` keyword is missing from the function declaration ({what} needs an `async fn`)"),
+            format!(
+                "the `async` keyword is missing from the function declaration ({what} needs an `async fn`)"
+            ),
         ));
     }
     if !input.sig.inputs.is_empty() {

@@ -47,6 +47,7 @@ use concurrent_queue::ConcurrentQueue;
 use zokio_coop::Budget;
 use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
+use crate::metrics::{RuntimeMetrics, WorkerMetrics};
 use crate::{Driver, Scheduler, Unpark};
 
 /// How many ticks between checks of the inject queue ahead of the local queue (Tokio's value).
@@ -341,6 +342,29 @@ impl Scheduler for CurrentThread {
 
     fn task_list(&self) -> &Arc<TaskList> {
         &self.shared.tasks
+    }
+
+    fn metrics(&self) -> RuntimeMetrics {
+        // The local queue lives in the owner's thread-local while `block_on` runs; from another
+        // thread only the core's copy (empty during `block_on`) can be read.
+        let local_queue_depth = if self.shared.is_owner() {
+            LOCAL.with(|l| l.try_borrow().map_or(0, |l| l.len()))
+        } else {
+            self.core
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map_or(0, |core| core.local.len())
+        };
+        let mut metrics = RuntimeMetrics::basic(1, self.shared.tasks.len());
+        metrics.global_queue_depth = self.shared.inject.len();
+        metrics.workers = vec![WorkerMetrics {
+            polls: self.shared.polls.load(Ordering::Relaxed),
+            parks: self.shared.parks.load(Ordering::Relaxed),
+            local_queue_depth,
+            ..WorkerMetrics::default()
+        }];
+        metrics
     }
 
     fn shutdown(&self, _timeout: Duration) {

@@ -73,6 +73,16 @@ struct State {
 impl GlobalFifo {
     /// Starts `threads` threads (at least one) that serve one queue and park on `driver`.
     pub fn new(threads: usize, driver: Box<dyn Driver>) -> io::Result<Arc<GlobalFifo>> {
+        GlobalFifo::with_threads(threads, driver, ThreadConfig::named("zokio-global-fifo"))
+    }
+
+    /// Like [`GlobalFifo::new`], starting the threads with `config`: the form a runtime builder uses,
+    /// so that the threads run inside the runtime's context (`zokio::runtime::Builder::scheduler`).
+    pub fn with_threads(
+        threads: usize,
+        driver: Box<dyn Driver>,
+        config: ThreadConfig,
+    ) -> io::Result<Arc<GlobalFifo>> {
         let threads = threads.max(1);
         let unpark = driver.unparker();
         let scheduler = Arc::new(GlobalFifo {
@@ -90,7 +100,6 @@ impl GlobalFifo {
             threads: Mutex::new(Vec::new()),
             threads_done: Condvar::new(),
         });
-        let config = ThreadConfig::named("zokio-global-fifo");
         for _ in 0..threads {
             // Each thread keeps the scheduler alive until `shutdown` stops it.
             let strong = Arc::clone(&scheduler);

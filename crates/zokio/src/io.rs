@@ -22,7 +22,9 @@
 
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_lite::io::{
-    AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufWriter, Cursor, Empty,
-    ReadHalf, Repeat, Sink, WriteHalf, copy, empty, repeat, sink, split,
+    AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufWriter, Cursor,
+    Empty, ReadHalf, Repeat, Sink, WriteHalf, copy, empty, repeat, sink, split,
 };
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+/// Wraps any file descriptor (a pipe, an eventfd, a serial port...) for readiness-based async I/O.
+pub use zokio_reactor::Async;

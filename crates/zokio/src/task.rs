@@ -14,7 +14,7 @@
 
 use std::future::Future;
 
-pub use zokio_coop::{consume_budget, unconstrained, Unconstrained};
+pub use zokio_coop::{Unconstrained, consume_budget, unconstrained};
 pub use zokio_task::{AbortHandle, Id, JoinError, JoinHandle, id, try_id};
 
 mod join_set;
@@ -71,12 +71,7 @@ pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
-    // TEMP-MT: no multi-thread runtime exists yet, so no thread is a worker.
-    let _ = f;
-    panic!(
-        "block_in_place can only be called from a worker of a multi-thread runtime; \
-         use spawn_blocking instead"
-    )
+    zokio_sched::block_in_place(f)
 }
 
 /// Yields to the scheduler: the task goes to the back of the run queue so that other tasks run first.
@@ -89,15 +84,5 @@ where
 /// # });
 /// ```
 pub async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            return std::task::Poll::Ready(());
-        }
-        yielded = true;
-        // Woken while running: every scheduler puts such a task behind the queued ones.
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
-    })
-    .await
+    zokio_sched::yield_now().await
 }

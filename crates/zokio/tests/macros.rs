@@ -3,14 +3,21 @@
 #[zokio::test]
 async fn current_thread_by_default() {
     let on_test_thread = std::thread::current().id();
-    let ran_on = zokio::spawn(async { std::thread::current().id() }).await.unwrap();
-    assert_eq!(ran_on, on_test_thread, "the default test flavour is current_thread");
+    let ran_on = zokio::spawn(async { std::thread::current().id() })
+        .await
+        .unwrap();
+    assert_eq!(
+        ran_on, on_test_thread,
+        "the default test flavour is current_thread"
+    );
 }
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multi_thread_flavor() {
     let on_test_thread = std::thread::current().id();
-    let ran_on = zokio::spawn(async { std::thread::current().id() }).await.unwrap();
+    let ran_on = zokio::spawn(async { std::thread::current().id() })
+        .await
+        .unwrap();
     assert_ne!(ran_on, on_test_thread, "tasks run on the workers");
 }
 

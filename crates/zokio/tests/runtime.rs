@@ -14,7 +14,9 @@ use zokio::task;
 fn spawn_and_await_many_tasks() {
     for (name, rt) in runtimes() {
         let total = rt.block_on(async {
-            let handles: Vec<_> = (0..1000u64).map(|i| zokio::spawn(async move { i })).collect();
+            let handles: Vec<_> = (0..1000u64)
+                .map(|i| zokio::spawn(async move { i }))
+                .collect();
             let mut total = 0;
             for h in handles {
                 total += h.await.unwrap();
@@ -34,7 +36,10 @@ fn panic_is_captured_and_the_runtime_keeps_running() {
                 .unwrap_err();
             assert!(err.is_panic(), "{name}");
             assert!(err.to_string().contains("task exploded"), "{name}: {err}");
-            assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "task exploded");
+            assert_eq!(
+                *err.into_panic().downcast::<&str>().unwrap(),
+                "task exploded"
+            );
             // The worker that polled the panicking task is still there.
             let after: Vec<_> = (0..16).map(|i| zokio::spawn(async move { i })).collect();
             for (i, h) in after.into_iter().enumerate() {
@@ -61,7 +66,11 @@ fn abort_idle_task_drops_its_future() {
             handle.abort();
             let err = handle.await.unwrap_err();
             assert!(err.is_cancelled(), "{name}");
-            assert_eq!(drops.count(), 1, "{name}: the future was not dropped by the abort");
+            assert_eq!(
+                drops.count(),
+                1,
+                "{name}: the future was not dropped by the abort"
+            );
         });
     }
 }
@@ -87,7 +96,11 @@ fn abort_running_task_takes_effect_at_its_next_yield() {
             for _ in 0..10 {
                 task::yield_now().await;
             }
-            assert_eq!(polls.load(Ordering::SeqCst), after, "{name}: polled after abort");
+            assert_eq!(
+                polls.load(Ordering::SeqCst),
+                after,
+                "{name}: polled after abort"
+            );
         });
     }
 }
@@ -139,7 +152,8 @@ fn dropping_the_runtime_drops_every_future() {
         });
         drop(rt);
         assert_eq!(drops.count(), 53, "{name}");
-        let _ = never;
+        let err = futures_lite::future::block_on(never).unwrap_err();
+        assert!(err.is_cancelled(), "{name}");
     }
 }
 
@@ -167,8 +181,13 @@ fn remote_spawn_wakes_a_parked_runtime() {
 fn task_ids_are_unique_and_visible_inside() {
     for (name, rt) in runtimes() {
         rt.block_on(async {
-            assert!(task::try_id().is_none(), "{name}: block_on's future is not a task");
-            let handles: Vec<_> = (0..100).map(|_| zokio::spawn(async { task::id() })).collect();
+            assert!(
+                task::try_id().is_none(),
+                "{name}: block_on's future is not a task"
+            );
+            let handles: Vec<_> = (0..100)
+                .map(|_| zokio::spawn(async { task::id() }))
+                .collect();
             let mut ids = std::collections::HashSet::new();
             for h in handles {
                 let expected = h.id();
@@ -224,7 +243,9 @@ fn spawn_blocking_returns_value_and_panics() {
         rt.block_on(async {
             let v = task::spawn_blocking(|| 2 + 2).await.unwrap();
             assert_eq!(v, 4, "{name}");
-            let err = task::spawn_blocking(|| panic!("blocking boom")).await.unwrap_err();
+            let err = task::spawn_blocking(|| panic!("blocking boom"))
+                .await
+                .unwrap_err();
             assert!(err.is_panic(), "{name}");
         });
     }
@@ -233,7 +254,7 @@ fn spawn_blocking_returns_value_and_panics() {
 #[test]
 #[should_panic(expected = "must be called from the context of a zokio runtime")]
 fn spawn_outside_a_runtime_panics_with_a_clear_message() {
-    let _ = zokio::spawn(async {});
+    drop(zokio::spawn(async {}));
 }
 
 #[test]
@@ -255,7 +276,10 @@ fn block_on_inside_a_runtime_panics_instead_of_deadlocking() {
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap();
-        assert!(msg.contains("Cannot start a runtime from within a runtime"), "{name}: {msg}");
+        assert!(
+            msg.contains("Cannot start a runtime from within a runtime"),
+            "{name}: {msg}"
+        );
     }
 }
 
@@ -286,7 +310,10 @@ fn start_paused_without_time_is_an_invalid_input_error() {
 
 #[test]
 fn shutdown_timeout_keeps_its_bound_with_a_stuck_blocking_task() {
-    let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
     rt.spawn_blocking(move || {
@@ -297,7 +324,11 @@ fn shutdown_timeout_keeps_its_bound_with_a_stuck_blocking_task() {
     started_rx.recv().unwrap();
     let start = std::time::Instant::now();
     rt.shutdown_timeout(Duration::from_millis(100));
-    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
     drop(tx);
 }
 
@@ -325,5 +356,90 @@ fn thread_hooks_run_on_worker_threads() {
     assert_eq!(name.as_deref(), Some("hooked"));
     drop(rt);
     assert!(started.load(Ordering::SeqCst) >= 2);
-    assert_eq!(started.load(Ordering::SeqCst), stopped.load(Ordering::SeqCst));
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        stopped.load(Ordering::SeqCst)
+    );
+}
+
+#[test]
+fn metrics_count_workers_tasks_and_polls() {
+    for (name, rt) in runtimes() {
+        rt.block_on(async {
+            for _ in 0..100 {
+                zokio::spawn(async {}).await.unwrap();
+            }
+        });
+        let metrics = rt.handle().metrics();
+        let expected_workers = match name {
+            "current_thread" => 1,
+            "multi_thread(1)" => 1,
+            _ => 4,
+        };
+        assert_eq!(metrics.num_workers, expected_workers, "{name}");
+        assert_eq!(metrics.workers.len(), expected_workers, "{name}");
+        assert!(metrics.total_polls() >= 100, "{name}: {metrics:?}");
+        assert_eq!(metrics.num_alive_tasks, 0, "{name}");
+    }
+}
+
+#[test]
+fn a_custom_scheduler_runs_tasks_with_the_runtime_context() {
+    use zokio::runtime::scheduler::GlobalFifo;
+
+    let rt = Builder::new_multi_thread()
+        .scheduler(|driver, threads| {
+            let fifo: Arc<dyn zokio::runtime::scheduler::Scheduler> =
+                GlobalFifo::with_threads(2, driver, threads)?;
+            Ok(fifo)
+        })
+        .thread_name("fifo-worker")
+        .enable_all()
+        .build()
+        .unwrap();
+    let (name, nested, slept) = rt.block_on(async {
+        zokio::spawn(async {
+            // Inside a task on the custom scheduler's thread: spawn and timers work.
+            let nested = zokio::spawn(async { 5 }).await.unwrap();
+            zokio::time::sleep(Duration::from_millis(1)).await;
+            (
+                std::thread::current().name().map(str::to_owned),
+                nested,
+                true,
+            )
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(name.as_deref(), Some("fifo-worker"));
+    assert_eq!(nested, 5);
+    assert!(slept);
+}
+
+#[test]
+fn block_in_place_panics_on_a_current_thread_runtime() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let result = rt.block_on(async { std::panic::catch_unwind(|| task::block_in_place(|| 1)) });
+    assert!(result.is_err());
+}
+
+#[test]
+fn block_in_place_keeps_other_tasks_running() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (tx, rx) = std::sync::mpsc::channel::<u32>();
+        // The blocking closure waits for a task that must run meanwhile.
+        let blocker = zokio::spawn(async move {
+            task::block_in_place(move || rx.recv_timeout(Duration::from_secs(20)).unwrap())
+        });
+        let sender = zokio::spawn(async move {
+            task::yield_now().await;
+            tx.send(9).unwrap();
+        });
+        sender.await.unwrap();
+        assert_eq!(blocker.await.unwrap(), 9);
+    });
 }

@@ -54,7 +54,10 @@ enum Flavor {
 impl Builder {
     /// A builder for a runtime whose tasks all run on the thread that calls `block_on`.
     pub fn new_current_thread() -> Builder {
-        Builder::new(Flavor::CurrentThread, zokio_sched::current_thread::EVENT_INTERVAL)
+        Builder::new(
+            Flavor::CurrentThread,
+            zokio_sched::current_thread::EVENT_INTERVAL,
+        )
     }
 
     /// A builder for a work-stealing runtime with one worker thread per core by default.
@@ -221,11 +224,11 @@ impl Builder {
     /// ```
     /// use std::sync::{Arc, Condvar, Mutex};
     /// use zokio::runtime::Builder;
-    /// use zokio_sched::global_fifo::GlobalFifo;
+    /// use zokio::runtime::scheduler::GlobalFifo;
     ///
     /// let rt = Builder::new_multi_thread()
     ///     .scheduler(|driver, threads| {
-    ///         let fifo: Arc<dyn zokio_sched::Scheduler> = GlobalFifo::with_threads(2, driver, threads)?;
+    ///         let fifo: Arc<dyn zokio::runtime::scheduler::Scheduler> = GlobalFifo::with_threads(2, driver, threads)?;
     ///         Ok(fifo)
     ///     })
     ///     .enable_all()
@@ -235,7 +238,10 @@ impl Builder {
     /// ```
     pub fn scheduler<F>(&mut self, make: F) -> &mut Self
     where
-        F: Fn(Box<dyn Driver>, ThreadConfig) -> io::Result<Arc<dyn Scheduler>> + Send + Sync + 'static,
+        F: Fn(Box<dyn Driver>, ThreadConfig) -> io::Result<Arc<dyn Scheduler>>
+            + Send
+            + Sync
+            + 'static,
     {
         self.custom = Some(Arc::new(make));
         self
@@ -293,18 +299,34 @@ impl Builder {
                     event_interval: self.event_interval,
                 };
                 (
-                    Arc::new(zokio_sched::current_thread::CurrentThread::new(driver, config)),
+                    Arc::new(zokio_sched::current_thread::CurrentThread::new(
+                        driver, config,
+                    )),
                     Kind::CurrentThread,
                 )
             }
             (None, Flavor::MultiThread) => {
-                // TEMP-MT: replaced by the work-stealing scheduler when it lands.
-                let _ = (threads, driver);
-                cell.set(None);
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "the multi-thread scheduler is not available yet",
-                ));
+                let workers = self
+                    .worker_threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                let config = zokio_sched::multi_thread::Config {
+                    worker_threads: workers,
+                    threads,
+                    global_queue_interval: self.global_queue_interval,
+                    event_interval: self.event_interval,
+                    disable_lifo_slot: self.disable_lifo_slot,
+                };
+                match zokio_sched::multi_thread::MultiThread::new(
+                    config,
+                    driver,
+                    blocking.spawner().clone(),
+                ) {
+                    Ok(scheduler) => (scheduler, Kind::MultiThread),
+                    Err(err) => {
+                        cell.set(None);
+                        return Err(err);
+                    }
+                }
             }
         };
 

@@ -76,6 +76,26 @@ impl Handle {
         zokio_sched::blocking::spawn_blocking(f)
     }
 
+    /// A snapshot of the runtime's metrics: workers, live tasks, per-worker polls, steals and parks,
+    /// queue depths and blocking threads. The counters are per worker and cheap to keep.
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// rt.block_on(async { zokio::spawn(async {}).await.unwrap() });
+    /// let metrics = rt.handle().metrics();
+    /// assert_eq!(metrics.num_workers, 2);
+    /// assert!(metrics.total_polls() >= 1);
+    /// ```
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        let mut metrics = self.sched.scheduler().metrics();
+        if let Some(blocking) = self.sched.blocking() {
+            metrics.num_blocking_threads = blocking.num_threads();
+            metrics.num_idle_blocking_threads = blocking.num_idle_threads();
+            metrics.blocking_queue_depth = blocking.queue_depth();
+        }
+        metrics
+    }
+
     /// Makes this runtime the current one for this thread until the guard drops, so that `spawn`,
     /// timers and sockets work from plain (non-runtime) code.
     pub fn enter(&self) -> EnterGuard<'_> {

@@ -23,6 +23,21 @@ use std::time::Duration;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle};
+pub use zokio_sched::metrics::{RuntimeMetrics, WorkerMetrics};
+
+/// Plugging in a scheduler of your own: the traits and types [`Builder::scheduler`] works with.
+///
+/// A scheduler implements [`Scheduler`](scheduler::Scheduler): it receives each task's
+/// [`Runnable`](scheduler::Runnable) when the task is spawned or woken, runs it on threads it starts
+/// with the [`ThreadConfig`](scheduler::ThreadConfig) it is given, and parks idle threads on the
+/// [`Driver`](scheduler::Driver) (the I/O and timer reactor). [`GlobalFifo`](scheduler::GlobalFifo) is a
+/// complete example in one small file.
+pub mod scheduler {
+    pub use zokio_sched::global_fifo::GlobalFifo;
+    pub use zokio_sched::{
+        Driver, Runnable, ScheduleInfo, Scheduler, ThreadBody, ThreadConfig, Unpark,
+    };
+}
 
 use crate::task::JoinHandle;
 

@@ -1,3 +1,4 @@
+#![allow(missing_docs)]
 //! Helpers shared by the facade's integration tests.
 #![allow(dead_code)]
 
@@ -9,9 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct DropCounter(Arc<AtomicUsize>);
 
 impl DropCounter {
+    /// A token that bumps this counter when dropped.
     pub fn token(&self) -> DropToken {
         DropToken(self.0.clone())
     }
+    /// Drops counted so far.
     pub fn count(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
