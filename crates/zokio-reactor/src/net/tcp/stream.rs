@@ -66,27 +66,29 @@ impl TcpStream {
     /// Starts a non-blocking connect of `socket` to `addr` and waits for it to complete.
     pub(crate) async fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Result<TcpStream> {
         socket.set_nonblocking(true)?;
-        match socket.connect(&addr.into()) {
-            Ok(()) => {}
-            Err(error) if in_progress(&error) => {}
+        let connected = match socket.connect(&addr.into()) {
+            Ok(()) => true,
+            Err(error) if in_progress(&error) => false,
             Err(error) => return Err(error),
-        }
-        // Not optimistic: the socket is not writable before the connect completes.
-        let io = Async::new_nonblocking(std::net::TcpStream::from(socket), false)?;
-        io.write_with(|stream| {
-            if let Some(error) = stream.take_error()? {
-                return Err(error);
-            }
-            match stream.peer_addr() {
-                Ok(_) => Ok(()),
-                // Spurious readiness: the connect is still in progress.
-                Err(error) if error.kind() == io::ErrorKind::NotConnected => {
-                    Err(io::ErrorKind::WouldBlock.into())
+        };
+        // Optimistic only if already connected: before that the socket is not writable.
+        let io = Async::new_nonblocking(std::net::TcpStream::from(socket), connected)?;
+        if !connected {
+            io.write_with(|stream| {
+                if let Some(error) = stream.take_error()? {
+                    return Err(error);
                 }
-                Err(error) => Err(error),
-            }
-        })
-        .await?;
+                match stream.peer_addr() {
+                    Ok(_) => Ok(()),
+                    // Spurious readiness: the connect is still in progress.
+                    Err(error) if error.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(error) => Err(error),
+                }
+            })
+            .await?;
+        }
         Ok(TcpStream { io })
     }
 

@@ -50,23 +50,26 @@ impl UnixStream {
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
         socket.set_nonblocking(true)?;
-        match socket.connect(&SockAddr::unix(path)?) {
-            Ok(()) => {}
-            Err(error) if error.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        let connected = match socket.connect(&SockAddr::unix(path)?) {
+            // The usual case for Unix sockets: the connection is made at once.
+            Ok(()) => true,
+            Err(error) if error.raw_os_error() == Some(libc::EINPROGRESS) => false,
             Err(error) => return Err(error),
+        };
+        let io = Async::new_nonblocking(std::os::unix::net::UnixStream::from(socket), connected)?;
+        if !connected {
+            io.write_with(|stream| match stream.take_error()? {
+                Some(error) => Err(error),
+                None => match stream.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(error) if error.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(error) => Err(error),
+                },
+            })
+            .await?;
         }
-        let io = Async::new_nonblocking(std::os::unix::net::UnixStream::from(socket), false)?;
-        io.write_with(|stream| match stream.take_error()? {
-            Some(error) => Err(error),
-            None => match stream.peer_addr() {
-                Ok(_) => Ok(()),
-                Err(error) if error.kind() == io::ErrorKind::NotConnected => {
-                    Err(io::ErrorKind::WouldBlock.into())
-                }
-                Err(error) => Err(error),
-            },
-        })
-        .await?;
         Ok(UnixStream { io })
     }
 
