@@ -1,2 +1,490 @@
-//! Placeholder until this suite lands.
-fn main() {}
+//! Files and child processes, each runtime in its current-thread set-up with its own blocking pool
+//! (zokio: `zokio-fs`/`zokio-process`; tokio: `tokio::fs`/`tokio::process`; smol: `async-fs` and
+//! `async-process` on the `blocking` pool):
+//!
+//! - `fs/file_read_4k`, `fs/file_write_4k`: 16 tasks, each with its own open 1 MiB file (page-cache
+//!   resident), doing sequential 4 KiB reads (or writes, flushed at the end of the round) and
+//!   rewinding at the end of the file; op = one 4 KiB read or write.
+//! - `fs/create_write_read_delete_4k`: 16 tasks each writing, reading back and deleting 4 KiB
+//!   files with the free functions; `std` is the same loop done synchronously, the reference for
+//!   this metadata-bound workload; op = one file.
+//! - `fs/seq_write_64m`, `fs/seq_read_64m`: one file, 1 MiB `write_all`s (then flush) or reads.
+//! - `fs/read_dir_10k`: list a directory of 10,000 entries.
+//! - `fs/spawn_true`: spawn and wait for `true`, 10 tasks in parallel, 500 in all; op = one child.
+//!
+//! Files live in a fresh directory under the system temp dir, removed at the end.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use benches::rt::{Rt, SmolCt, TokioCt, ZokioCt};
+use benches::{bench_with, size};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput};
+
+const TASKS: usize = 16;
+const FILE_SIZE: usize = 1 << 20;
+const OP: usize = 4096;
+const SEQ_CHUNK: usize = 1 << 20;
+
+/// File-system and process operations of one runtime.
+trait FsRt: Rt {
+    type File: Send + 'static;
+
+    fn open_rw(path: PathBuf) -> impl Future<Output = Self::File> + Send;
+    fn create(path: PathBuf) -> impl Future<Output = Self::File> + Send;
+    fn read_exact<'a>(f: &'a mut Self::File, buf: &'a mut [u8])
+    -> impl Future<Output = ()> + Send;
+    /// One read call; returns the byte count.
+    fn read_some<'a>(
+        f: &'a mut Self::File,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = usize> + Send;
+    fn write_all<'a>(f: &'a mut Self::File, buf: &'a [u8]) -> impl Future<Output = ()> + Send;
+    fn rewind(f: &mut Self::File) -> impl Future<Output = ()> + Send;
+    fn flush(f: &mut Self::File) -> impl Future<Output = ()> + Send;
+    fn write(path: PathBuf, data: Vec<u8>) -> impl Future<Output = ()> + Send;
+    fn read(path: PathBuf) -> impl Future<Output = Vec<u8>> + Send;
+    fn remove(path: PathBuf) -> impl Future<Output = ()> + Send;
+    fn count_dir(path: PathBuf) -> impl Future<Output = usize> + Send;
+    fn run_true() -> impl Future<Output = ()> + Send;
+}
+
+macro_rules! file_ops {
+    ($read:path, $write:path, $seek:path) => {
+        fn read_exact<'a>(
+            f: &'a mut Self::File,
+            buf: &'a mut [u8],
+        ) -> impl Future<Output = ()> + Send {
+            async move {
+                use $read;
+                f.read_exact(buf).await.expect("read");
+            }
+        }
+
+        fn read_some<'a>(
+            f: &'a mut Self::File,
+            buf: &'a mut [u8],
+        ) -> impl Future<Output = usize> + Send {
+            async move {
+                use $read;
+                f.read(buf).await.expect("read")
+            }
+        }
+
+        fn write_all<'a>(f: &'a mut Self::File, buf: &'a [u8]) -> impl Future<Output = ()> + Send {
+            async move {
+                use $write;
+                f.write_all(buf).await.expect("write");
+            }
+        }
+
+        fn rewind(f: &mut Self::File) -> impl Future<Output = ()> + Send {
+            async move {
+                use $seek;
+                f.seek(std::io::SeekFrom::Start(0)).await.expect("seek");
+            }
+        }
+
+        fn flush(f: &mut Self::File) -> impl Future<Output = ()> + Send {
+            async move {
+                use $write;
+                f.flush().await.expect("flush");
+            }
+        }
+    };
+}
+
+impl FsRt for ZokioCt {
+    type File = zokio_fs::File;
+
+    async fn open_rw(path: PathBuf) -> zokio_fs::File {
+        let mut options = zokio_fs::OpenOptions::new();
+        options.read(true).write(true);
+        options.open(path).await.expect("open")
+    }
+
+    async fn create(path: PathBuf) -> zokio_fs::File {
+        zokio_fs::File::create(path).await.expect("create")
+    }
+
+    file_ops!(
+        futures_lite::AsyncReadExt,
+        futures_lite::AsyncWriteExt,
+        futures_lite::AsyncSeekExt
+    );
+
+    async fn write(path: PathBuf, data: Vec<u8>) {
+        zokio_fs::write(path, data).await.expect("write");
+    }
+
+    async fn read(path: PathBuf) -> Vec<u8> {
+        zokio_fs::read(path).await.expect("read")
+    }
+
+    async fn remove(path: PathBuf) {
+        zokio_fs::remove_file(path).await.expect("remove");
+    }
+
+    async fn count_dir(path: PathBuf) -> usize {
+        let mut entries = zokio_fs::read_dir(path).await.expect("read_dir");
+        let mut n = 0;
+        while entries.next_entry().await.expect("entry").is_some() {
+            n += 1;
+        }
+        n
+    }
+
+    async fn run_true() {
+        let status = zokio_process::Command::new("true").status().await;
+        assert!(status.expect("spawn").success());
+    }
+}
+
+impl FsRt for TokioCt {
+    type File = tokio::fs::File;
+
+    async fn open_rw(path: PathBuf) -> tokio::fs::File {
+        let mut options = tokio::fs::OpenOptions::new();
+        options.read(true).write(true);
+        options.open(path).await.expect("open")
+    }
+
+    async fn create(path: PathBuf) -> tokio::fs::File {
+        tokio::fs::File::create(path).await.expect("create")
+    }
+
+    file_ops!(
+        tokio::io::AsyncReadExt,
+        tokio::io::AsyncWriteExt,
+        tokio::io::AsyncSeekExt
+    );
+
+    async fn write(path: PathBuf, data: Vec<u8>) {
+        tokio::fs::write(path, data).await.expect("write");
+    }
+
+    async fn read(path: PathBuf) -> Vec<u8> {
+        tokio::fs::read(path).await.expect("read")
+    }
+
+    async fn remove(path: PathBuf) {
+        tokio::fs::remove_file(path).await.expect("remove");
+    }
+
+    async fn count_dir(path: PathBuf) -> usize {
+        let mut entries = tokio::fs::read_dir(path).await.expect("read_dir");
+        let mut n = 0;
+        while entries.next_entry().await.expect("entry").is_some() {
+            n += 1;
+        }
+        n
+    }
+
+    async fn run_true() {
+        let status = tokio::process::Command::new("true").status().await;
+        assert!(status.expect("spawn").success());
+    }
+}
+
+impl FsRt for SmolCt {
+    type File = async_fs::File;
+
+    async fn open_rw(path: PathBuf) -> async_fs::File {
+        let mut options = async_fs::OpenOptions::new();
+        options.read(true).write(true);
+        options.open(path).await.expect("open")
+    }
+
+    async fn create(path: PathBuf) -> async_fs::File {
+        async_fs::File::create(path).await.expect("create")
+    }
+
+    file_ops!(
+        futures_lite::AsyncReadExt,
+        futures_lite::AsyncWriteExt,
+        futures_lite::AsyncSeekExt
+    );
+
+    async fn write(path: PathBuf, data: Vec<u8>) {
+        async_fs::write(path, data).await.expect("write");
+    }
+
+    async fn read(path: PathBuf) -> Vec<u8> {
+        async_fs::read(path).await.expect("read")
+    }
+
+    async fn remove(path: PathBuf) {
+        async_fs::remove_file(path).await.expect("remove");
+    }
+
+    async fn count_dir(path: PathBuf) -> usize {
+        use futures_lite::StreamExt;
+        let mut entries = async_fs::read_dir(path).await.expect("read_dir");
+        let mut n = 0;
+        while let Some(entry) = entries.next().await {
+            entry.expect("entry");
+            n += 1;
+        }
+        n
+    }
+
+    async fn run_true() {
+        let status = async_process::Command::new("true").status().await;
+        assert!(status.expect("spawn").success());
+    }
+}
+
+/// Runs `body(i)` as `n` tasks and waits for all of them, collecting their outputs in order.
+fn fan_out<R: FsRt, T, F>(rt: &R, n: usize, body: impl Fn(usize) -> F) -> Vec<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    rt.block_on(async {
+        let handles: Vec<_> = (0..n).map(|i| R::spawn(body(i))).collect();
+        let mut out = Vec::with_capacity(n);
+        for handle in handles {
+            out.push(handle.await);
+        }
+        out
+    })
+}
+
+/// One open file per task, with the position in ops (for rewinding at the end).
+type Files<F> = Vec<Option<(F, usize)>>;
+
+fn open_files<R: FsRt>(rt: &R, dir: &Path) -> Files<R::File> {
+    let paths: Vec<PathBuf> = (0..TASKS).map(|i| dir.join(format!("ops-{i}"))).collect();
+    fan_out(rt, TASKS, |i| {
+        let path = paths[i].clone();
+        async move { Some((R::open_rw(path).await, 0)) }
+    })
+}
+
+fn file_ops<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path, ops: usize, write: bool) {
+    bench_with::<R, _, _>(
+        g,
+        |rt| open_files(rt, dir),
+        |rt, files| {
+            let taken: Vec<_> = files.iter_mut().map(|f| f.take()).collect();
+            let back = rt.block_on(async move {
+                let handles: Vec<_> = taken
+                    .into_iter()
+                    .map(|file| {
+                        R::spawn(async move {
+                            let (mut file, mut pos) = file.expect("file present between rounds");
+                            let mut buf = vec![1u8; OP];
+                            for _ in 0..ops {
+                                if pos == FILE_SIZE / OP {
+                                    R::rewind(&mut file).await;
+                                    pos = 0;
+                                }
+                                if write {
+                                    R::write_all(&mut file, &buf).await;
+                                } else {
+                                    R::read_exact(&mut file, &mut buf).await;
+                                }
+                                pos += 1;
+                            }
+                            if write {
+                                R::flush(&mut file).await;
+                            }
+                            (file, pos)
+                        })
+                    })
+                    .collect();
+                let mut back = Vec::new();
+                for handle in handles {
+                    back.push(Some(handle.await));
+                }
+                back
+            });
+            *files = back;
+        },
+    );
+}
+
+fn create_write_read_delete<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path) {
+    let dir = dir.to_owned();
+    bench_with::<R, _, _>(
+        g,
+        |_| (),
+        move |rt, ()| {
+            let dir = dir.clone();
+            fan_out(rt, TASKS, move |i| {
+                let path = dir.join(format!("cwrd-{i}"));
+                async move {
+                    R::write(path.clone(), vec![7u8; OP]).await;
+                    assert_eq!(R::read(path.clone()).await.len(), OP);
+                    R::remove(path).await;
+                }
+            });
+        },
+    );
+}
+
+fn seq_write<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, path: &Path, total: usize) {
+    let path = path.to_owned();
+    bench_with::<R, _, _>(
+        g,
+        |_| (),
+        move |rt, ()| {
+            let path = path.clone();
+            fan_out(rt, 1, move |_| {
+                let path = path.clone();
+                async move {
+                    let mut file = R::create(path).await;
+                    let chunk = vec![3u8; SEQ_CHUNK];
+                    for _ in 0..total / SEQ_CHUNK {
+                        R::write_all(&mut file, &chunk).await;
+                    }
+                    R::flush(&mut file).await;
+                }
+            });
+        },
+    );
+}
+
+fn seq_read<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, path: &Path, total: usize) {
+    let path = path.to_owned();
+    bench_with::<R, _, _>(
+        g,
+        |_| (),
+        move |rt, ()| {
+            let path = path.clone();
+            fan_out(rt, 1, move |_| {
+                let path = path.clone();
+                async move {
+                    let mut file = R::open_rw(path).await;
+                    let mut buf = vec![0u8; SEQ_CHUNK];
+                    let mut read = 0;
+                    loop {
+                        let n = R::read_some(&mut file, &mut buf).await;
+                        if n == 0 {
+                            break;
+                        }
+                        read += n;
+                    }
+                    assert_eq!(read, total);
+                }
+            });
+        },
+    );
+}
+
+fn read_dir<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, path: &Path, entries: usize) {
+    let path = path.to_owned();
+    bench_with::<R, _, _>(
+        g,
+        |_| (),
+        move |rt, ()| {
+            let path = path.clone();
+            let n = fan_out(rt, 1, move |_| R::count_dir(path.clone()));
+            assert_eq!(n[0], entries);
+        },
+    );
+}
+
+fn spawn_true<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, children: usize) {
+    const PARALLEL: usize = 10;
+    bench_with::<R, _, _>(
+        g,
+        |_| (),
+        move |rt, ()| {
+            fan_out(rt, PARALLEL, |_| async move {
+                for _ in 0..children / PARALLEL {
+                    R::run_true().await;
+                }
+            });
+        },
+    );
+}
+
+/// The scratch directory, removed on drop.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fs(c: &mut Criterion, dir: &Path) {
+    let ops = size(256, 64);
+    for i in 0..TASKS {
+        std::fs::write(dir.join(format!("ops-{i}")), vec![0u8; FILE_SIZE]).expect("setup");
+    }
+    for (name, write) in [("fs/file_read_4k", false), ("fs/file_write_4k", true)] {
+        let mut g = c.benchmark_group(name);
+        g.throughput(Throughput::Elements((TASKS * ops) as u64));
+        file_ops::<ZokioCt>(&mut g, dir, ops, write);
+        file_ops::<TokioCt>(&mut g, dir, ops, write);
+        file_ops::<SmolCt>(&mut g, dir, ops, write);
+        g.finish();
+    }
+
+    let mut g = c.benchmark_group("fs/create_write_read_delete_4k");
+    g.throughput(Throughput::Elements(TASKS as u64));
+    create_write_read_delete::<ZokioCt>(&mut g, dir);
+    create_write_read_delete::<TokioCt>(&mut g, dir);
+    create_write_read_delete::<SmolCt>(&mut g, dir);
+    g.bench_function("std", |b| {
+        b.iter(|| {
+            for i in 0..TASKS {
+                let path = dir.join(format!("cwrd-std-{i}"));
+                std::fs::write(&path, vec![7u8; OP]).expect("write");
+                assert_eq!(std::fs::read(&path).expect("read").len(), OP);
+                std::fs::remove_file(&path).expect("remove");
+            }
+        })
+    });
+    g.finish();
+
+    let total = size(64 << 20, 8 << 20);
+    let seq = dir.join("seq");
+    let mut g = c.benchmark_group("fs/seq_write_64m");
+    g.throughput(Throughput::Bytes(total as u64));
+    seq_write::<ZokioCt>(&mut g, &seq, total);
+    seq_write::<TokioCt>(&mut g, &seq, total);
+    seq_write::<SmolCt>(&mut g, &seq, total);
+    g.finish();
+    std::fs::write(&seq, vec![5u8; total]).expect("setup");
+    let mut g = c.benchmark_group("fs/seq_read_64m");
+    g.throughput(Throughput::Bytes(total as u64));
+    seq_read::<ZokioCt>(&mut g, &seq, total);
+    seq_read::<TokioCt>(&mut g, &seq, total);
+    seq_read::<SmolCt>(&mut g, &seq, total);
+    g.finish();
+
+    let entries = size(10_000, 1_000);
+    let listing = dir.join("listing");
+    std::fs::create_dir(&listing).expect("setup");
+    for i in 0..entries {
+        std::fs::File::create(listing.join(format!("entry-{i}"))).expect("setup");
+    }
+    let mut g = c.benchmark_group("fs/read_dir_10k");
+    g.throughput(Throughput::Elements(entries as u64));
+    read_dir::<ZokioCt>(&mut g, &listing, entries);
+    read_dir::<TokioCt>(&mut g, &listing, entries);
+    read_dir::<SmolCt>(&mut g, &listing, entries);
+    g.finish();
+
+    let children = size(500, 50);
+    let mut g = c.benchmark_group("fs/spawn_true");
+    g.throughput(Throughput::Elements(children as u64));
+    g.sample_size(10);
+    spawn_true::<ZokioCt>(&mut g, children);
+    spawn_true::<TokioCt>(&mut g, children);
+    spawn_true::<SmolCt>(&mut g, children);
+    g.finish();
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("zokio-bench-fs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let scratch = Scratch(dir);
+    let mut c = Criterion::default().configure_from_args();
+    fs(&mut c, &scratch.0);
+    c.final_summary();
+}
