@@ -1,23 +1,37 @@
 //! The headline figures zokio was first specified against, as throughput (operations per second)
-//! on each runtime's multi-thread set-up (one worker per CPU):
+//! on each runtime's multi-thread set-up (one worker per CPU), in the order of the specification:
 //!
-//! - CPU-intensive: 1000 tasks each running a fixed xorshift loop; op = one iteration.
+//! - file I/O: 16 tasks, each with its own open async file (written at set-up, so page-cache
+//!   resident), alternate 4 KiB writes and reads from the file's start, then flush; op = one read
+//!   or write.
 //! - network I/O: 64-byte TCP request/response round trips on 50 loopback connections; op = one
-//!   round trip. The connections and the echo server are set up once per runtime, outside the
-//!   measurement.
+//!   round trip.
+//! - CPU-intensive: 1000 tasks each running a fixed xorshift loop; op = one iteration.
+//! - mixed: 50 clients, each cycling through one TCP round trip, a sleep of 0 to 1 ms, a short
+//!   xorshift loop and a flushed 256-byte file write; op = one cycle.
 //!
-//! The file I/O and mixed figures need async files in zokio (`zokio::fs`), which do not exist yet;
-//! they are left out rather than measured for tokio and smol alone.
+//! Files, connections and echo servers are set up once per runtime, outside the measurement.
 
 use benches::echo::EchoClients;
-use benches::rt::{NetRt, SmolMt, TokioMt, ZokioMt};
+use benches::files::{FileSet, MixedClients};
+use benches::rt::{HeadlineRt, NetRt, SmolMt, TokioMt, ZokioMt};
 use benches::workloads::cpu_fanout;
 use benches::{bench_with, for_runtimes, size};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 
-/// Connections of the network figure.
+/// Tasks of the file I/O figure.
+const FILE_TASKS: usize = 16;
+/// Connections of the network and mixed figures.
 const CONNECTIONS: usize = 50;
+
+fn file_io<R: HeadlineRt>(g: &mut BenchmarkGroup<'_, WallTime>, ops: usize) {
+    bench_with::<R, _, _>(
+        g,
+        |rt| FileSet::<R>::new(rt, FILE_TASKS, ops),
+        |rt, files| files.read_write(rt, ops),
+    );
+}
 
 fn network<R: NetRt>(g: &mut BenchmarkGroup<'_, WallTime>, rounds: usize) {
     bench_with::<R, _, _>(
@@ -27,7 +41,31 @@ fn network<R: NetRt>(g: &mut BenchmarkGroup<'_, WallTime>, rounds: usize) {
     );
 }
 
+fn mixed<R: HeadlineRt>(g: &mut BenchmarkGroup<'_, WallTime>, cycles: usize) {
+    bench_with::<R, _, _>(
+        g,
+        |rt| MixedClients::<R>::new(rt, CONNECTIONS),
+        |rt, clients| clients.cycles(rt, cycles),
+    );
+}
+
 fn headline(c: &mut Criterion) {
+    let ops = size(64, 16);
+    let mut g = c.benchmark_group("headline/file_io");
+    g.throughput(Throughput::Elements((FILE_TASKS * ops) as u64));
+    file_io::<ZokioMt>(&mut g, ops);
+    file_io::<TokioMt>(&mut g, ops);
+    file_io::<SmolMt>(&mut g, ops);
+    g.finish();
+
+    let rounds = size(20, 5);
+    let mut g = c.benchmark_group("headline/network_io");
+    g.throughput(Throughput::Elements((CONNECTIONS * rounds) as u64));
+    network::<ZokioMt>(&mut g, rounds);
+    network::<TokioMt>(&mut g, rounds);
+    network::<SmolMt>(&mut g, rounds);
+    g.finish();
+
     let (tasks, iterations) = (1_000u64, size(10_000, 2_000) as u64);
     let mut g = c.benchmark_group("headline/cpu");
     g.throughput(Throughput::Elements(tasks * iterations));
@@ -38,12 +76,12 @@ fn headline(c: &mut Criterion) {
     ));
     g.finish();
 
-    let rounds = size(20, 5);
-    let mut g = c.benchmark_group("headline/network_io");
-    g.throughput(Throughput::Elements((CONNECTIONS * rounds) as u64));
-    network::<ZokioMt>(&mut g, rounds);
-    network::<TokioMt>(&mut g, rounds);
-    network::<SmolMt>(&mut g, rounds);
+    let cycles = size(4, 2);
+    let mut g = c.benchmark_group("headline/mixed");
+    g.throughput(Throughput::Elements((CONNECTIONS * cycles) as u64));
+    mixed::<ZokioMt>(&mut g, cycles);
+    mixed::<TokioMt>(&mut g, cycles);
+    mixed::<SmolMt>(&mut g, cycles);
     g.finish();
 }
 

@@ -15,6 +15,7 @@ use criterion::BenchmarkGroup;
 use criterion::measurement::WallTime;
 
 pub mod echo;
+pub mod files;
 pub mod rt;
 pub mod workloads;
 
@@ -96,6 +97,37 @@ mod tests {
         assert_eq!(clients.connections(), 3);
         clients.round_trips(&rt, 5);
         clients.round_trips(&rt, 5);
+    }
+
+    /// The headline file and mixed workloads complete and leave no file behind.
+    fn headline<R: HeadlineRt>() {
+        let rt = R::build();
+        let mut set = super::files::FileSet::<R>::new(&rt, 3, 8);
+        set.read_write(&rt, 8);
+        set.read_write(&rt, 8);
+        let mut mixed = super::files::MixedClients::<R>::new(&rt, 3);
+        mixed.cycles(&rt, 2);
+        mixed.cycles(&rt, 2);
+        drop((set, mixed));
+        let prefix = format!("zokio-bench-{}-{}-", std::process::id(), R::NAME);
+        let left = std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&prefix)
+            })
+            .count();
+        assert_eq!(left, 0, "temporary bench files were not removed");
+    }
+
+    #[test]
+    fn headline_workloads() {
+        headline::<ZokioMt>();
+        headline::<TokioMt>();
+        headline::<SmolMt>();
     }
 
     #[test]

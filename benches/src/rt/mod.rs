@@ -8,6 +8,8 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 mod smol_rt;
 mod tokio_rt;
@@ -103,6 +105,39 @@ pub trait NetRt: Rt {
         stream: &'a mut Self::Stream,
         buf: &'a [u8],
     ) -> impl Future<Output = io::Result<()>> + Send + 'a;
+}
+
+/// Files and timers on top of [`NetRt`], for the headline file I/O and mixed workloads.
+///
+/// The names carry a `file_`/`_for` prefix or suffix so that they never clash with the helper
+/// traits of individual bench targets, which may add their own `read_exact` or `sleep`.
+pub trait HeadlineRt: NetRt {
+    /// An open async file.
+    type File: Send + 'static;
+
+    /// Opens an existing file for reading and writing.
+    fn open_rw_file(path: PathBuf) -> impl Future<Output = io::Result<Self::File>> + Send;
+
+    /// Moves the file position back to the start.
+    fn file_rewind(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_;
+
+    /// Reads exactly `buf.len()` bytes at the current position.
+    fn file_read_exact<'a>(
+        file: &'a mut Self::File,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
+
+    /// Writes all of `buf` at the current position.
+    fn file_write_all<'a>(
+        file: &'a mut Self::File,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
+
+    /// Waits until every buffered write has reached the OS.
+    fn file_flush(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_;
+
+    /// Sleeps on the runtime's timer.
+    fn sleep_for(duration: Duration) -> impl Future<Output = ()> + Send;
 }
 
 /// Worker threads of every multi-thread runtime: one per logical CPU, as each runtime documents

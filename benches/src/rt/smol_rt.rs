@@ -9,14 +9,16 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
 use async_executor::{Executor, LocalExecutor, Task};
-use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, SeekFrom};
 
-use super::{NetRt, Rt, worker_threads};
+use super::{HeadlineRt, NetRt, Rt, worker_threads};
 
 thread_local! {
     static LOCAL: RefCell<Option<Rc<LocalExecutor<'static>>>> = const { RefCell::new(None) };
@@ -253,3 +255,45 @@ macro_rules! smol_net {
 
 smol_net!(SmolCt);
 smol_net!(SmolMt);
+
+impl HeadlineRt for SmolMt {
+    type File = smol::fs::File;
+
+    fn open_rw_file(path: PathBuf) -> impl Future<Output = io::Result<Self::File>> + Send {
+        async move {
+            smol::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .await
+        }
+    }
+
+    fn file_rewind(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_ {
+        async move { file.seek(SeekFrom::Start(0)).await.map(drop) }
+    }
+
+    fn file_read_exact<'a>(
+        file: &'a mut Self::File,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        file.read_exact(buf)
+    }
+
+    fn file_write_all<'a>(
+        file: &'a mut Self::File,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        file.write_all(buf)
+    }
+
+    fn file_flush(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_ {
+        file.flush()
+    }
+
+    fn sleep_for(duration: Duration) -> impl Future<Output = ()> + Send {
+        async move {
+            smol::Timer::after(duration).await;
+        }
+    }
+}

@@ -3,13 +3,15 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio::runtime::{Builder, Runtime};
 
-use super::{NetRt, Rt, worker_threads};
+use super::{HeadlineRt, NetRt, Rt, worker_threads};
 
 /// A tokio task's handle that yields the output itself (a task panic is re-raised).
 pub struct Join<T>(tokio::task::JoinHandle<T>);
@@ -148,3 +150,43 @@ tokio_rt!(
     TokioMt,
     Builder::new_multi_thread().worker_threads(worker_threads())
 );
+
+impl HeadlineRt for TokioMt {
+    type File = tokio::fs::File;
+
+    fn open_rw_file(path: PathBuf) -> impl Future<Output = io::Result<Self::File>> + Send {
+        async move {
+            tokio::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .await
+        }
+    }
+
+    fn file_rewind(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_ {
+        async move { file.rewind().await.map(drop) }
+    }
+
+    fn file_read_exact<'a>(
+        file: &'a mut Self::File,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        async move { file.read_exact(buf).await.map(drop) }
+    }
+
+    fn file_write_all<'a>(
+        file: &'a mut Self::File,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        file.write_all(buf)
+    }
+
+    fn file_flush(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_ {
+        file.flush()
+    }
+
+    fn sleep_for(duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+}

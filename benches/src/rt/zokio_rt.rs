@@ -4,13 +4,15 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use zokio::io::{AsyncReadExt, AsyncWriteExt};
+use zokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, SeekFrom};
 use zokio::runtime::{Builder, Runtime};
 
-use super::{NetRt, Rt, worker_threads};
+use super::{HeadlineRt, NetRt, Rt, worker_threads};
 
 /// A zokio task's handle that yields the output itself (a task panic is re-raised).
 pub struct Join<T>(zokio::task::JoinHandle<T>);
@@ -149,3 +151,43 @@ zokio_rt!(
     ZokioMt,
     Builder::new_multi_thread().worker_threads(worker_threads())
 );
+
+impl HeadlineRt for ZokioMt {
+    type File = zokio::fs::File;
+
+    fn open_rw_file(path: PathBuf) -> impl Future<Output = io::Result<Self::File>> + Send {
+        async move {
+            zokio::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .await
+        }
+    }
+
+    fn file_rewind(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_ {
+        async move { file.seek(SeekFrom::Start(0)).await.map(drop) }
+    }
+
+    fn file_read_exact<'a>(
+        file: &'a mut Self::File,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        file.read_exact(buf)
+    }
+
+    fn file_write_all<'a>(
+        file: &'a mut Self::File,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        file.write_all(buf)
+    }
+
+    fn file_flush(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_ {
+        file.flush()
+    }
+
+    fn sleep_for(duration: Duration) -> impl Future<Output = ()> + Send {
+        zokio::time::sleep(duration)
+    }
+}
