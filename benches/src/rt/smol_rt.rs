@@ -259,18 +259,16 @@ smol_net!(SmolMt);
 impl HeadlineRt for SmolMt {
     type File = smol::fs::File;
 
-    fn open_rw_file(path: PathBuf) -> impl Future<Output = io::Result<Self::File>> + Send {
-        async move {
-            smol::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .await
-        }
+    async fn open_rw_file(path: PathBuf) -> io::Result<Self::File> {
+        smol::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .await
     }
 
-    fn file_rewind(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_ {
-        async move { file.seek(SeekFrom::Start(0)).await.map(drop) }
+    async fn file_rewind(file: &mut Self::File) -> io::Result<()> {
+        file.seek(SeekFrom::Start(0)).await.map(drop)
     }
 
     fn file_read_exact<'a>(
@@ -291,9 +289,7 @@ impl HeadlineRt for SmolMt {
         file.flush()
     }
 
-    fn sleep_for(duration: Duration) -> impl Future<Output = ()> + Send {
-        async move {
-            smol::Timer::after(duration).await;
-        }
+    async fn sleep_for(duration: Duration) {
+        smol::Timer::after(duration).await;
     }
 }

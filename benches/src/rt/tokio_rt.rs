@@ -154,25 +154,20 @@ tokio_rt!(
 impl HeadlineRt for TokioMt {
     type File = tokio::fs::File;
 
-    fn open_rw_file(path: PathBuf) -> impl Future<Output = io::Result<Self::File>> + Send {
-        async move {
-            tokio::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .await
-        }
+    async fn open_rw_file(path: PathBuf) -> io::Result<Self::File> {
+        tokio::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .await
     }
 
-    fn file_rewind(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_ {
-        async move { file.rewind().await.map(drop) }
+    async fn file_rewind(file: &mut Self::File) -> io::Result<()> {
+        file.rewind().await.map(drop)
     }
 
-    fn file_read_exact<'a>(
-        file: &'a mut Self::File,
-        buf: &'a mut [u8],
-    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
-        async move { file.read_exact(buf).await.map(drop) }
+    async fn file_read_exact<'a>(file: &'a mut Self::File, buf: &'a mut [u8]) -> io::Result<()> {
+        file.read_exact(buf).await.map(drop)
     }
 
     fn file_write_all<'a>(

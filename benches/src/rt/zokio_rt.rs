@@ -155,18 +155,16 @@ zokio_rt!(
 impl HeadlineRt for ZokioMt {
     type File = zokio::fs::File;
 
-    fn open_rw_file(path: PathBuf) -> impl Future<Output = io::Result<Self::File>> + Send {
-        async move {
-            zokio::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .await
-        }
+    async fn open_rw_file(path: PathBuf) -> io::Result<Self::File> {
+        zokio::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .await
     }
 
-    fn file_rewind(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_ {
-        async move { file.seek(SeekFrom::Start(0)).await.map(drop) }
+    async fn file_rewind(file: &mut Self::File) -> io::Result<()> {
+        file.seek(SeekFrom::Start(0)).await.map(drop)
     }
 
     fn file_read_exact<'a>(
