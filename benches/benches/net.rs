@@ -1,9 +1,9 @@
 //! Networking on loopback, each runtime in its current-thread set-up (one thread, so that the I/O
-//! drivers rather than cross-thread scheduling are compared; `headline` has the multi-thread
-//! request/response figure):
+//! drivers rather than cross-thread scheduling are compared), plus request/response on the
+//! multi-thread set-ups:
 //!
-//! - `net/tcp_request_response`: 64-byte request/response round trips on 50 connections to an echo
-//!   server on the same runtime; op = one round trip.
+//! - `net/tcp_request_response` and `net/tcp_request_response_mt`: 64-byte request/response round
+//!   trips on 50 connections to an echo server on the same runtime; op = one round trip.
 //! - `net/tcp_stream`: one connection streaming 64 KiB writes to a reader, acknowledged at the end;
 //!   throughput in bytes.
 //! - `net/udp_round_trip`: 8 clients each doing sequential 64-byte round trips to a UDP echo server;
@@ -17,7 +17,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use benches::echo::EchoClients;
-use benches::rt::{NetRt, SmolCt, TokioCt, ZokioCt};
+use benches::rt::{NetRt, SmolCt, SmolMt, TokioCt, TokioMt, ZokioCt, ZokioMt};
 use benches::workloads::run;
 use benches::{bench_with, size};
 use criterion::measurement::WallTime;
@@ -238,6 +238,13 @@ fn net(c: &mut Criterion) {
     request_response::<ZokioCt>(&mut g, rounds);
     request_response::<TokioCt>(&mut g, rounds);
     request_response::<SmolCt>(&mut g, rounds);
+    g.finish();
+
+    let mut g = c.benchmark_group("net/tcp_request_response_mt");
+    g.throughput(Throughput::Elements((CONNECTIONS * rounds) as u64));
+    request_response::<ZokioMt>(&mut g, rounds);
+    request_response::<TokioMt>(&mut g, rounds);
+    request_response::<SmolMt>(&mut g, rounds);
     g.finish();
 
     let total = size(32 << 20, 4 << 20);
