@@ -145,7 +145,7 @@ impl Idle {
     }
 
     /// `(num_unparked, num_searching)`, a snapshot for tests.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn counts(&self) -> (usize, usize) {
         let state = self.state.load(SeqCst);
         (unparked(state), searching(state))

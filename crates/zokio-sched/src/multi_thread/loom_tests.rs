@@ -24,13 +24,23 @@ impl Overflow<usize> for Sink {
     }
 }
 
+/// Runs a loom model with at most `preemptions` preemptions (unless `LOOM_MAX_PREEMPTIONS` says
+/// otherwise), which keeps each model to seconds while covering the races of interest.
+fn model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(preemptions);
+    }
+    builder.check(f);
+}
+
 fn sink() -> Sink {
     Sink(RefCell::new(Vec::new()))
 }
 
 #[test]
 fn loom_queue_steal_races_pop() {
-    loom::model(|| {
+    model(3, || {
         let (mut owner, steal) = local::<usize>();
         let out = sink();
         for i in 0..3 {
@@ -54,7 +64,7 @@ fn loom_queue_steal_races_pop() {
 
 #[test]
 fn loom_queue_overflow_races_steal() {
-    loom::model(|| {
+    model(3, || {
         let (mut owner, steal) = local::<usize>();
         let out = sink();
         for i in 0..CAPACITY {
@@ -82,7 +92,7 @@ fn loom_queue_overflow_races_steal() {
 
 #[test]
 fn loom_queue_two_stealers() {
-    loom::model(|| {
+    model(3, || {
         let (mut owner, steal) = local::<usize>();
         let out = sink();
         for i in 0..CAPACITY {
@@ -117,7 +127,7 @@ fn loom_queue_two_stealers() {
 /// task may be lost or seen twice.
 #[test]
 fn loom_queue_steal_cas_aba() {
-    loom::model(|| {
+    model(2, || {
         let (mut owner, steal) = local::<usize>();
         let out = sink();
         owner.push_back_or_overflow(0, &out);
@@ -148,10 +158,7 @@ fn loom_queue_steal_cas_aba() {
 /// (searching or not) is run, and the final wake-all leaves no worker stuck.
 #[test]
 fn loom_idle_no_lost_wakeup() {
-    let mut builder = loom::model::Builder::new();
-    // Two preemptions cover the interleavings of interest and keep the model to seconds.
-    builder.preemption_bound = Some(2);
-    builder.check(|| {
+    model(2, || {
         const WORKERS: usize = 2;
         let shared = Arc::new(Model {
             idle: Idle::new(WORKERS),
@@ -250,7 +257,7 @@ fn loom_lifo_steal_races_owner_take() {
     use super::shared::LifoSlot;
     use std::sync::atomic::AtomicUsize as StdAtomicUsize;
 
-    loom::model(|| {
+    model(3, || {
         let list = std::sync::Arc::new(zokio_task::TaskList::new(1));
         let ran = std::sync::Arc::new(StdAtomicUsize::new(0));
         let task = |ran: std::sync::Arc<StdAtomicUsize>| {
