@@ -13,7 +13,7 @@ use crate::{chart, compare, criterion, machine, report};
 pub struct BenchOptions {
     /// Short measurements and smaller workloads.
     pub quick: bool,
-    /// Substring of `suite/group/runtime` that selects benchmarks.
+    /// Comma-separated substrings of `suite/group/runtime`; a benchmark matching any is run.
     pub filter: Option<String>,
     /// Runtimes to run (function ids).
     pub runtimes: Vec<String>,

@@ -27,7 +27,8 @@ commands:
   bench [options]   run the benches for zokio, tokio and smol; write target/zokio-bench/report.md,
                     report.json and ratios.svg
       --quick               short measurements and smaller workloads (about 2 minutes)
-      --filter PATTERN      only benchmarks whose `suite/group/runtime` contains PATTERN
+      --filter PATTERNS     only benchmarks whose `suite/group/runtime` contains one of the
+                            comma-separated PATTERNS (e.g. current_thread,headline)
       --runtimes LIST       comma-separated subset of zokio,tokio,smol (default: all)
       --save-baseline NAME  save this run as baseline NAME
       --compare NAME        print a regression table against baseline NAME

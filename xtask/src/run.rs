@@ -85,22 +85,37 @@ pub fn workspace() -> Result<Workspace, String> {
     })
 }
 
-/// Suites worth building for `filter`: those the pattern names (`current_thread` or
-/// `current_thread/spawn_many`), or every suite when it names none of them.
+/// The comma-separated patterns of a `--filter` value.
+fn patterns(filter: &str) -> impl Iterator<Item = &str> {
+    filter.split(',').map(str::trim).filter(|p| !p.is_empty())
+}
+
+/// Suites worth building for `filter`: those its patterns name (`current_thread` or
+/// `current_thread/spawn_many`), or every suite when some pattern names none of them (it may
+/// match groups in any suite).
 pub fn suites_for_filter(suites: &[String], filter: Option<&str>) -> Vec<String> {
     let Some(filter) = filter else {
         return suites.to_vec();
     };
-    let named: Vec<String> = suites
-        .iter()
-        .filter(|s| s.contains(filter) || filter.starts_with(&format!("{s}/")))
-        .cloned()
-        .collect();
-    if named.is_empty() {
-        suites.to_vec()
-    } else {
-        named
+    let mut named = vec![false; suites.len()];
+    for pattern in patterns(filter) {
+        let mut any = false;
+        for (i, s) in suites.iter().enumerate() {
+            if s.contains(pattern) || pattern.starts_with(&format!("{s}/")) {
+                named[i] = true;
+                any = true;
+            }
+        }
+        if !any {
+            return suites.to_vec();
+        }
     }
+    suites
+        .iter()
+        .zip(named)
+        .filter(|(_, n)| *n)
+        .map(|(s, _)| s.clone())
+        .collect()
 }
 
 /// Builds the given bench targets in the bench profile; returns each target's executable.
@@ -174,7 +189,7 @@ pub fn list(exe: &Path, package_dir: &Path) -> Result<Vec<String>, String> {
 /// are kept whatever the runtime list says.
 pub fn selected(suite: &str, id: &str, filter: Option<&str>, runtimes: &[String]) -> bool {
     let full = format!("{suite}/{id}");
-    let filter_ok = filter.is_none_or(|f| full.contains(f));
+    let filter_ok = filter.is_none_or(|f| patterns(f).any(|p| full.contains(p)));
     let runtime = id
         .split('/')
         .skip(1)
@@ -361,6 +376,14 @@ mod tests {
         assert_eq!(suites_for_filter(&suites, Some("thread")).len(), 2);
         assert_eq!(suites_for_filter(&suites, Some("spawn_many")).len(), 3);
         assert_eq!(suites_for_filter(&suites, None).len(), 3);
+        assert_eq!(
+            suites_for_filter(&suites, Some("headline,current_thread")),
+            ["headline", "current_thread"]
+        );
+        assert_eq!(
+            suites_for_filter(&suites, Some("headline,ping_pong")).len(),
+            3
+        );
     }
 
     #[test]
