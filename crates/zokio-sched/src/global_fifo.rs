@@ -100,11 +100,18 @@ impl GlobalFifo {
             threads: Mutex::new(Vec::new()),
             threads_done: Condvar::new(),
         });
-        for _ in 0..threads {
+        for started in 0..threads {
             // Each thread keeps the scheduler alive until `shutdown` stops it.
             let strong = Arc::clone(&scheduler);
-            let handle = config.spawn(move || run(strong))?;
-            scheduler.lock_threads().push(handle);
+            match config.spawn(move || run(strong)) {
+                Ok(handle) => scheduler.lock_threads().push(handle),
+                Err(error) => {
+                    // Stop the threads already started; the others never will.
+                    scheduler.lock().running -= threads - started;
+                    scheduler.shutdown(Duration::from_secs(10));
+                    return Err(error);
+                }
+            }
         }
         Ok(scheduler)
     }
@@ -155,7 +162,11 @@ impl GlobalFifo {
 
 /// The loop of each thread.
 fn run(strong: Arc<GlobalFifo>) {
-    let _context = context::enter(Handle::new(strong.clone()));
+    // A thread wrapper (the facade's) may have entered the runtime's context already, with its
+    // blocking pool; keep that one.
+    let _context = context::try_current()
+        .is_none()
+        .then(|| context::enter(Handle::new(strong.clone())));
     let _runtime = context::enter_runtime();
     let mut tick: u32 = 0;
     while let Some(runnable) = strong.next() {
