@@ -225,3 +225,34 @@ fn sockets_awaited_on_other_threads_are_driven_by_the_reactor_thread() {
     }
     assert_eq!(done.load(Ordering::SeqCst), THREADS);
 }
+
+#[test]
+fn disabled_drivers_fail_clearly() {
+    let mut io_only = zokio_reactor::Reactor::new(zokio_reactor::ReactorConfig {
+        enable_time: false,
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(!io_only.handle().is_time_enabled());
+    let sleep = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        io_only.block_on(async { zokio_reactor::time::sleep(Duration::from_millis(1)).await })
+    }));
+    let message = *sleep.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("timer driver is disabled"), "{message}");
+
+    let mut time_only = zokio_reactor::Reactor::new(zokio_reactor::ReactorConfig {
+        enable_io: false,
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(!time_only.handle().is_io_enabled());
+    let error = time_only
+        .block_on(TcpListener::bind("127.0.0.1:0"))
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("I/O driver is disabled"),
+        "{error}"
+    );
+    // Timers still work there.
+    time_only.block_on(async { zokio_reactor::time::sleep(Duration::from_millis(1)).await });
+}
