@@ -8,7 +8,7 @@
 //! - Idle threads are woken with an **exact notify count**: each task that finds an idle thread wakes
 //!   exactly one and records it, so a spurious condition-variable wake-up never makes two threads race
 //!   for one task, and no task waits while a thread sleeps.
-//! - A panic in the closure is caught and returned by its [`JoinHandle`](zokio_task::JoinHandle) as a
+//! - A panic in the closure is caught and returned by its `JoinHandle` as a
 //!   [`JoinError`](zokio_task::JoinError).
 //! - [`BlockingPool::shutdown`] waits (up to a timeout) for the tasks already running, and never starts
 //!   a task still queued once shutdown has begun: such tasks are cancelled, and so are tasks spawned

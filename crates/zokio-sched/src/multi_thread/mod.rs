@@ -1,10 +1,21 @@
 //! The multi-thread work-stealing scheduler.
 //!
-//! N workers, each with a bounded local run queue ([`queue`](self) docs: 256 slots, single producer,
-//! steal-half) and a LIFO slot for the task the running task just woke; one global inject queue for
-//! wake-ups from outside and for local-queue overflow. Idle workers steal from each other, search in
-//! limited numbers and park on the shared [`Driver`] or their own parker. See the module docs of
-//! `worker.rs`, `idle.rs`, `park.rs`, `queue.rs` and `lifo_watch.rs` (in the source) for each protocol.
+//! - **Workers**: N threads, each with a bounded local run queue (256 slots, one producer, thieves take
+//!   half) and a LIFO slot for the task that the running task just woke. One global inject queue takes
+//!   wake-ups from outside the workers and the overflow of full local queues.
+//! - **Fairness**: the global queue is checked first every `global_queue_interval` ticks, tuned per
+//!   worker to about 200 µs of polling (see [`Config::global_queue_interval`]); a LIFO chain is cut
+//!   after 3 polls; each poll runs inside a coop budget (`zokio_coop`), which a LIFO task inherits.
+//! - **Idle workers** steal (at most half of them search at once), wake one another one at a time, and
+//!   park: one on the shared [`Driver`], the others on their own parkers.
+//! - **Beyond Tokio**: the LIFO task of a worker stuck in one poll for more than about 100 µs is taken
+//!   over by an idle worker, while the LIFO fast path stays free of shared read-modify-writes.
+//! - [`block_in_place`] hands the worker's queue to a successor thread; [`yield_now`] sends a task to
+//!   the back of its queue; [`Scheduler::metrics`] reads per-worker counters.
+//!
+//! The protocols are documented where they live: `queue.rs` (the ring and its ABA-safe indices),
+//! `idle.rs` (searching and notification), `park.rs` (driver or thread parker), `worker.rs` (the run
+//! loop), `lifo_watch.rs` (stuck LIFO slots), `block_in_place.rs` and `stats.rs` (interval tuning).
 //!
 //! ```
 //! use std::time::Duration;
