@@ -148,10 +148,9 @@ fn path_operations() {
     });
 }
 
-/// 2,000 small files written and read back from 64 tasks at once, on both runtime flavours.
-fn many_files(runtime: zokio::runtime::Runtime) {
+/// `files` small files written and read back from 64 tasks at once.
+fn many_files(runtime: zokio::runtime::Runtime, files: usize) {
     const TASKS: usize = 64;
-    const FILES: usize = 2000;
     let dir = std::sync::Arc::new(TempDir::new("many"));
     runtime.block_on(async {
         let mut handles = Vec::new();
@@ -159,7 +158,7 @@ fn many_files(runtime: zokio::runtime::Runtime) {
             let dir = dir.clone();
             handles.push(zokio::spawn(async move {
                 let mut bytes = 0;
-                for i in (task..FILES).step_by(TASKS) {
+                for i in (task..files).step_by(TASKS) {
                     let path = dir.join(&format!("f{i}"));
                     let data = pattern(100 + i % 3000, i as u8);
                     if i % 2 == 0 {
@@ -186,20 +185,21 @@ fn many_files(runtime: zokio::runtime::Runtime) {
         for handle in handles {
             total += handle.await.unwrap();
         }
-        let expected: usize = (0..FILES).map(|i| 100 + i % 3000).sum();
+        let expected: usize = (0..files).map(|i| 100 + i % 3000).sum();
         assert_eq!(total, expected);
         let mut count = 0;
         let mut entries = zokio_fs::read_dir(dir.path()).await.unwrap();
         while entries.next_entry().await.unwrap().is_some() {
             count += 1;
         }
-        assert_eq!(count, FILES);
+        assert_eq!(count, files);
     });
 }
 
 #[test]
 fn many_files_from_many_tasks_current_thread() {
-    many_files(rt());
+    // The full 2,000 run on the multi-thread runtime below; fewer here keep the suite fast.
+    many_files(rt(), 500);
 }
 
 #[test]
@@ -209,11 +209,20 @@ fn many_files_from_many_tasks_multi_thread() {
         .enable_all()
         .build()
     {
-        Ok(runtime) => many_files(runtime),
+        Ok(runtime) => many_files(runtime, 2000),
         // Until the multi-thread scheduler lands in the facade, only the current-thread run counts.
         Err(error) if error.kind() == ErrorKind::Unsupported => {
             eprintln!("multi-thread runtime unavailable: {error}")
         }
         Err(error) => panic!("building the runtime failed: {error}"),
     }
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<zokio_fs::File>();
+    check::<zokio_fs::ReadDir>();
+    check::<zokio_fs::DirEntry>();
+    check::<zokio_fs::OpenOptions>();
 }

@@ -238,3 +238,13 @@ fn piped_output_feeds_another_child() {
         assert!(first.wait().await.unwrap().success());
     });
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<zokio_process::Command>();
+    check::<zokio_process::Child>();
+    check::<zokio_process::ChildStdin>();
+    check::<zokio_process::ChildStdout>();
+    check::<zokio_process::ChildStderr>();
+}
