@@ -70,6 +70,8 @@ use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
 pub use block_in_place::block_in_place;
 pub(crate) use block_on::block_on_thread;
+#[allow(unused_imports)] // Offered to the other schedulers of this crate.
+pub(crate) use park::ThreadParker;
 
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
 use crate::{Driver, Handle, Scheduler, ThreadConfig, blocking};

@@ -67,15 +67,18 @@ impl SharedDriver {
 }
 
 /// A token-based thread parker: an `unpark` before `park` makes that `park` return at once.
-#[derive(Default)]
-struct ThreadParker {
+///
+/// Usable crate-wide (share it in an `Arc`): unlike `parking::Parker`, it keeps its timed waits under
+/// `--cfg loom`, so code that uses it still compiles for the loom models.
+#[derive(Default, Debug)]
+pub(crate) struct ThreadParker {
     token: Mutex<bool>,
     condvar: Condvar,
 }
 
 impl ThreadParker {
     /// Waits for the token (until `deadline`, if any) and consumes it; `false` on timeout.
-    fn park(&self, deadline: Option<Instant>) -> bool {
+    pub(crate) fn park(&self, deadline: Option<Instant>) -> bool {
         let mut token = self.token.lock().unwrap_or_else(|p| p.into_inner());
         while !*token {
             match deadline {
@@ -97,7 +100,8 @@ impl ThreadParker {
         true
     }
 
-    fn unpark(&self) {
+    /// Leaves the token, waking the parked thread if there is one.
+    pub(crate) fn unpark(&self) {
         // Set under the lock, so a parker between its check and its wait cannot miss it.
         *self.token.lock().unwrap_or_else(|p| p.into_inner()) = true;
         self.condvar.notify_one();
@@ -202,5 +206,47 @@ impl Unparker {
             PARKED_DRIVER => self.inner.driver.unpark.unpark(),
             _ => {}
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::ParkThread;
+
+    #[test]
+    fn thread_parker_keeps_an_early_token_and_times_out() {
+        let parker = Arc::new(ThreadParker::default());
+        parker.unpark();
+        assert!(parker.park(None), "an unpark before the park is not lost");
+        let start = Instant::now();
+        assert!(!parker.park(Some(Instant::now() + Duration::from_millis(20))));
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        let p = parker.clone();
+        let waker = std::thread::spawn(move || p.unpark());
+        assert!(parker.park(None));
+        waker.join().unwrap();
+    }
+
+    #[test]
+    fn unpark_before_park_returns_at_once_on_driver_and_thread() {
+        let driver = Arc::new(SharedDriver::new(Box::new(ParkThread::new())));
+        let mut first = Parker::new(driver.clone());
+        let mut second = Parker::new(driver.clone());
+        // Hold the driver so that `second` parks on its thread parker.
+        let guard = driver.try_lock().expect("driver free");
+        second.unparker().unpark();
+        second.park(None);
+        drop(guard);
+        // `first` gets the driver; an unpark from another thread interrupts it.
+        let unparker = first.unparker();
+        let t = std::thread::spawn(move || unparker.unpark());
+        first.park(None);
+        t.join().unwrap();
+        // A zero timeout with the driver taken returns at once.
+        let guard = driver.try_lock().expect("driver free");
+        second.park(Some(Duration::ZERO));
+        drop(guard);
+        assert!(driver.shutdown(None));
     }
 }
