@@ -94,6 +94,7 @@ pub fn bench(opts: &BenchOptions) -> Result<(), String> {
         .map(|s| s.to_string())
         .collect();
     let started = SystemTime::now();
+    let load_before = machine::load_average();
     if !opts.no_run {
         eprintln!("running {} benchmarks...", order.len());
         let quick = if opts.quick { "1" } else { "0" };
@@ -128,6 +129,11 @@ pub fn bench(opts: &BenchOptions) -> Result<(), String> {
         machine,
         quick: opts.quick,
         settings: format!("criterion {}", args.join(" ")),
+        load_average: if opts.no_run {
+            None
+        } else {
+            load_before.zip(machine::load_average())
+        },
         groups: criterion::build_groups(&order, &measurements),
     };
     write_outputs(&report, &out_dir)?;

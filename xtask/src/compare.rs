@@ -173,6 +173,7 @@ mod tests {
             },
             quick: false,
             settings: String::new(),
+            load_average: None,
             runtimes: Vec::new(),
             groups: vec![Group {
                 suite: "s".into(),

@@ -51,6 +51,12 @@ fn command_line(program: &str, args: &[&str]) -> Option<String> {
     (!line.is_empty()).then_some(line)
 }
 
+/// The one-minute load average (Linux `/proc/loadavg`), if available.
+pub fn load_average() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
 /// Current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn now_utc() -> String {
     let secs = SystemTime::now()
@@ -106,7 +112,7 @@ pub fn runtime_configs(cpus: usize) -> Vec<RuntimeConfig> {
                 .into(),
             multi_thread: format!(
                 "one `async_executor::Executor` run by {cpus} threads (`async_io::block_on(ex.run(..))`), \
-                 blocking work on smol's `blocking` pool"
+                 blocking work and files (`smol::fs`) on smol's `blocking` pool"
             ),
         },
     ]

@@ -27,6 +27,10 @@ pub struct Report {
     pub quick: bool,
     /// The criterion options the run used (warm-up, measurement time, samples).
     pub settings: String,
+    /// One-minute load average before and after the run, where the OS reports it: other processes
+    /// competing for the CPUs make absolute times slower and noisier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_average: Option<(f64, f64)>,
     /// How each runtime was configured.
     pub runtimes: Vec<RuntimeConfig>,
     /// Results, one entry per criterion group, in run order.

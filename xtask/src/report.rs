@@ -178,8 +178,20 @@ pub fn markdown(report: &Report) -> String {
         m.cpus, m.cpu_model, m.os
     ));
     out.push_str(&format!("- Toolchain: {}\n", m.rustc));
-    let mode = if report.quick { "quick" } else { "full" };
-    out.push_str(&format!("- Mode: {mode} ({})\n\n", report.settings));
+    let mode = if report.quick {
+        "quick, smaller workloads (`ZOKIO_BENCH_QUICK=1`)"
+    } else {
+        "full"
+    };
+    out.push_str(&format!("- Mode: {mode}; {}\n", report.settings));
+    if let Some((before, after)) = report.load_average {
+        out.push_str(&format!(
+            "- Load: 1-minute load average {before:.2} before the run, {after:.2} after it; \
+             with other processes on the CPUs absolute times are slower and noisier than on an \
+             idle machine, ratios within a workload less so\n"
+        ));
+    }
+    out.push('\n');
     out.push_str(METHOD);
     out.push_str("\n\n## Runtime configurations\n\n");
     let mut cfg =
@@ -269,7 +281,8 @@ mod tests {
                 rustc: "rustc 1.95.0".into(),
             },
             quick: true,
-            settings: "--sample-size 10".into(),
+            settings: "criterion --sample-size 10".into(),
+            load_average: Some((0.5, 1.25)),
             runtimes: vec![RuntimeConfig {
                 name: "zokio".into(),
                 current_thread: "ct".into(),
