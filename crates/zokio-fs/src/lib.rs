@@ -6,8 +6,9 @@
 //! - **One trip per call.** Each free function ([`read`], [`write`], [`metadata`], ...) is exactly one
 //!   blocking task, whatever the size of the file.
 //! - **[`File`] moves big buffers.** Writes are copied into a buffer and written in the background;
-//!   while one buffer is on its way to the OS, further writes collect in a second one (up to 2 MiB by
-//!   default), so a stream of small writes costs one trip per batch, not per write.
+//!   while a trip writes, further writes collect in a queue (up to 2 MiB by default) that the same
+//!   trip writes before it ends, so a burst of small writes costs one trip, not one per write, and
+//!   nothing accepted waits for a later call to be sent.
 //!   [`flush`](futures_lite::AsyncWriteExt::flush) returns once every byte reached the OS, and an
 //!   error from a background write is returned by the next operation on the file.
 //! - **Reads from the page cache skip the pool.** On Linux a read first tries

@@ -188,6 +188,31 @@ fn dropped_file_finishes_queued_writes() {
 }
 
 #[test]
+fn queued_writes_land_without_another_call() {
+    let dir = TempDir::new("idle");
+    let path = dir.join("idle");
+    let data = pattern(512 * 1024 + 1, 6);
+    rt().block_on(async {
+        let mut file = File::create(&path).await.unwrap();
+        // Small writes in a burst queue up behind the first trip...
+        for piece in data.chunks(1000) {
+            file.write_all(piece).await.unwrap();
+        }
+        // ...and the trip drains them with no further call on the still-open file.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::fs::metadata(&path).unwrap().len() < data.len() as u64 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "queued writes never landed"
+            );
+            zokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert!(std::fs::read(&path).unwrap() == data);
+        file.flush().await.unwrap();
+    });
+}
+
+#[test]
 fn write_error_is_reported_not_swallowed() {
     rt().block_on(async {
         // /dev/full accepts the open and fails every write with ENOSPC.

@@ -22,7 +22,8 @@ use state::Inner;
 /// Writes are buffered and written in the background: `write` returns once the bytes are copied, and
 /// [`flush`](futures_lite::AsyncWriteExt::flush) waits until they have reached the OS. **Flush before
 /// dropping** a file if you need to know that the data was written: a file dropped with writes in
-/// flight finishes them in the background, but any error is then lost. An error from a background
+/// flight finishes them in the background, but any error is then lost (and a runtime shutting down
+/// does not start queued pool work, so only a flushed write is sure to land). An error from a background
 /// write is returned by the next read, write, seek or flush. Reads of data in the page cache are
 /// done on the task's own thread when the OS allows it (see the [crate docs](crate)).
 ///
@@ -101,7 +102,7 @@ impl File {
     /// the user has read.
     async fn settle(&self) -> io::Result<zokio_sync::MutexGuard<'_, Inner>> {
         let mut inner = self.inner.lock().await;
-        std::future::poll_fn(|cx| inner.poll_idle(cx, &self.std)).await?;
+        std::future::poll_fn(|cx| inner.poll_idle(cx)).await?;
         inner.sync_position(&self.std)?;
         Ok(inner)
     }
@@ -223,30 +224,6 @@ impl File {
     }
 }
 
-impl Drop for File {
-    fn drop(&mut self) {
-        // Writes queued behind a trip in flight must still reach the OS (the trip itself runs to
-        // its end on the pool regardless).
-        let Some((in_flight, queued)) = self.inner.get_mut().take_queued() else {
-            return;
-        };
-        let std = self.std.clone();
-        let finish = move || {
-            let done = futures_lite::future::block_on(in_flight);
-            // Nobody is left to see an error: the docs tell users to flush first.
-            let _ = state::write_queued(&std, done, &queued);
-        };
-        let has_pool = zokio_sched::try_current().is_some_and(|h| h.blocking().is_some());
-        if has_pool {
-            // The trip in flight was queued on the pool before this one, so it is never stuck
-            // behind it; waiting for it on a pool thread cannot deadlock.
-            drop(zokio_sched::blocking::spawn_blocking(finish));
-        } else {
-            finish();
-        }
-    }
-}
-
 impl futures_io::AsyncRead for File {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -270,7 +247,7 @@ impl futures_io::AsyncWrite for File {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.inner.get_mut().poll_flush(cx, &this.std)
+        this.inner.get_mut().poll_idle(cx)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

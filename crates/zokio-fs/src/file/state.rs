@@ -4,21 +4,22 @@
 //! of the file and hands both back. Rules:
 //!
 //! - **Writes** are copied into a buffer and sent as a trip; the call returns at once. While a write
-//!   trip is in flight, further writes are appended to `pending` (up to `max_buf` bytes), which
-//!   becomes the next trip as soon as the current one is seen to finish. So `n` small writes cost
-//!   about as many trips as the pool can complete meanwhile, not `n`.
+//!   trip runs, further writes are appended to the file's [`Queue`] (up to `max_buf` bytes), and the
+//!   trip keeps writing whatever is queued until it finds the queue empty, then closes it. So `n`
+//!   small writes cost about as many trips as there are pauses in the writing, not `n`, and no
+//!   accepted byte waits for the next call on the file to be written (a file written once and then
+//!   left alone still gets its data to the OS).
 //! - **Reads** first try the non-blocking page-cache read ([`super::nowait`]) on the caller's thread;
 //!   otherwise a trip reads into the buffer, and the data is handed out from there. A file that has
 //!   unread buffered data has an OS position ahead of the user's; a write or seek corrects it first.
 //! - **Errors** of background writes are kept in `error` and returned by the next read, write, seek
-//!   or flush. Data accepted after a failed write (still in `pending`) is dropped with it.
-//! - Invariant: `pending` is empty unless a write trip is in flight.
+//!   or flush. Bytes still queued behind a failed write are dropped with it.
 
 use std::fs::File as StdFile;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::mem;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
 
 use zokio_task::{JoinError, JoinHandle};
@@ -59,6 +60,22 @@ impl Buf {
     }
 }
 
+/// Bytes accepted while a write trip runs. The trip drains it before it ends; `closed` (set by the
+/// trip when it finds the queue empty, under the lock) tells the writer that nobody will drain it
+/// any more, so the writer must start a new trip instead.
+#[derive(Debug)]
+pub(super) struct Queue {
+    data: Vec<u8>,
+    closed: bool,
+}
+
+type SharedQueue = Arc<Mutex<Queue>>;
+
+fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    // The closure holding the lock only moves bytes between vectors: consistent even if poisoned.
+    queue.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[derive(Debug)]
 pub(super) enum Op {
     Read(io::Result<usize>),
@@ -88,17 +105,34 @@ enum Finished {
 #[derive(Debug)]
 pub(super) struct Inner {
     state: State,
-    pending: Vec<u8>,
+    queue: SharedQueue,
     error: Option<io::Error>,
     /// Whether non-blocking reads are still worth trying on this file.
     nowait: bool,
     max_buf: usize,
 }
 
-fn spawn_write(std: Arc<StdFile>, buf: Buf) -> State {
+fn spawn_write(std: Arc<StdFile>, buf: Buf, queue: &SharedQueue) -> State {
+    lock(queue).closed = false;
+    let queue = queue.clone();
     let handle = spawn(move || {
-        let result = (&*std).write_all(&buf.data);
-        (Op::Write(result), buf)
+        let mut buf = buf;
+        loop {
+            if let Err(error) = (&*std).write_all(&buf.data) {
+                let mut queue = lock(&queue);
+                queue.data.clear();
+                queue.closed = true;
+                return (Op::Write(Err(error)), buf);
+            }
+            buf.discard();
+            let mut queued = lock(&queue);
+            if queued.data.is_empty() {
+                queued.closed = true;
+                return (Op::Write(Ok(())), buf);
+            }
+            // Take the queued bytes, leaving our spent allocation for the next ones.
+            mem::swap(&mut buf.data, &mut queued.data);
+        }
     });
     State::Busy {
         handle,
@@ -129,7 +163,10 @@ impl Inner {
     pub(super) fn new() -> Inner {
         Inner {
             state: State::Idle(Buf::default()),
-            pending: Vec::new(),
+            queue: Arc::new(Mutex::new(Queue {
+                data: Vec::new(),
+                closed: true,
+            })),
             error: None,
             nowait: true,
             max_buf: DEFAULT_MAX_BUF_SIZE,
@@ -145,42 +182,34 @@ impl Inner {
         matches!(&self.state, State::Idle(buf) if buf.remaining() == 0) && self.error.is_none()
     }
 
-    /// Takes a trip's result: a write's error is kept, queued writes start as the next trip.
-    fn finish(&mut self, std: &Arc<StdFile>, result: Result<(Op, Buf), JoinError>) -> Finished {
+    /// Takes a trip's result; a write's error is kept for the next operation.
+    fn finish(&mut self, result: Result<(Op, Buf), JoinError>) -> Finished {
         let (op, mut buf) = match result {
             Ok(done) => done,
             Err(error) => {
-                // Only a runtime shutting down cancels a trip (our closures do not panic); what was in
-                // flight is lost, so report it like a failed write.
+                // Only a runtime shutting down cancels a trip (our closures do not panic); what was
+                // in flight or queued is lost, so report it like a failed write.
+                let mut queue = lock(&self.queue);
+                queue.data.clear();
+                queue.closed = true;
+                drop(queue);
                 self.state = State::Idle(Buf::default());
-                self.pending.clear();
                 self.error = Some(io::Error::other(error));
                 return Finished::Other;
             }
         };
-        if let Op::Write(_) = op {
-            // What a write trip hands back is spent data, not read-ahead.
-            buf.discard();
-        }
         match op {
             Op::Read(result) => {
                 self.state = State::Idle(buf);
                 Finished::Read(result)
             }
-            Op::Write(Err(error)) => {
-                self.pending.clear();
-                self.error = Some(error);
+            Op::Write(result) => {
+                // What a write trip hands back is spent data, not read-ahead.
+                buf.discard();
                 self.state = State::Idle(buf);
-                Finished::Other
-            }
-            Op::Write(Ok(())) if self.pending.is_empty() => {
-                self.state = State::Idle(buf);
-                Finished::Other
-            }
-            Op::Write(Ok(())) => {
-                let mut next = buf;
-                mem::swap(&mut next.data, &mut self.pending);
-                self.state = spawn_write(std.clone(), next);
+                if let Err(error) = result {
+                    self.error = Some(error);
+                }
                 Finished::Other
             }
         }
@@ -188,11 +217,7 @@ impl Inner {
 
     /// Drives trips until none is in flight and no write is queued, then returns (and clears) the
     /// error of a background write, if any.
-    pub(super) fn poll_idle(
-        &mut self,
-        cx: &mut Context<'_>,
-        std: &Arc<StdFile>,
-    ) -> Poll<io::Result<()>> {
+    pub(super) fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             match &mut self.state {
                 State::Idle(_) => {
@@ -203,7 +228,7 @@ impl Inner {
                 }
                 State::Busy { handle, .. } => {
                     let result = ready!(Pin::new(handle).poll(cx));
-                    self.finish(std, result);
+                    self.finish(result);
                 }
             }
         }
@@ -244,7 +269,7 @@ impl Inner {
                 }
                 State::Busy { handle, .. } => {
                     let result = ready!(Pin::new(handle).poll(cx));
-                    match self.finish(std, result) {
+                    match self.finish(result) {
                         // End of file: say so now rather than reading again.
                         Finished::Read(Ok(0)) => {
                             coop.made_progress();
@@ -293,41 +318,27 @@ impl Inner {
                     let mut buf = mem::take(buf);
                     buf.discard();
                     buf.data.extend_from_slice(&src[..n]);
-                    self.state = spawn_write(std.clone(), buf);
+                    self.state = spawn_write(std.clone(), buf, &self.queue);
                     coop.made_progress();
                     return Poll::Ready(Ok(n));
                 }
                 State::Busy { handle, write } => {
-                    // A finished trip is collected first so the queued bytes leave without waiting
-                    // for the queue to fill.
-                    if *write && !handle.is_finished() && self.pending.len() < self.max_buf {
-                        let n = src.len().min(self.max_buf - self.pending.len());
-                        self.pending.extend_from_slice(&src[..n]);
-                        coop.made_progress();
-                        return Poll::Ready(Ok(n));
-                    }
-                    let result = ready!(Pin::new(handle).poll(cx));
-                    self.finish(std, result);
-                    if let State::Busy { write: true, .. } = self.state {
-                        // The queued bytes just left; this write can queue behind them.
-                        if self.pending.len() < self.max_buf {
-                            let n = src.len().min(self.max_buf - self.pending.len());
-                            self.pending.extend_from_slice(&src[..n]);
+                    if *write {
+                        let mut queue = lock(&self.queue);
+                        if !queue.closed && queue.data.len() < self.max_buf {
+                            let n = src.len().min(self.max_buf - queue.data.len());
+                            queue.data.extend_from_slice(&src[..n]);
+                            drop(queue);
                             coop.made_progress();
                             return Poll::Ready(Ok(n));
                         }
                     }
+                    // The trip is ending (or its queue is full): wait for it, then start another.
+                    let result = ready!(Pin::new(handle).poll(cx));
+                    self.finish(result);
                 }
             }
         }
-    }
-
-    pub(super) fn poll_flush(
-        &mut self,
-        cx: &mut Context<'_>,
-        std: &Arc<StdFile>,
-    ) -> Poll<io::Result<()>> {
-        self.poll_idle(cx, std)
     }
 
     pub(super) fn poll_seek(
@@ -336,7 +347,7 @@ impl Inner {
         std: &Arc<StdFile>,
         pos: SeekFrom,
     ) -> Poll<io::Result<u64>> {
-        ready!(self.poll_idle(cx, std))?;
+        ready!(self.poll_idle(cx))?;
         let State::Idle(buf) = &mut self.state else {
             unreachable!("poll_idle returns Ready only when idle");
         };
@@ -361,31 +372,5 @@ impl Inner {
             }
         }
         Ok(())
-    }
-
-    /// For `Drop`: the write trip in flight and the bytes queued behind it, if any are queued.
-    pub(super) fn take_queued(&mut self) -> Option<(Trip, Vec<u8>)> {
-        if self.pending.is_empty() {
-            return None;
-        }
-        match mem::replace(&mut self.state, State::Idle(Buf::default())) {
-            State::Busy { handle, .. } => Some((handle, mem::take(&mut self.pending))),
-            State::Idle(_) => None,
-        }
-    }
-}
-
-/// Writes `queued` once `in_flight` succeeded; the end of a dropped file's write-behind.
-pub(super) fn write_queued(
-    std: &StdFile,
-    in_flight: Result<(Op, Buf), JoinError>,
-    queued: &[u8],
-) -> io::Result<()> {
-    match in_flight {
-        Ok((Op::Write(Ok(())), _)) => {
-            let mut std = std;
-            std.write_all(queued)
-        }
-        _ => Ok(()),
     }
 }
