@@ -261,3 +261,26 @@ fn disabled_drivers_fail_clearly() {
     // Timers still work there.
     time_only.block_on(async { zokio_reactor::time::sleep(Duration::from_millis(1)).await });
 }
+
+/// smol#122: a wake-up notification that is never cleared turns every later park into a busy loop.
+/// After a burst of unparks, one park consumes them and the following ones sleep.
+#[test]
+fn notifications_are_consumed_so_parks_sleep_again() {
+    let mut reactor = reactor();
+    let unparker = reactor.unparker();
+    for _ in 0..100 {
+        unparker.unpark();
+    }
+    reactor.park(None); // returns at once: an unpark is pending
+    let start = std::time::Instant::now();
+    let mut parks = 0;
+    while start.elapsed() < Duration::from_millis(300) {
+        reactor.park(Some(Duration::from_millis(100)));
+        parks += 1;
+        assert!(
+            parks < 50,
+            "parks return at once: a notification was never cleared"
+        );
+    }
+    assert!(parks <= 4, "{parks} parks in 300 ms");
+}
