@@ -1,4 +1,6 @@
-//! Signals raised to the own process. One binary, run serially: signals are process-wide.
+//! Signals raised to the own process. Signals and the self-pipe are process-wide, so every listener
+//! of any test may drain deliveries meant for another; the scenarios therefore run one after the
+//! other inside a single test.
 
 mod common;
 
@@ -18,6 +20,13 @@ fn raise(signum: i32) {
 }
 
 #[test]
+fn signal_scenarios_in_sequence() {
+    sigusr1_reaches_every_listener_and_coalesces();
+    #[cfg(target_os = "linux")]
+    a_signal_reaches_listeners_on_two_reactors();
+    forbidden_signals_are_errors_not_panics();
+}
+
 fn sigusr1_reaches_every_listener_and_coalesces() {
     run(LIMIT, async {
         let mut first = signal(SignalKind::user_defined1()).unwrap();
@@ -45,7 +54,6 @@ fn sigusr1_reaches_every_listener_and_coalesces() {
 /// Listeners on two reactors (two runtimes, two threads) both see one delivery. A real-time signal
 /// nothing else in this binary uses, so the tests do not see each other's signals.
 #[cfg(target_os = "linux")]
-#[test]
 fn a_signal_reaches_listeners_on_two_reactors() {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let threads: Vec<_> = (0..2)
@@ -69,7 +77,6 @@ fn a_signal_reaches_listeners_on_two_reactors() {
     }
 }
 
-#[test]
 fn forbidden_signals_are_errors_not_panics() {
     run(LIMIT, async {
         for signum in [libc::SIGKILL, libc::SIGSTOP, libc::SIGSEGV, 0, -1, 100_000] {
