@@ -3,8 +3,9 @@
 //! Signals are delivered through the reactor: a process-wide handler (installed with
 //! `signal-hook-registry`, so it coexists with other libraries' handlers) writes to a socket that each
 //! listener watches with its reactor. Every listener of a signal sees every delivery, subject to
-//! **coalescing**: deliveries that arrive before a listener calls `recv` again count as one, as the
-//! operating system itself merges repeated standard signals.
+//! **coalescing**: deliveries that arrive before a listener calls `recv` again may count as one (never
+//! as none), as the operating system itself merges repeated standard signals. How many `recv`s a burst
+//! produces is therefore between one and the number of deliveries.
 //!
 //! Installing a handler is permanent for the process: after the first listener of `SIGINT` is
 //! created, Ctrl-C no longer terminates the process by default, even once every listener is gone.
