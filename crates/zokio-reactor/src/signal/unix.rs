@@ -86,7 +86,7 @@ impl From<i32> for SignalKind {
 }
 
 /// Listens for `kind`: every delivery after this call is seen by [`Signal::recv`] (repeated
-/// deliveries between two `recv` calls coalesce into one; see the [module docs](crate::signal)).
+/// deliveries between two `recv` calls may coalesce into one; see the [module docs](crate::signal)).
 ///
 /// # Errors
 ///
