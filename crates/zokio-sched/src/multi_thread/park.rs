@@ -14,10 +14,13 @@
 //! it, or the unparker sees the parked state and wakes the right thing. The thread parker keeps a token
 //! for an unpark that arrives before the thread sleeps.
 
-use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
-use std::sync::{Arc, Condvar, Mutex, TryLockError};
+use std::sync::{Arc, TryLockError};
 use std::time::{Duration, Instant};
+
+// The state word and the locks come from the loom facade, so that the loom models check this very
+// protocol. (Under loom a timed wait does not time out; the models park without timeouts.)
+use super::loom::{AtomicUsize, Condvar, Mutex, MutexGuard};
 
 use crate::{Driver, Unpark};
 
@@ -41,7 +44,7 @@ impl SharedDriver {
         }
     }
 
-    fn try_lock(&self) -> Option<std::sync::MutexGuard<'_, Box<dyn Driver>>> {
+    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, Box<dyn Driver>>> {
         match self.driver.try_lock() {
             Ok(guard) => Some(guard),
             Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
@@ -70,10 +73,18 @@ impl SharedDriver {
 ///
 /// Usable crate-wide (share it in an `Arc`): unlike `parking::Parker`, it keeps its timed waits under
 /// `--cfg loom`, so code that uses it still compiles for the loom models.
-#[derive(Default, Debug)]
 pub(crate) struct ThreadParker {
     token: Mutex<bool>,
     condvar: Condvar,
+}
+
+impl Default for ThreadParker {
+    fn default() -> ThreadParker {
+        ThreadParker {
+            token: Mutex::new(false),
+            condvar: Condvar::new(),
+        }
+    }
 }
 
 impl ThreadParker {
