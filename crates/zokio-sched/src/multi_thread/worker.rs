@@ -103,9 +103,10 @@ impl Core {
                 self.push_back(shared, previous);
                 !self.in_driver
             }
-            // Only the LIFO slot holds it: it runs next, on this worker, unless this worker gets stuck;
-            // then a watcher must be around to take it.
-            None => super::lifo_watch::needs_watcher(shared),
+            // Only the LIFO slot holds it: it runs next, on this worker, unless this worker gets stuck
+            // in a poll; then a watcher must be around to take it. (Woken while this worker parks, it
+            // runs as soon as the park returns.)
+            None => !self.in_driver && super::lifo_watch::needs_watcher(shared),
         }
     }
 
