@@ -44,7 +44,11 @@ fn exhausted_budget_returns_pending_and_wakes_the_task() {
         }
         assert!(!has_budget_remaining());
         assert!(poll_proceed(&mut cx).is_pending());
-        assert_eq!(counter.0.load(Ordering::SeqCst), 1, "the task must be woken to run again");
+        assert_eq!(
+            counter.0.load(Ordering::SeqCst),
+            1,
+            "the task must be woken to run again"
+        );
     });
     // The previous (unconstrained) budget is back.
     assert!(has_budget_remaining());
