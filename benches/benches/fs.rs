@@ -4,7 +4,8 @@
 //!
 //! - `fs/file_read_4k`, `fs/file_write_4k`: 16 tasks, each with its own open 1 MiB file (page-cache
 //!   resident), doing sequential 4 KiB reads (or writes, flushed at the end of the round) and
-//!   rewinding at the end of the file; op = one 4 KiB read or write.
+//!   rewinding at the end of the file; op = one 4 KiB read or write. `std` does the same rounds
+//!   from one thread with `std::fs`, the reference for the runtimes' overhead.
 //! - `fs/create_write_read_delete_4k`: 16 tasks each writing, reading back and deleting 4 KiB
 //!   files with the free functions; `std` is the same loop done synchronously, the reference for
 //!   this metadata-bound workload; op = one file.
@@ -305,6 +306,40 @@ fn file_ops<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path, ops: usiz
     );
 }
 
+/// The same rounds as [`file_ops`] from one thread with `std::fs`, the reference for the overhead.
+fn std_file_ops(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path, ops: usize, write: bool) {
+    use std::io::{Read, Seek, Write};
+    let mut files: Vec<(std::fs::File, usize)> = (0..TASKS)
+        .map(|i| {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(dir.join(format!("ops-{i}")))
+                .expect("open");
+            (file, 0)
+        })
+        .collect();
+    let mut buf = vec![1u8; OP];
+    g.bench_function("std", |b| {
+        b.iter(|| {
+            for (file, pos) in &mut files {
+                for _ in 0..ops {
+                    if *pos == FILE_SIZE / OP {
+                        file.rewind().expect("seek");
+                        *pos = 0;
+                    }
+                    if write {
+                        file.write_all(&buf).expect("write");
+                    } else {
+                        file.read_exact(&mut buf).expect("read");
+                    }
+                    *pos += 1;
+                }
+            }
+        })
+    });
+}
+
 fn create_write_read_delete<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path) {
     let dir = dir.to_owned();
     bench_with::<R, _, _>(
@@ -421,6 +456,7 @@ fn fs(c: &mut Criterion, dir: &Path) {
         file_ops::<ZokioCt>(&mut g, dir, ops, write);
         file_ops::<TokioCt>(&mut g, dir, ops, write);
         file_ops::<SmolCt>(&mut g, dir, ops, write);
+        std_file_ops(&mut g, dir, ops, write);
         g.finish();
     }
 

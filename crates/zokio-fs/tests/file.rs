@@ -213,6 +213,24 @@ fn queued_writes_land_without_another_call() {
 }
 
 #[test]
+fn small_max_buf_size_keeps_order() {
+    let dir = TempDir::new("smallbuf");
+    let path = dir.join("small");
+    let data = pattern(300_001, 8);
+    rt().block_on(async {
+        let mut file = File::create(&path).await.unwrap();
+        // Trips of at most 1,000 bytes: the queue is full most of the time.
+        file.set_max_buf_size(1000);
+        for piece in data.chunks(777) {
+            // Pieces larger than the queue's room are accepted in parts; write_all loops.
+            file.write_all(piece).await.unwrap();
+        }
+        file.flush().await.unwrap();
+        assert!(std::fs::read(&path).unwrap() == data);
+    });
+}
+
+#[test]
 fn write_error_is_reported_not_swallowed() {
     rt().block_on(async {
         // /dev/full accepts the open and fails every write with ENOSPC.

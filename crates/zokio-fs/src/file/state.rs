@@ -20,7 +20,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::mem;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use zokio_task::{JoinError, JoinHandle};
 
@@ -62,11 +62,14 @@ impl Buf {
 
 /// Bytes accepted while a write trip runs. The trip drains it before it ends; `closed` (set by the
 /// trip when it finds the queue empty, under the lock) tells the writer that nobody will drain it
-/// any more, so the writer must start a new trip instead.
+/// any more, so the writer must start a new trip instead. A writer that finds the queue full parks
+/// its waker here; the trip wakes it whenever it takes the queued bytes (room again) or closes, so
+/// the writer fills the next batch while the trip writes the current one.
 #[derive(Debug)]
 pub(super) struct Queue {
     data: Vec<u8>,
     closed: bool,
+    writer: Option<Waker>,
 }
 
 type SharedQueue = Arc<Mutex<Queue>>;
@@ -118,20 +121,30 @@ fn spawn_write(std: Arc<StdFile>, buf: Buf, queue: &SharedQueue) -> State {
     let handle = spawn(move || {
         let mut buf = buf;
         loop {
-            if let Err(error) = (&*std).write_all(&buf.data) {
-                let mut queue = lock(&queue);
-                queue.data.clear();
-                queue.closed = true;
-                return (Op::Write(Err(error)), buf);
-            }
+            let written = (&*std).write_all(&buf.data);
             buf.discard();
             let mut queued = lock(&queue);
-            if queued.data.is_empty() {
-                queued.closed = true;
-                return (Op::Write(Ok(())), buf);
+            let writer = queued.writer.take();
+            let done = match written {
+                Err(error) => {
+                    queued.data.clear();
+                    Some(Err(error))
+                }
+                Ok(()) if queued.data.is_empty() => Some(Ok(())),
+                Ok(()) => {
+                    // Take the queued bytes, leaving our spent allocation for the next ones.
+                    mem::swap(&mut buf.data, &mut queued.data);
+                    None
+                }
+            };
+            queued.closed = done.is_some();
+            drop(queued);
+            if let Some(writer) = writer {
+                writer.wake();
             }
-            // Take the queued bytes, leaving our spent allocation for the next ones.
-            mem::swap(&mut buf.data, &mut queued.data);
+            if let Some(result) = done {
+                return (Op::Write(result), buf);
+            }
         }
     });
     State::Busy {
@@ -166,6 +179,7 @@ impl Inner {
             queue: Arc::new(Mutex::new(Queue {
                 data: Vec::new(),
                 closed: true,
+                writer: None,
             })),
             error: None,
             nowait: true,
@@ -325,7 +339,16 @@ impl Inner {
                 State::Busy { handle, write } => {
                     if *write {
                         let mut queue = lock(&self.queue);
-                        if !queue.closed && queue.data.len() < self.max_buf {
+                        if !queue.closed {
+                            if queue.data.len() >= self.max_buf {
+                                // Full: the trip wakes us when it takes the batch or closes. The
+                                // handle is watched too, for a trip cancelled before it ran.
+                                queue.writer = Some(cx.waker().clone());
+                                drop(queue);
+                                let result = ready!(Pin::new(handle).poll(cx));
+                                self.finish(result);
+                                continue;
+                            }
                             let n = src.len().min(self.max_buf - queue.data.len());
                             queue.data.extend_from_slice(&src[..n]);
                             drop(queue);
@@ -333,7 +356,7 @@ impl Inner {
                             return Poll::Ready(Ok(n));
                         }
                     }
-                    // The trip is ending (or its queue is full): wait for it, then start another.
+                    // A read, or a write trip that is ending: wait for it, then start another.
                     let result = ready!(Pin::new(handle).poll(cx));
                     self.finish(result);
                 }
