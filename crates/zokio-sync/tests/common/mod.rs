@@ -1,8 +1,7 @@
 //! Runs the same test scenario on several executors.
 //!
 //! A scenario is a function generic over [`Exec`]; [`exec_tests!`] instantiates it once per
-//! executor. zokio's own runtime is added by the facade crate's tests (this crate cannot depend on
-//! it without a cycle in the build order of the workspace).
+//! executor: zokio (current-thread and multi-thread), Tokio (both flavours) and smol.
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -24,6 +23,57 @@ pub trait Exec: 'static {
     where
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static;
+}
+
+/// zokio's current-thread runtime: every task on the test thread.
+pub struct ZokioCurrentThread;
+
+impl Exec for ZokioCurrentThread {
+    fn block_on<F>(future: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        zokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    fn spawn<T, F>(future: F) -> Handle<T>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let handle = zokio::spawn(future);
+        Box::pin(async move { handle.await.expect("task panicked") })
+    }
+}
+
+/// zokio's multi-thread runtime with four workers.
+pub struct ZokioMultiThread;
+
+impl Exec for ZokioMultiThread {
+    fn block_on<F>(future: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let runtime = zokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .build()
+            .unwrap();
+        let main = runtime.spawn(future);
+        runtime.block_on(main).expect("main task panicked")
+    }
+
+    fn spawn<T, F>(future: F) -> Handle<T>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        ZokioCurrentThread::spawn(future)
+    }
 }
 
 /// Tokio's current-thread runtime: every task on the test thread.
@@ -103,6 +153,12 @@ impl Exec for Smol {
 #[macro_export]
 macro_rules! exec_tests {
     ($($name:ident),* $(,)?) => {
+        mod zokio_current_thread {
+            $( #[test] fn $name() { super::$name::<$crate::common::ZokioCurrentThread>() } )*
+        }
+        mod zokio_multi_thread {
+            $( #[test] fn $name() { super::$name::<$crate::common::ZokioMultiThread>() } )*
+        }
         mod tokio_current_thread {
             $( #[test] fn $name() { super::$name::<$crate::common::TokioCurrentThread>() } )*
         }
