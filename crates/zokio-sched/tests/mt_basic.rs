@@ -164,3 +164,21 @@ fn block_in_place_in_block_on_runs_inline() {
     let v = rt.block_on(async { zokio_sched::block_in_place(|| 5) });
     assert_eq!(v, 5);
 }
+
+#[test]
+fn block_in_place_survives_a_panic_and_nesting() {
+    let rt = rt(1);
+    let out = rt.block_on(rt.spawn(async {
+        let caught = std::panic::catch_unwind(|| {
+            zokio_sched::block_in_place(|| zokio_sched::block_in_place(|| panic!("inside")))
+        });
+        assert!(caught.is_err());
+        // The worker (its core reclaimed, or handed to the successor) still runs tasks.
+        let mut sum = 0;
+        for i in 0..10u32 {
+            sum += zokio_sched::spawn(async move { i }).await.unwrap();
+        }
+        sum
+    }));
+    assert_eq!(out.unwrap(), 45);
+}
