@@ -287,3 +287,42 @@ exec_tests!(
     oneshot_errors_and_close,
     oneshot_receiver_is_cancel_safe,
 );
+
+/// Under zokio's scheduler a task draining an always-ready channel spends its budget and yields,
+/// so another task on the same thread gets to run long before the channel is empty.
+#[test]
+fn recv_loop_yields_under_zokio_budget() {
+    use std::sync::atomic::AtomicBool;
+    let runtime = zokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let first_seen = runtime.block_on(async {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for i in 0..10_000u32 {
+            tx.send(i).unwrap();
+        }
+        let flag = Arc::new(AtomicBool::new(false));
+        let consumer = {
+            let flag = flag.clone();
+            zokio::spawn(async move {
+                let mut first_seen = None;
+                for i in 0..10_000u32 {
+                    assert_eq!(rx.recv().await, Some(i));
+                    if first_seen.is_none() && flag.load(Ordering::SeqCst) {
+                        first_seen = Some(i);
+                    }
+                }
+                first_seen
+            })
+        };
+        // Spawned after the consumer: it only runs early if the consumer yields.
+        let other = zokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+        other.await.unwrap();
+        consumer.await.unwrap()
+    });
+    let first_seen = first_seen.expect("the other task ran before the channel was drained");
+    assert!(
+        first_seen < 1_000,
+        "consumer yielded only after {first_seen} messages"
+    );
+}
