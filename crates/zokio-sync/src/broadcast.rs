@@ -10,8 +10,8 @@
 //! Each receiver owns at most one node in the waiter list for its whole life and re-queues it when
 //! it has to wait, so a receive that finds a value ready never takes the `tail` lock.
 //!
-//! A value stays in its slot until the ring wraps around and overwrites it (or the channel is
-//! dropped); it is not dropped early when the last receiver has seen it.
+//! Each slot counts the receivers that still have to see its value; the last one drops it, so a
+//! value does not outlive its use (a receiver that lags or is dropped stops counting).
 //!
 //! # Example
 //!
@@ -105,6 +105,8 @@ use error::{RecvError, SendError, TryRecvError};
 struct Slot<T> {
     /// Position of the value held, or `u64::MAX` if never written.
     pos: u64,
+    /// Receivers that have not taken this value yet.
+    remaining: AtomicUsize,
     value: Option<T>,
 }
 
@@ -142,6 +144,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         .map(|_| {
             RwLock::new(Slot {
                 pos: u64::MAX,
+                remaining: AtomicUsize::new(0),
                 value: None,
             })
         })
@@ -236,6 +239,7 @@ impl<T> Sender<T> {
                 Err(poisoned) => poisoned.into_inner(),
             };
             slot.pos = pos;
+            slot.remaining.store(tail.rx_count, Ordering::Release);
             slot.value.replace(value)
         };
         tail.pos += 1;
@@ -258,6 +262,24 @@ impl<T> Sender<T> {
     /// Number of receivers.
     pub fn receiver_count(&self) -> usize {
         lock(&self.shared.tail).rx_count
+    }
+
+    /// Number of values still held: sent, not yet seen by every receiver that existed when it was
+    /// sent, and not yet overwritten.
+    pub fn len(&self) -> usize {
+        let tail = lock(&self.shared.tail);
+        let oldest = tail.pos.saturating_sub(self.shared.mask + 1);
+        (oldest..tail.pos)
+            .filter(|&pos| {
+                let slot = read_slot(&self.shared, pos);
+                slot.pos == pos && slot.remaining.load(Ordering::Acquire) > 0
+            })
+            .count()
+    }
+
+    /// Whether [`Sender::len`] is 0.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Whether both senders feed the same channel.
@@ -302,15 +324,53 @@ fn try_read<T: Clone>(shared: &Shared<T>, next: &mut u64) -> Result<T, TryRecvEr
     {
         let slot = read_slot(shared, *next);
         if slot.pos == *next {
-            let value = slot.value.clone().expect("written slot holds a value");
+            let mut released = None;
+            let value = take_copy(shared, slot, *next, &mut released);
             *next += 1;
+            drop(released);
             return Ok(value);
         }
     }
     // Not there: either nothing new yet or we were overtaken. Senders write under `tail`, so
     // holding it gives a stable view.
+    let mut released = None;
     let tail = lock(&shared.tail);
-    classify(shared, next, &tail)
+    let result = classify(shared, next, &tail, &mut released);
+    drop(tail);
+    drop(released);
+    result
+}
+
+/// Clones the value at `pos` out of its read-locked slot and counts this receiver as done with it.
+/// The last receiver takes the original out into `released`, for the caller to drop once it holds
+/// no lock (a destructor may use this channel).
+fn take_copy<T: Clone>(
+    shared: &Shared<T>,
+    slot: RwLockReadGuard<'_, Slot<T>>,
+    pos: u64,
+    released: &mut Option<T>,
+) -> T {
+    let value = slot.value.clone().expect("written slot holds a value");
+    let last = slot.remaining.fetch_sub(1, Ordering::AcqRel) == 1;
+    drop(slot);
+    if last {
+        *released = release_value(shared, pos);
+    }
+    value
+}
+
+/// Takes the value at `pos` out of its slot if every receiver has seen it (and it was not
+/// overwritten meanwhile). The caller drops it, outside every lock.
+fn release_value<T>(shared: &Shared<T>, pos: u64) -> Option<T> {
+    let mut slot = match shared.buffer[(pos & shared.mask) as usize].write() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if slot.pos == pos && slot.remaining.load(Ordering::Acquire) == 0 {
+        slot.value.take()
+    } else {
+        None
+    }
 }
 
 fn read_slot<T>(shared: &Shared<T>, pos: u64) -> RwLockReadGuard<'_, Slot<T>> {
@@ -321,13 +381,19 @@ fn read_slot<T>(shared: &Shared<T>, pos: u64) -> RwLockReadGuard<'_, Slot<T>> {
 }
 
 /// `try_read` with the `tail` lock held.
-fn classify<T: Clone>(shared: &Shared<T>, next: &mut u64, tail: &Tail) -> Result<T, TryRecvError> {
+fn classify<T: Clone>(
+    shared: &Shared<T>,
+    next: &mut u64,
+    tail: &Tail,
+    released: &mut Option<T>,
+) -> Result<T, TryRecvError> {
     let slot = read_slot(shared, *next);
     if slot.pos == *next {
-        let value = slot.value.clone().expect("written slot holds a value");
+        let value = take_copy(shared, slot, *next, released);
         *next += 1;
         return Ok(value);
     }
+    drop(slot);
     if tail.pos == *next {
         return Err(if tail.closed {
             TryRecvError::Closed
@@ -360,29 +426,32 @@ impl<T: Clone> Receiver<T> {
             Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
             Err(TryRecvError::Empty) => {
+                let mut released = None;
                 let mut tail = lock(&shared.tail);
-                match classify(shared, &mut self.next, &tail) {
+                let result = classify(shared, &mut self.next, &tail, &mut released);
+                if let Err(TryRecvError::Empty) = result {
+                    // Still empty under the lock: queue (or re-queue) our node.
+                    match self.waiter {
+                        Some(key) => {
+                            let slot = tail.waiters.get_mut(key);
+                            match slot {
+                                Some(old) if old.will_wake(cx.waker()) => {}
+                                _ => *slot = Some(cx.waker().clone()),
+                            }
+                            tail.waiters.relink(key);
+                        }
+                        None => {
+                            self.waiter = Some(tail.waiters.push_back(Some(cx.waker().clone())));
+                        }
+                    }
+                    return Poll::Pending;
+                }
+                drop(tail);
+                drop(released);
+                match result {
                     Ok(value) => Ok(value),
                     Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
-                    Err(TryRecvError::Closed) => Err(RecvError::Closed),
-                    Err(TryRecvError::Empty) => {
-                        // Still empty under the lock: queue (or re-queue) our node.
-                        match self.waiter {
-                            Some(key) => {
-                                let slot = tail.waiters.get_mut(key);
-                                match slot {
-                                    Some(old) if old.will_wake(cx.waker()) => {}
-                                    _ => *slot = Some(cx.waker().clone()),
-                                }
-                                tail.waiters.relink(key);
-                            }
-                            None => {
-                                self.waiter =
-                                    Some(tail.waiters.push_back(Some(cx.waker().clone())));
-                            }
-                        }
-                        return Poll::Pending;
-                    }
+                    Err(TryRecvError::Closed | TryRecvError::Empty) => Err(RecvError::Closed),
                 }
             }
         };
@@ -441,10 +510,24 @@ impl<T> Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        let mut released = Vec::new();
         let mut tail = lock(&self.shared.tail);
         tail.rx_count -= 1;
         if let Some(key) = self.waiter.take() {
             tail.waiters.remove(key);
         }
+        // Stop counting towards the values this receiver never took. Senders are excluded by
+        // `tail`, so the positions are stable.
+        let oldest = tail.pos.saturating_sub(self.shared.mask + 1);
+        for pos in self.next.max(oldest)..tail.pos {
+            let slot = read_slot(&self.shared, pos);
+            if slot.pos == pos && slot.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+                drop(slot);
+                released.extend(release_value(&self.shared, pos));
+            }
+        }
+        drop(tail);
+        // Values are dropped outside the lock: their destructors may use this channel.
+        drop(released);
     }
 }

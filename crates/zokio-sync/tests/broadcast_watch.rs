@@ -158,3 +158,36 @@ exec_tests!(
     watch_sees_latest_value_and_changes,
     watch_reports_closing,
 );
+
+#[test]
+fn broadcast_values_are_dropped_once_everyone_saw_them() {
+    use std::sync::Arc;
+    let value = Arc::new(());
+    let (tx, mut a) = broadcast::channel(4);
+    let mut b = tx.subscribe();
+    tx.send(value.clone()).unwrap();
+    tx.send(value.clone()).unwrap();
+    assert_eq!(tx.len(), 2);
+    assert_eq!(Arc::strong_count(&value), 3);
+    drop(a.try_recv().unwrap());
+    assert_eq!(
+        Arc::strong_count(&value),
+        3,
+        "b has not seen the first value yet"
+    );
+    drop(b.try_recv().unwrap());
+    assert_eq!(Arc::strong_count(&value), 2, "the first value is released");
+    assert_eq!(tx.len(), 1);
+    drop(a.try_recv().unwrap());
+    // `b` leaves without taking the second value: it stops counting, the value is released.
+    drop(b);
+    assert_eq!(Arc::strong_count(&value), 1);
+    assert!(tx.is_empty());
+    // A receiver that subscribes later does not hold values sent before.
+    let mut late = tx.subscribe();
+    tx.send(value.clone()).unwrap();
+    drop(a.try_recv().unwrap());
+    assert_eq!(Arc::strong_count(&value), 2, "still waiting for `late`");
+    drop(late.try_recv().unwrap());
+    assert_eq!(Arc::strong_count(&value), 1);
+}
