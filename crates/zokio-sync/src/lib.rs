@@ -69,6 +69,10 @@ pub mod __private {
     pub use crate::private::*;
 }
 pub mod broadcast;
+pub mod futures {
+    //! Named future types, at the paths Tokio uses (`tokio::sync::futures::Notified`).
+    pub use crate::notify::Notified;
+}
 pub mod oneshot;
 pub mod time;
 pub mod watch;

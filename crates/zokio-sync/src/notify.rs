@@ -25,6 +25,13 @@ enum Kind {
     All,
 }
 
+/// Which waiter a single notification goes to.
+#[derive(Debug, Clone, Copy)]
+enum End {
+    Front,
+    Back,
+}
+
 #[derive(Debug)]
 struct Waiter {
     waker: Option<Waker>,
@@ -105,6 +112,15 @@ impl Notify {
     /// Wakes the task that has waited longest, or stores one permit if nobody waits (several calls
     /// still store only one).
     pub fn notify_one(&self) {
+        self.notify(End::Front);
+    }
+
+    /// Like [`Notify::notify_one`], but wakes the task that started waiting most recently.
+    pub fn notify_last(&self) {
+        self.notify(End::Back);
+    }
+
+    fn notify(&self, end: End) {
         let mut state = self.state.load(Ordering::SeqCst);
         while state & STATE_MASK != WAITING {
             let next = (state & !STATE_MASK) | NOTIFIED;
@@ -117,15 +133,20 @@ impl Notify {
             }
         }
         let mut list = lock(&self.waiters);
-        let waker = self.notify_one_locked(&mut list);
+        let waker = self.notify_locked(&mut list, end);
         drop(list);
         if let Some(waker) = waker {
             waker.wake();
         }
     }
 
-    /// `notify_one` with the waiter lock held; returns the waker to wake after unlocking.
-    fn notify_one_locked(&self, list: &mut MutexGuard<'_, WaitList<Waiter>>) -> Option<Waker> {
+    /// `notify_one`/`notify_last` with the waiter lock held; returns the waker to wake after
+    /// unlocking.
+    fn notify_locked(
+        &self,
+        list: &mut MutexGuard<'_, WaitList<Waiter>>,
+        end: End,
+    ) -> Option<Waker> {
         let mut state = self.state.load(Ordering::SeqCst);
         if state & STATE_MASK != WAITING {
             // Everyone left; while we hold the lock only the lock-free EMPTY<->NOTIFIED moves race.
@@ -140,7 +161,10 @@ impl Notify {
                 }
             }
         }
-        let key = list.front()?;
+        let key = match end {
+            End::Front => list.front()?,
+            End::Back => list.back()?,
+        };
         let waiter = list.get_mut(key);
         waiter.notified = Some(Kind::One);
         let waker = waiter.waker.take();
@@ -308,7 +332,7 @@ impl Drop for Notified<'_> {
         let mut forward = None;
         if waiter.notified == Some(Kind::One) {
             // We were picked but never completed: hand the notification on.
-            forward = notify.notify_one_locked(&mut list);
+            forward = notify.notify_locked(&mut list, End::Front);
         } else if waiter.notified.is_none() && list.is_empty() {
             let state = notify.state.load(Ordering::SeqCst);
             if state & STATE_MASK == WAITING {

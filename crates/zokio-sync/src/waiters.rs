@@ -79,6 +79,12 @@ impl<W> WaitList<W> {
         (self.head != NIL).then_some(self.head)
     }
 
+    /// The key of the last linked waiter.
+    #[inline]
+    pub(crate) fn back(&self) -> Option<usize> {
+        (self.tail != NIL).then_some(self.tail)
+    }
+
     /// Whether `key`'s node is still in the queue (not yet granted).
     #[inline]
     pub(crate) fn is_linked(&self, key: usize) -> bool {

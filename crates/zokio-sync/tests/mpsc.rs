@@ -326,3 +326,26 @@ fn recv_loop_yields_under_zokio_budget() {
         "consumer yielded only after {first_seen} messages"
     );
 }
+
+#[test]
+fn reserve_many_hands_out_and_returns_slots() {
+    futures_lite::future::block_on(async {
+        let (tx, mut rx) = mpsc::channel(4);
+        let mut permits = tx.reserve_many(3).await.unwrap();
+        assert_eq!(permits.len(), 3);
+        assert_eq!(tx.capacity(), 1);
+        permits.next().unwrap().send(1);
+        permits.next().unwrap().send(2);
+        drop(permits); // The third slot comes back.
+        assert_eq!(tx.capacity(), 2);
+        assert!(matches!(
+            tx.try_reserve_many(3),
+            Err(TrySendError::Full(()))
+        ));
+        assert!(tx.reserve_many(5).await.is_err(), "more than the capacity");
+        assert_eq!(tx.try_reserve_many(0).unwrap().count(), 0);
+        assert_eq!(rx.recv().await, Some(1));
+        assert_eq!(rx.recv().await, Some(2));
+        assert_eq!(tx.capacity(), 4);
+    });
+}

@@ -226,3 +226,20 @@ exec_tests!(
     once_cell_runs_one_initialiser,
     once_cell_failed_or_cancelled_init_lets_the_next_one_run,
 );
+
+#[test]
+fn notify_last_wakes_the_newest_waiter() {
+    let notify = Notify::new();
+    let mut old = Box::pin(notify.notified());
+    let mut new = Box::pin(notify.notified());
+    assert!(poll_once(&mut old).is_none());
+    assert!(poll_once(&mut new).is_none());
+    notify.notify_last();
+    assert!(poll_once(&mut old).is_none());
+    assert_eq!(poll_once(&mut new), Some(()));
+    notify.notify_last();
+    assert_eq!(poll_once(&mut old), Some(()));
+    // With nobody waiting it stores the permit like notify_one.
+    notify.notify_last();
+    assert_eq!(poll_once(&mut Box::pin(notify.notified())), Some(()));
+}

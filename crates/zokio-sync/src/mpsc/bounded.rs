@@ -150,6 +150,48 @@ impl<T> Sender<T> {
         }
     }
 
+    /// Waits for capacity and reserves `n` slots at once (FIFO with the other senders); the
+    /// iterator hands them out one [`Permit`] at a time and returns the unused ones when dropped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future leaves the queue and passes on any slots already set aside.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] if the receiver is closed or `n` exceeds the channel's capacity.
+    pub async fn reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, SendError<()>> {
+        if n > self.chan.bound() {
+            return Err(SendError(()));
+        }
+        match AcquireFuture::new(self.sem(), n).await {
+            Ok(()) => Ok(PermitIterator {
+                chan: &self.chan,
+                n,
+            }),
+            Err(_) => Err(SendError(())),
+        }
+    }
+
+    /// Reserves `n` slots if they are free right now.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] (also when `n` exceeds the capacity) or [`TrySendError::Closed`].
+    pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
+        if n > self.chan.bound() {
+            return Err(TrySendError::Full(()));
+        }
+        match self.sem().try_acquire(n) {
+            Ok(()) => Ok(PermitIterator {
+                chan: &self.chan,
+                n,
+            }),
+            Err(TryAcquire::NoPermits) => Err(TrySendError::Full(())),
+            Err(TryAcquire::Closed) => Err(TrySendError::Closed(())),
+        }
+    }
+
     /// Reserves one slot if there is capacity right now.
     ///
     /// # Errors
@@ -301,6 +343,47 @@ impl<T> Permit<'_, T> {
 impl<T> Drop for Permit<'_, T> {
     fn drop(&mut self) {
         self.chan.release_permit();
+    }
+}
+
+/// Slots reserved by [`Sender::reserve_many`]: yields one [`Permit`] per slot; slots not taken
+/// are returned when this is dropped.
+pub struct PermitIterator<'a, T> {
+    chan: &'a Chan<T>,
+    n: usize,
+}
+
+impl<T> fmt::Debug for PermitIterator<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::PermitIterator")
+            .field("remaining", &self.n)
+            .finish()
+    }
+}
+
+impl<'a, T> Iterator for PermitIterator<'a, T> {
+    type Item = Permit<'a, T>;
+
+    fn next(&mut self) -> Option<Permit<'a, T>> {
+        if self.n == 0 {
+            return None;
+        }
+        self.n -= 1;
+        Some(Permit { chan: self.chan })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.n, Some(self.n))
+    }
+}
+
+impl<T> ExactSizeIterator for PermitIterator<'_, T> {}
+
+impl<T> Drop for PermitIterator<'_, T> {
+    fn drop(&mut self) {
+        if self.n > 0 {
+            self.chan.release_permits(self.n);
+        }
     }
 }
 

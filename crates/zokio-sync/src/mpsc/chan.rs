@@ -72,8 +72,13 @@ impl<T> Chan<T> {
 
     /// Returns a capacity permit that was not used to send.
     pub(crate) fn release_permit(&self) {
+        self.release_permits(1);
+    }
+
+    /// Returns `n` capacity permits that were not used to send.
+    pub(crate) fn release_permits(&self, n: usize) {
         if let Some(sem) = &self.sem {
-            sem.release(1);
+            sem.release(n);
         }
         if self.rx_closed.load(Ordering::Acquire) {
             // A closed receiver waits for outstanding permits before reporting the end.
