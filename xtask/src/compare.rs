@@ -133,11 +133,21 @@ pub fn compare(old: &Report, new: &Report) -> Comparison {
             ]);
         }
     }
-    let warning = (old.quick != new.quick).then(|| {
-        "the baseline and this run used different modes (--quick against full): workload sizes \
-         differ, so the times are not comparable"
-            .to_string()
-    });
+    let warning = if old.quick != new.quick {
+        Some(
+            "the baseline and this run used different modes (--quick against full): workload \
+             sizes differ, so the times are not comparable"
+                .to_string(),
+        )
+    } else if old.settings != new.settings {
+        Some(format!(
+            "the baseline used other criterion settings ({}), which makes intervals and \
+             medians less comparable",
+            old.settings
+        ))
+    } else {
+        None
+    };
     Comparison {
         table,
         regressions,
@@ -220,6 +230,17 @@ mod tests {
         let c = compare(&old, &new);
         assert_eq!((c.regressions, c.improvements), (1, 0));
         assert!(c.warning.is_none());
+        let mut quick = new.clone();
+        quick.quick = true;
+        assert!(compare(&old, &quick).warning.unwrap().contains("--quick"));
+        let mut other = new.clone();
+        other.settings = "criterion --sample-size 99".into();
+        assert!(
+            compare(&other, &new)
+                .warning
+                .unwrap()
+                .contains("--sample-size 99")
+        );
         let md = c.table.to_markdown();
         assert!(
             md.contains("| s/g | zokio | 100 ns | 120 ns | +20.0% | **regressed** |"),
