@@ -99,20 +99,27 @@ pub fn runtime_configs(cpus: usize) -> Vec<RuntimeConfig> {
         RuntimeConfig {
             name: "zokio".into(),
             current_thread: "`Builder::new_current_thread().enable_all()`".into(),
-            multi_thread: format!("`Builder::new_multi_thread().worker_threads({cpus}).enable_all()`"),
+            multi_thread: format!(
+                "`Builder::new_multi_thread().worker_threads({cpus}).enable_all()`"
+            ),
         },
         RuntimeConfig {
             name: "tokio".into(),
             current_thread: "`Builder::new_current_thread().enable_all()`".into(),
-            multi_thread: format!("`Builder::new_multi_thread().worker_threads({cpus}).enable_all()`"),
+            multi_thread: format!(
+                "`Builder::new_multi_thread().worker_threads({cpus}).enable_all()`"
+            ),
         },
         RuntimeConfig {
             name: "smol".into(),
-            current_thread: "one `async_executor::LocalExecutor` driven by `async_io::block_on` on the bench thread"
-                .into(),
+            current_thread:
+                "one `async_executor::LocalExecutor` driven by `async_io::block_on` on the \
+                             bench thread; one-shot channel: `async_channel::bounded(1)`"
+                    .into(),
             multi_thread: format!(
                 "one `async_executor::Executor` run by {cpus} threads (`async_io::block_on(ex.run(..))`), \
-                 blocking work and files (`smol::fs`) on smol's `blocking` pool"
+                 blocking work and files (`smol::fs`) on smol's `blocking` pool; one-shot channel: \
+                 `async_channel::bounded(1)`"
             ),
         },
     ]
