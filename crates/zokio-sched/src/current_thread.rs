@@ -41,13 +41,14 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Wake, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use concurrent_queue::ConcurrentQueue;
 use zokio_coop::Budget;
 use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
+use crate::multi_thread::ThreadParker;
 use crate::{Driver, Scheduler, Unpark};
 
 /// How many ticks between checks of the inject queue ahead of the local queue (Tokio's value).
@@ -318,14 +319,14 @@ impl Scheduler for CurrentThread {
             // Another thread is inside `block_on` and runs the tasks; this thread only polls its own
             // future, sleeping in between. It retries for the core now and then in case the other
             // `block_on` returned.
-            let (parker, unparker) = parking::pair();
-            let waker = Waker::from(Arc::new(ThreadUnparker(unparker)));
+            let parker = Arc::new(ThreadParker::default());
+            let waker = Waker::from(Arc::new(ThreadUnparker(Arc::clone(&parker))));
             let mut cx = Context::from_waker(&waker);
             loop {
                 if future.as_mut().poll(&mut cx).is_ready() {
                     return;
                 }
-                if parker.park_timeout(Duration::from_millis(10)) {
+                if parker.park(Some(Instant::now() + Duration::from_millis(10))) {
                     continue;
                 }
                 if self
@@ -402,7 +403,7 @@ impl std::fmt::Debug for CurrentThread {
     }
 }
 
-struct ThreadUnparker(parking::Unparker);
+struct ThreadUnparker(Arc<ThreadParker>);
 
 impl Wake for ThreadUnparker {
     fn wake(self: Arc<Self>) {

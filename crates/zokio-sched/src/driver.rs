@@ -6,10 +6,12 @@
 //! nothing of sockets; the `zokio` facade is where one of each is put together.
 //!
 //! The multi-thread scheduler lets at most one worker at a time park on the driver; the others park on
-//! their own [`parking`] parkers, and whoever holds the driver gives it up when it wakes to run tasks.
+//! their own thread parkers, and whoever holds the driver gives it up when it wakes to run tasks.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::multi_thread::ThreadParker;
 
 /// Something a scheduler thread can park on. See the [module docs](self).
 pub trait Driver: Send + 'static {
@@ -36,52 +38,45 @@ pub trait Unpark: Send + Sync + 'static {
     fn unpark(&self);
 }
 
-/// A driver with no I/O and no timers: the thread sleeps on a [`parking::Parker`].
+/// A driver with no I/O and no timers: the thread sleeps on a token parker.
 ///
 /// Used when a runtime is built without `enable_io()`/`enable_time()`, and by schedulers' own tests.
-#[derive(Debug)]
+#[derive(Default)]
 pub struct ParkThread {
-    parker: parking::Parker,
-    unparker: Arc<ParkThreadUnpark>,
+    parker: Arc<ThreadParker>,
 }
 
-#[derive(Debug)]
-struct ParkThreadUnpark(parking::Unparker);
+impl std::fmt::Debug for ParkThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParkThread").finish_non_exhaustive()
+    }
+}
 
-impl Unpark for ParkThreadUnpark {
+impl Unpark for ThreadParker {
     fn unpark(&self) {
-        self.0.unpark();
+        ThreadParker::unpark(self);
     }
 }
 
 impl ParkThread {
     /// A new parker for the calling thread (it may be moved to another thread before use).
     pub fn new() -> ParkThread {
-        let (parker, unparker) = parking::pair();
-        ParkThread {
-            parker,
-            unparker: Arc::new(ParkThreadUnpark(unparker)),
-        }
-    }
-}
-
-impl Default for ParkThread {
-    fn default() -> Self {
-        ParkThread::new()
+        ParkThread::default()
     }
 }
 
 impl Driver for ParkThread {
     fn park(&mut self, timeout: Option<Duration>) {
-        match timeout {
-            None => self.parker.park(),
-            Some(timeout) => {
-                self.parker.park_timeout(timeout);
-            }
+        // A timeout too large for `Instant` is no timeout at all.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        if timeout.is_some() && deadline.is_none() {
+            self.parker.park(None);
+        } else {
+            self.parker.park(deadline);
         }
     }
 
     fn unparker(&self) -> Arc<dyn Unpark> {
-        self.unparker.clone()
+        self.parker.clone()
     }
 }
