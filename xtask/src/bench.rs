@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: build, run, collect, report, compare.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::model::Report;
@@ -23,6 +23,8 @@ pub struct BenchOptions {
     pub compare: Option<String>,
     /// Do not run anything: report on the results criterion already holds.
     pub no_run: bool,
+    /// Passes over every selected benchmark (at least 1).
+    pub rounds: usize,
 }
 
 /// Criterion options of a quick run: under a second per benchmark including analysis, so that
@@ -56,6 +58,13 @@ pub fn bench(opts: &BenchOptions) -> Result<(), String> {
     fs::create_dir_all(&out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     let criterion_home = ws.target_dir.join("criterion");
+    // Round k of a multi-round run keeps its results apart from the others.
+    let round_roots: Vec<PathBuf> = match opts.rounds {
+        0 | 1 => vec![criterion_home.clone()],
+        n => (1..=n)
+            .map(|k| criterion_home.join(format!("round-{k}")))
+            .collect(),
+    };
     // Fail before the long run, not after it, when the baseline to compare with is missing.
     let baseline = match &opts.compare {
         Some(name) => Some(compare::load(&out_dir, name)?),
@@ -97,23 +106,36 @@ pub fn bench(opts: &BenchOptions) -> Result<(), String> {
     let started = SystemTime::now();
     let load_before = machine::load_average();
     if !opts.no_run {
-        eprintln!("running {} benchmarks...", order.len());
+        if round_roots.len() > 1 {
+            eprintln!(
+                "running {} benchmarks, {} rounds...",
+                order.len(),
+                round_roots.len()
+            );
+        } else {
+            eprintln!("running {} benchmarks...", order.len());
+        }
         let quick = if opts.quick { "1" } else { "0" };
         run::run_all(
             &runs,
             &args,
             &[("ZOKIO_BENCH_QUICK", quick.to_string())],
-            &criterion_home,
+            &round_roots,
             &ws.package_dir,
             &out_dir.join("criterion.log"),
         )?;
     }
 
-    let mut measurements = criterion::read_suites(&criterion_home, &suites)?;
-    if !opts.no_run {
-        // Results of earlier runs with other filters stay on disk; report only this run's.
-        measurements.retain(|_, m| m.written >= started);
+    let mut rounds = Vec::new();
+    for root in &round_roots {
+        let mut measurements = criterion::read_suites(root, &suites)?;
+        if !opts.no_run {
+            // Results of earlier runs with other filters stay on disk; report only this run's.
+            measurements.retain(|_, m| m.written >= started);
+        }
+        rounds.push(measurements);
     }
+    let measurements = criterion::merge_rounds(rounds);
     let missing: Vec<String> = order
         .iter()
         .filter(|key| !measurements.contains_key(*key))
@@ -130,6 +152,7 @@ pub fn bench(opts: &BenchOptions) -> Result<(), String> {
         machine,
         quick: opts.quick,
         settings: format!("criterion {}", args.join(" ")),
+        rounds: round_roots.len(),
         load_average: if opts.no_run {
             None
         } else {
@@ -148,8 +171,8 @@ pub fn bench(opts: &BenchOptions) -> Result<(), String> {
         );
         print!("{}", c.table.to_text());
         println!(
-            "\n{} regression(s), {} improvement(s) beyond the noise (non-overlapping 95% intervals \
-             and a change above {:.0}%)",
+            "\n{} regression(s), {} improvement(s) beyond the noise (non-overlapping intervals, \
+             95% CI or range of round medians, and a change above {:.0}%)",
             c.regressions,
             c.improvements,
             compare::NOISE_THRESHOLD * 100.0

@@ -183,6 +183,7 @@ mod tests {
             },
             quick: false,
             settings: String::new(),
+            rounds: 1,
             load_average: None,
             runtimes: Vec::new(),
             groups: vec![Group {

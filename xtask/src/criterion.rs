@@ -167,6 +167,51 @@ fn elements(value: &serde_json::Value) -> Option<u64> {
     value.get("Elements")?.as_u64()
 }
 
+/// Merges the measurements of several rounds of the same benchmarks. Per benchmark: the median is
+/// the median of the rounds' medians, the interval spans the rounds' medians (how far repeated
+/// runs disagree, which on a shared machine is wider than criterion's per-run interval), and min
+/// and max are taken over every sample of every round. A single round is returned unchanged.
+pub fn merge_rounds(mut rounds: Vec<Measurements>) -> Measurements {
+    if rounds.len() == 1 {
+        return rounds.pop().unwrap_or_default();
+    }
+    let mut merged: Measurements = HashMap::new();
+    let mut medians: HashMap<(String, String), Vec<f64>> = HashMap::new();
+    for round in rounds {
+        for (key, m) in round {
+            medians
+                .entry(key.clone())
+                .or_default()
+                .push(m.result.median_ns);
+            match merged.get_mut(&key) {
+                Some(acc) => {
+                    acc.result.min_ns = acc.result.min_ns.min(m.result.min_ns);
+                    acc.result.max_ns = acc.result.max_ns.max(m.result.max_ns);
+                    acc.written = acc.written.min(m.written);
+                }
+                None => {
+                    merged.insert(key, m);
+                }
+            }
+        }
+    }
+    for (key, mut values) in medians {
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        let median = if n % 2 == 1 {
+            values[n / 2]
+        } else {
+            (values[n / 2 - 1] + values[n / 2]) / 2.0
+        };
+        if let Some(m) = merged.get_mut(&key) {
+            m.result.median_ns = median;
+            m.result.median_lower_ns = values[0];
+            m.result.median_upper_ns = values[n - 1];
+        }
+    }
+    merged
+}
+
 /// Groups measurements by (suite, group) in the order of `order` (pairs of suite and full id), so
 /// the report follows the order the benches ran in. Ids without a measurement are skipped. Group
 /// ids that repeat the suite name (`current_thread/spawn_many`, which keeps plain `cargo bench`
@@ -202,4 +247,52 @@ pub fn build_groups(order: &[(String, String)], measurements: &Measurements) -> 
         g.results.sort_by_key(|r| runtime_rank(&r.runtime));
     }
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measurement(median: f64, min: f64, max: f64) -> Measurement {
+        Measurement {
+            full_id: "g/zokio".into(),
+            group: "g".into(),
+            runtime: "zokio".into(),
+            elements: None,
+            result: RuntimeResult {
+                runtime: String::new(),
+                median_ns: median,
+                median_lower_ns: median - 1.0,
+                median_upper_ns: median + 1.0,
+                min_ns: min,
+                max_ns: max,
+            },
+            written: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    fn round(median: f64, min: f64, max: f64) -> Measurements {
+        let key = ("s".to_string(), "g/zokio".to_string());
+        HashMap::from([(key, measurement(median, min, max))])
+    }
+
+    #[test]
+    fn rounds_merge_to_median_of_medians() {
+        let key = ("s".to_string(), "g/zokio".to_string());
+        let merged = merge_rounds(vec![
+            round(120.0, 100.0, 150.0),
+            round(100.0, 90.0, 130.0),
+            round(300.0, 200.0, 400.0),
+        ]);
+        let r = &merged[&key].result;
+        assert_eq!(r.median_ns, 120.0);
+        assert_eq!((r.median_lower_ns, r.median_upper_ns), (100.0, 300.0));
+        assert_eq!((r.min_ns, r.max_ns), (90.0, 400.0));
+        // One round is left as criterion reported it.
+        let single = merge_rounds(vec![round(120.0, 100.0, 150.0)]);
+        assert_eq!(single[&key].result.median_lower_ns, 119.0);
+        // An even number of rounds averages the middle two.
+        let two = merge_rounds(vec![round(100.0, 1.0, 2.0), round(200.0, 1.0, 2.0)]);
+        assert_eq!(two[&key].result.median_ns, 150.0);
+    }
 }

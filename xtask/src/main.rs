@@ -32,6 +32,8 @@ commands:
       --runtimes LIST       comma-separated subset of zokio,tokio,smol (default: all)
       --save-baseline NAME  save this run as baseline NAME
       --compare NAME        print a regression table against baseline NAME
+      --rounds N            run every benchmark N times, one full pass after another, and
+                            report the median of the rounds (default 1)
       --no-run              report on the results criterion already holds, without running
   loom [-- ARGS]    RUSTFLAGS=\"--cfg loom\" tests of zokio-sched and zokio-sync (names starting
                     with `loom`), release mode, LOOM_MAX_PREEMPTIONS=2 unless set
@@ -76,6 +78,7 @@ fn passthrough(rest: &[String]) -> Result<Vec<String>, String> {
 fn parse_bench(rest: &[String]) -> Result<BenchOptions, String> {
     let mut opts = BenchOptions {
         runtimes: model::RUNTIMES.iter().map(|r| r.to_string()).collect(),
+        rounds: 1,
         ..BenchOptions::default()
     };
     let mut it = rest.iter();
@@ -97,6 +100,17 @@ fn parse_bench(rest: &[String]) -> Result<BenchOptions, String> {
             "--filter" => opts.filter = Some(value()?),
             "--save-baseline" => opts.save_baseline = Some(value()?),
             "--compare" => opts.compare = Some(value()?),
+            "--rounds" => {
+                let v = value()?;
+                opts.rounds = match v.parse::<usize>() {
+                    Ok(n) if n >= 1 => n,
+                    _ => {
+                        return Err(format!(
+                            "--rounds needs a whole number of at least 1, not {v:?}"
+                        ));
+                    }
+                };
+            }
             "--runtimes" => {
                 let list: Vec<String> = value()?
                     .split(',')
@@ -159,10 +173,15 @@ mod tests {
         assert_eq!(o.runtimes, ["zokio", "tokio"]);
         assert_eq!(o.compare.as_deref(), Some("main"));
         assert_eq!(o.save_baseline, None);
+        assert_eq!(o.rounds, 1);
         let Cmd::Bench(o) = parse(&args("bench")).unwrap() else {
             panic!("not a bench command");
         };
         assert_eq!(o.runtimes, ["zokio", "tokio", "smol"]);
+        let Cmd::Bench(o) = parse(&args("bench --rounds 3")).unwrap() else {
+            panic!("not a bench command");
+        };
+        assert_eq!(o.rounds, 3);
     }
 
     #[test]
@@ -178,6 +197,8 @@ mod tests {
                 .contains("needs a value")
         );
         assert!(parse(&args("bench --fast")).is_err());
+        assert!(parse(&args("bench --rounds 0")).is_err());
+        assert!(parse(&args("bench --rounds x")).is_err());
         assert!(parse(&args("frobnicate")).is_err());
         assert!(parse(&args("loom extra")).is_err());
         assert_eq!(

@@ -27,6 +27,11 @@ pub struct Report {
     pub quick: bool,
     /// The criterion options the run used (warm-up, measurement time, samples).
     pub settings: String,
+    /// How many times every benchmark was run, one full pass over all selected benchmarks after
+    /// another. With more than one, a result's median is the median of the rounds' medians and
+    /// its interval is the range of those medians.
+    #[serde(default = "one")]
+    pub rounds: usize,
     /// One-minute load average before and after the run, where the OS reports it: other processes
     /// competing for the CPUs make absolute times slower and noisier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +40,10 @@ pub struct Report {
     pub runtimes: Vec<RuntimeConfig>,
     /// Results, one entry per criterion group, in run order.
     pub groups: Vec<Group>,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// Where a run happened.

@@ -136,8 +136,13 @@ fn headline_table(groups: &[Group]) -> Table {
 }
 
 /// The detail table of one group: every statistic per runtime.
-fn detail_table(g: &Group) -> Table {
-    let mut header = vec!["runtime", "median", "95% CI of median", "min", "max"];
+fn detail_table(g: &Group, rounds: usize) -> Table {
+    let interval = if rounds > 1 {
+        "range of round medians"
+    } else {
+        "95% CI of median"
+    };
+    let mut header = vec!["runtime", "median", interval, "min", "max"];
     if g.elements.is_some() {
         header.push("median ops/s");
     }
@@ -184,6 +189,14 @@ pub fn markdown(report: &Report) -> String {
         "full"
     };
     out.push_str(&format!("- Mode: {mode}; {}\n", report.settings));
+    if report.rounds > 1 {
+        out.push_str(&format!(
+            "- Rounds: {}; every benchmark ran once per round, one full pass after another. A \
+             median below is the median of the rounds' medians and its interval is the range of \
+             the rounds' medians (how much repeated runs disagree)\n",
+            report.rounds
+        ));
+    }
     if let Some((before, after)) = report.load_average {
         out.push_str(&format!(
             "- Load: 1-minute load average {before:.2} before the run, {after:.2} after it; \
@@ -242,7 +255,7 @@ pub fn markdown(report: &Report) -> String {
                 table::thousands(n)
             ));
         }
-        out.push_str(&detail_table(g).to_markdown());
+        out.push_str(&detail_table(g, report.rounds).to_markdown());
     }
     out
 }
@@ -282,6 +295,7 @@ mod tests {
             },
             quick: true,
             settings: "criterion --sample-size 10".into(),
+            rounds: 1,
             load_average: Some((0.5, 1.25)),
             runtimes: vec![RuntimeConfig {
                 name: "zokio".into(),

@@ -226,18 +226,18 @@ pub struct SuiteRun<'a> {
     pub ids: Vec<String>,
 }
 
-/// Runs every suite with the given criterion arguments, showing progress; criterion's own output
-/// goes to `log_path`. `env` is added to the benches' environment; each suite's results go to
-/// `criterion_root/<suite>/`.
+/// Runs every suite with the given criterion arguments once per round, showing progress;
+/// criterion's own output goes to `log_path`. `env` is added to the benches' environment; in
+/// round `k` each suite's results go to `round_roots[k]/<suite>/`.
 pub fn run_all(
     runs: &[SuiteRun<'_>],
     criterion_args: &[String],
     env: &[(&str, String)],
-    criterion_root: &Path,
+    round_roots: &[PathBuf],
     package_dir: &Path,
     log_path: &Path,
 ) -> Result<(), String> {
-    let total: usize = runs.iter().map(|r| r.ids.len()).sum();
+    let total: usize = runs.iter().map(|r| r.ids.len()).sum::<usize>() * round_roots.len();
     let pb = ProgressBar::new(total as u64);
     pb.set_style(
         ProgressStyle::with_template(
@@ -251,41 +251,75 @@ pub fn run_all(
         File::create(log_path).map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
     let log = Arc::new(Mutex::new(log));
 
-    for run in runs.iter().filter(|r| !r.ids.is_empty()) {
-        let mut child = Command::new(run.exe)
-            .arg("--bench")
-            .args(criterion_args)
-            .arg(exact_regex(&run.ids))
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .env("CRITERION_HOME", criterion_root.join(run.suite))
-            .current_dir(package_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", run.exe.display()))?;
-        let stdout = child.stdout.take().ok_or("no stdout pipe")?;
-        let stderr = child.stderr.take().ok_or("no stderr pipe")?;
-        let out_log = Arc::clone(&log);
-        let out_thread = std::thread::spawn(move || copy_lines(stdout, &out_log, |_| {}));
-        let suite = run.suite.to_string();
-        let bar = pb.clone();
-        let err_log = Arc::clone(&log);
-        let err_thread = std::thread::spawn(move || {
-            copy_lines(stderr, &err_log, |line| progress_line(&bar, &suite, line));
-        });
-        let status = child.wait().map_err(|e| e.to_string())?;
-        let _ = out_thread.join();
-        let _ = err_thread.join();
-        if !status.success() {
-            pb.abandon();
-            return Err(format!(
-                "bench {} failed ({status}); criterion's output is in {}",
-                run.suite,
-                log_path.display()
-            ));
+    let rounds = round_roots.len();
+    for (round, criterion_root) in round_roots.iter().enumerate() {
+        for run in runs.iter().filter(|r| !r.ids.is_empty()) {
+            let prefix = if rounds > 1 {
+                format!("round {}/{rounds} ", round + 1)
+            } else {
+                String::new()
+            };
+            run_suite(
+                run,
+                criterion_args,
+                env,
+                criterion_root,
+                package_dir,
+                &pb,
+                &log,
+                prefix,
+            )
+            .map_err(|e| {
+                pb.abandon();
+                format!("{e}; criterion's output is in {}", log_path.display())
+            })?;
         }
     }
     pb.finish_with_message("done");
+    Ok(())
+}
+
+/// Runs one suite's selected benchmarks, feeding the progress bar.
+#[allow(clippy::too_many_arguments)]
+fn run_suite(
+    run: &SuiteRun<'_>,
+    criterion_args: &[String],
+    env: &[(&str, String)],
+    criterion_root: &Path,
+    package_dir: &Path,
+    pb: &ProgressBar,
+    log: &Arc<Mutex<File>>,
+    prefix: String,
+) -> Result<(), String> {
+    let mut child = Command::new(run.exe)
+        .arg("--bench")
+        .args(criterion_args)
+        .arg(exact_regex(&run.ids))
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env("CRITERION_HOME", criterion_root.join(run.suite))
+        .current_dir(package_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", run.exe.display()))?;
+    let stdout = child.stdout.take().ok_or("no stdout pipe")?;
+    let stderr = child.stderr.take().ok_or("no stderr pipe")?;
+    let out_log = Arc::clone(log);
+    let out_thread = std::thread::spawn(move || copy_lines(stdout, &out_log, |_| {}));
+    let suite = run.suite.to_string();
+    let bar = pb.clone();
+    let err_log = Arc::clone(log);
+    let err_thread = std::thread::spawn(move || {
+        copy_lines(stderr, &err_log, |line| {
+            progress_line(&bar, &suite, &prefix, line)
+        });
+    });
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let _ = out_thread.join();
+    let _ = err_thread.join();
+    if !status.success() {
+        return Err(format!("bench {} failed ({status})", run.suite));
+    }
     Ok(())
 }
 
@@ -301,7 +335,7 @@ fn copy_lines(input: impl std::io::Read, log: &Mutex<File>, mut on_line: impl Fn
 }
 
 /// Updates the progress bar from one of criterion's status lines.
-fn progress_line(pb: &ProgressBar, suite: &str, line: &str) {
+fn progress_line(pb: &ProgressBar, suite: &str, prefix: &str, line: &str) {
     let Some(rest) = line.strip_prefix("Benchmarking ") else {
         // Panics and errors must not vanish into the log.
         if line.contains("panicked") || line.starts_with("error") {
@@ -312,9 +346,9 @@ fn progress_line(pb: &ProgressBar, suite: &str, line: &str) {
     let (id, phase) = rest.split_once(": ").unwrap_or((rest, ""));
     // Our group ids already start with the suite name; others' might not.
     let label = if id.starts_with(&format!("{suite}/")) {
-        id.to_string()
+        format!("{prefix}{id}")
     } else {
-        format!("{suite}: {id}")
+        format!("{prefix}{suite}: {id}")
     };
     if phase.starts_with("Warming up") {
         pb.set_message(label);
