@@ -37,7 +37,7 @@ commands:
       --no-run              report on the results criterion already holds, without running
   loom [-- ARGS]    RUSTFLAGS=\"--cfg loom\" tests of zokio-sched and zokio-sync (names starting
                     with `loom`), release mode, LOOM_MAX_PREEMPTIONS=2 unless set
-  miri [-- ARGS]    cargo +nightly miri test -p zokio-task -p zokio-sched --lib
+  miri [-- ARGS]    cargo +nightly miri test -p zokio-task; ... -p zokio-sched --lib queue
   help              this text
 ";
 
