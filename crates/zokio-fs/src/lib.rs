@@ -3,7 +3,7 @@
 //! Operating systems offer no readiness model for regular files, so the work happens on the runtime's
 //! blocking pool (see `zokio::task::spawn_blocking`). What this crate does about the cost of that:
 //!
-//! - **One trip per call.** Each free function ([`read`], [`write`], [`metadata`], ...) is exactly one
+//! - **One trip per call.** Each free function ([`read`], [`write()`], [`metadata`], ...) is exactly one
 //!   blocking task, whatever the size of the file.
 //! - **[`File`] moves big buffers.** Writes are copied into a buffer and written in the background;
 //!   while a trip writes, further writes collect in a queue (up to 2 MiB by default) that the same
