@@ -272,7 +272,7 @@ fn file_methods() {
         assert_eq!(zokio_fs::metadata(&path).await.unwrap().len(), 100);
         let clone = file.try_clone().await.unwrap();
         drop(clone);
-        let mut std = file.into_std().await.unwrap();
+        let mut std = file.into_std().await;
         std::io::Write::write_all(&mut std, b"tail").unwrap();
         let mut again = File::from_std(std);
         again.seek(SeekFrom::Start(0)).await.unwrap();

@@ -173,21 +173,25 @@ impl File {
         Ok(File::from_std(self.std.try_clone()?))
     }
 
-    /// Flushes and returns the standard file, positioned where this one was.
+    /// Waits for writes in flight and returns the standard file, positioned where this one was.
     ///
-    /// # Errors
+    /// As with Tokio, an error of a background write is dropped here: call
+    /// [`flush`](futures_lite::AsyncWriteExt::flush) first to see it.
     ///
-    /// A pending write's error. (Tokio's version ignores it; here it is not lost.)
-    pub async fn into_std(self) -> io::Result<std::fs::File> {
-        drop(self.settle().await?);
+    /// # Panics
+    ///
+    /// Never in practice: a finished trip has dropped its reference to the file before its result
+    /// is published, so the `Arc` is unique here.
+    pub async fn into_std(self) -> std::fs::File {
+        // Ignoring the error is the documented contract (Tokio's signature has no room for it).
+        drop(self.settle().await);
         let std = self.std.clone();
         drop(self);
-        // A finished trip has dropped its clone before its result was published, so this is the
-        // only reference left; duplicating is a fallback that cannot be reached in practice.
-        match Arc::try_unwrap(std) {
-            Ok(std) => Ok(std),
-            Err(shared) => shared.try_clone(),
-        }
+        Arc::try_unwrap(std).unwrap_or_else(|shared| {
+            shared
+                .try_clone()
+                .expect("a file still shared after its trips ended could not be duplicated")
+        })
     }
 
     /// The standard file, if nothing is in flight or buffered; otherwise gives `self` back.
