@@ -207,6 +207,18 @@ impl<T: AsFd> Async<T> {
     }
 }
 
+impl<T: AsFd> Async<T> {
+    /// The source and the inner value, borrowed apart: for the futures-io impls, whose `read`/`write`
+    /// take `&mut T` (they must not replace or close the descriptor; see the type's docs).
+    fn source_and_io(&mut self) -> (&Source, &mut T) {
+        let io = self
+            .io
+            .as_mut()
+            .expect("Async's inner value is present until into_inner");
+        (&self.source, io)
+    }
+}
+
 impl<T: AsFd> AsRawFd for Async<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.get_ref().as_fd().as_raw_fd()
@@ -234,12 +246,8 @@ impl<T: AsFd + Read + Unpin> futures_io::AsyncRead for Async<T> {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let io = this
-            .io
-            .as_mut()
-            .expect("Async's inner value is present until into_inner");
-        poll_io(&this.source, cx, Direction::Read, || io.read(buf))
+        let (source, io) = self.get_mut().source_and_io();
+        poll_io(source, cx, Direction::Read, || io.read(buf))
     }
 
     fn poll_read_vectored(
@@ -247,12 +255,8 @@ impl<T: AsFd + Read + Unpin> futures_io::AsyncRead for Async<T> {
         cx: &mut Context<'_>,
         bufs: &mut [io::IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let io = this
-            .io
-            .as_mut()
-            .expect("Async's inner value is present until into_inner");
-        poll_io(&this.source, cx, Direction::Read, || io.read_vectored(bufs))
+        let (source, io) = self.get_mut().source_and_io();
+        poll_io(source, cx, Direction::Read, || io.read_vectored(bufs))
     }
 }
 
@@ -262,12 +266,8 @@ impl<T: AsFd + Write + Unpin> futures_io::AsyncWrite for Async<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let io = this
-            .io
-            .as_mut()
-            .expect("Async's inner value is present until into_inner");
-        poll_io(&this.source, cx, Direction::Write, || io.write(buf))
+        let (source, io) = self.get_mut().source_and_io();
+        poll_io(source, cx, Direction::Write, || io.write(buf))
     }
 
     fn poll_write_vectored(
@@ -275,23 +275,13 @@ impl<T: AsFd + Write + Unpin> futures_io::AsyncWrite for Async<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let io = this
-            .io
-            .as_mut()
-            .expect("Async's inner value is present until into_inner");
-        poll_io(&this.source, cx, Direction::Write, || {
-            io.write_vectored(bufs)
-        })
+        let (source, io) = self.get_mut().source_and_io();
+        poll_io(source, cx, Direction::Write, || io.write_vectored(bufs))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let io = this
-            .io
-            .as_mut()
-            .expect("Async's inner value is present until into_inner");
-        poll_io(&this.source, cx, Direction::Write, || io.flush())
+        let (source, io) = self.get_mut().source_and_io();
+        poll_io(source, cx, Direction::Write, || io.flush())
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

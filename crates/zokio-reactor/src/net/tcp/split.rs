@@ -12,7 +12,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::net::tcp::stream::{TcpStream, shutdown_write};
+use crate::net::shutdown_write;
+use crate::net::tcp::stream::TcpStream;
 
 /// The reading half of a borrowed [`TcpStream`]. Created by [`TcpStream::split`].
 #[derive(Debug)]

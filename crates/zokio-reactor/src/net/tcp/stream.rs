@@ -13,6 +13,7 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use crate::io::Async;
 use crate::net::addr::{ToSocketAddrs, each_addr};
 use crate::net::tcp::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::net::{finish_connect, shutdown_write};
 
 /// A TCP connection.
 ///
@@ -74,20 +75,7 @@ impl TcpStream {
         // Optimistic only if already connected: before that the socket is not writable.
         let io = Async::new_nonblocking(std::net::TcpStream::from(socket), connected)?;
         if !connected {
-            io.write_with(|stream| {
-                if let Some(error) = stream.take_error()? {
-                    return Err(error);
-                }
-                match stream.peer_addr() {
-                    Ok(_) => Ok(()),
-                    // Spurious readiness: the connect is still in progress.
-                    Err(error) if error.kind() == io::ErrorKind::NotConnected => {
-                        Err(io::ErrorKind::WouldBlock.into())
-                    }
-                    Err(error) => Err(error),
-                }
-            })
-            .await?;
+            finish_connect(&io).await?;
         }
         Ok(TcpStream { io })
     }
@@ -277,13 +265,5 @@ impl futures_io::AsyncWrite for TcpStream {
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(shutdown_write(self.io.get_ref()))
-    }
-}
-
-/// Shuts the write direction down; a peer that already went away is not an error here.
-pub(crate) fn shutdown_write(stream: &std::net::TcpStream) -> io::Result<()> {
-    match stream.shutdown(Shutdown::Write) {
-        Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(()),
-        result => result,
     }
 }

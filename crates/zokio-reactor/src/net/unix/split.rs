@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::net::shutdown_write;
 use crate::net::unix::UnixStream;
 
 /// The reading half of a borrowed [`UnixStream`]. Created by [`UnixStream::split`].
@@ -27,7 +28,7 @@ pub struct OwnedWriteHalf(pub(crate) Arc<UnixStream>);
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         // The peer sees EOF; if the connection is already gone there is nothing to report.
-        let _ = self.0.shutdown_write();
+        let _ = shutdown_write(&self.0.io);
     }
 }
 
@@ -61,7 +62,7 @@ macro_rules! write_impl {
             }
 
             fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.0.shutdown_write())
+                Poll::Ready(shutdown_write(&self.0.io))
             }
         }
     };

@@ -14,6 +14,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::io::Async;
 use crate::net::unix::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::net::{finish_connect, shutdown_write};
 
 /// A Unix-domain stream connection. Implements the futures-io traits; `close()` shuts the write
 /// direction down.
@@ -58,17 +59,7 @@ impl UnixStream {
         };
         let io = Async::new_nonblocking(std::os::unix::net::UnixStream::from(socket), connected)?;
         if !connected {
-            io.write_with(|stream| match stream.take_error()? {
-                Some(error) => Err(error),
-                None => match stream.peer_addr() {
-                    Ok(_) => Ok(()),
-                    Err(error) if error.kind() == io::ErrorKind::NotConnected => {
-                        Err(io::ErrorKind::WouldBlock.into())
-                    }
-                    Err(error) => Err(error),
-                },
-            })
-            .await?;
+            finish_connect(&io).await?;
         }
         Ok(UnixStream { io })
     }
@@ -153,13 +144,6 @@ impl UnixStream {
         self.io
             .poll_write_stream(cx, buf.len(), |mut stream| stream.write(buf))
     }
-
-    pub(crate) fn shutdown_write(&self) -> io::Result<()> {
-        match self.shutdown(Shutdown::Write) {
-            Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(()),
-            result => result,
-        }
-    }
 }
 
 impl AsRawFd for UnixStream {
@@ -198,6 +182,6 @@ impl futures_io::AsyncWrite for UnixStream {
     }
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown_write())
+        Poll::Ready(shutdown_write(&self.io))
     }
 }
