@@ -177,9 +177,15 @@ impl Inner {
         Some(key)
     }
 
-    /// Whether timer `key` fired; stores `waker` otherwise.
+    /// Whether timer `key` fired, in which case it is removed (under the same lock) and `key` is no
+    /// longer valid; stores `waker` otherwise.
     pub(crate) fn poll_timer(&self, key: usize, waker: &Waker) -> bool {
-        self.wheel().poll(key, waker)
+        let mut wheel = self.wheel();
+        let fired = wheel.poll(key, waker);
+        if fired {
+            wheel.remove(key);
+        }
+        fired
     }
 
     /// Moves timer `key` to `deadline`. When that has already passed, the timer is marked fired and

@@ -111,7 +111,14 @@ impl Future for Sleep {
             panic!("a zokio timer was polled after its runtime shut down");
         }
         let fired = match this.timer {
-            Some(key) => inner.poll_timer(key, cx.waker()),
+            Some(key) => {
+                // A fired timer is removed by `poll_timer` itself: one wheel lock, not two.
+                let fired = inner.poll_timer(key, cx.waker());
+                if fired {
+                    this.timer = None;
+                }
+                fired
+            }
             None => {
                 if this.deadline.into_std() <= inner.clock.now() {
                     true
@@ -128,9 +135,6 @@ impl Future for Sleep {
         };
         if !fired {
             return Poll::Pending;
-        }
-        if let Some(key) = this.timer.take() {
-            inner.remove_timer(key);
         }
         this.elapsed = true;
         coop.made_progress();

@@ -6,8 +6,8 @@
 //! of an occupied slot, the slot's timers either fire (deadline reached) or move down to a finer level.
 //!
 //! Timers live in a [`Slab`]; each slot is a doubly linked list threaded through the slab by index,
-//! so insert and cancel are O(1) without `unsafe`. A timer's slab key is owned by its `Sleep` for the
-//! `Sleep`'s whole life (firing only unlinks it), so a key can never be reused under a live owner.
+//! so insert and cancel are O(1) without `unsafe`. A timer's slab key is owned by its `Sleep` until the
+//! `Sleep` removes it (firing only unlinks it), so a key can never be reused under a live owner.
 //!
 //! Deadlines beyond the wheel's span go to the top level and are re-filed each time their slot comes
 //! round, which is also what keeps a `Duration::MAX` sleep from overflowing anything. A timer fires
