@@ -148,8 +148,11 @@ impl<W> WaitList<W> {
 
 /// Wakers collected under a lock and woken after it is released, so that a waker which runs code
 /// (or re-enters the primitive) never does so while we hold the lock.
+///
+/// The slots start uninitialised: creating the list is free, which matters because every contended
+/// release creates one and usually wakes a single task.
 pub(crate) struct WakeList {
-    wakers: [Option<std::task::Waker>; WakeList::CAPACITY],
+    wakers: [std::mem::MaybeUninit<std::task::Waker>; WakeList::CAPACITY],
     len: usize,
 }
 
@@ -159,7 +162,7 @@ impl WakeList {
 
     pub(crate) fn new() -> WakeList {
         WakeList {
-            wakers: [const { None }; WakeList::CAPACITY],
+            wakers: [const { std::mem::MaybeUninit::uninit() }; WakeList::CAPACITY],
             len: 0,
         }
     }
@@ -171,19 +174,21 @@ impl WakeList {
 
     #[inline]
     pub(crate) fn push(&mut self, waker: std::task::Waker) {
-        debug_assert!(self.can_push());
-        self.wakers[self.len] = Some(waker);
+        assert!(self.can_push(), "wake list full");
+        self.wakers[self.len].write(waker);
         self.len += 1;
     }
 
     /// Wakes every collected waker and empties the list.
     pub(crate) fn wake_all(&mut self) {
-        for slot in &mut self.wakers[..self.len] {
-            if let Some(waker) = slot.take() {
-                waker.wake();
-            }
+        let len = std::mem::replace(&mut self.len, 0);
+        for slot in &mut self.wakers[..len] {
+            // SAFETY: the first `len` slots were initialised by `push`, and resetting `len` first
+            // means each is read exactly once (also if a waker panics: the rest are leaked, not
+            // read twice).
+            let waker = unsafe { slot.assume_init_read() };
+            waker.wake();
         }
-        self.len = 0;
     }
 }
 

@@ -335,3 +335,30 @@ exec_tests!(
     semaphore_forget_and_split,
     semaphore_limits_observed_concurrency,
 );
+
+#[test]
+fn many_waiters_are_served_in_batches() {
+    // More waiters than one wake batch (32): both the release and the close paths must loop.
+    let sem = Arc::new(Semaphore::new(0));
+    let mut waiters: Vec<_> = (0..100)
+        .map(|_| Box::pin(sem.clone().acquire_owned()))
+        .collect();
+    for waiter in &mut waiters {
+        assert!(poll_once(waiter).is_none());
+    }
+    sem.add_permits(70);
+    let (served, rest) = waiters.split_at_mut(70);
+    let permits: Vec<_> = served
+        .iter_mut()
+        .map(|waiter| poll_once(waiter).unwrap().unwrap())
+        .collect();
+    assert!(poll_once(&mut rest[0]).is_none());
+    sem.close();
+    for waiter in rest {
+        assert!(poll_once(waiter).unwrap().is_err());
+    }
+    drop(waiters);
+    assert_eq!(sem.available_permits(), 0);
+    drop(permits);
+    assert_eq!(sem.available_permits(), 70);
+}
