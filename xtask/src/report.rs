@@ -69,11 +69,26 @@ fn median_cell(group: &Group, runtime: &str) -> String {
     }
 }
 
+/// The per-runtime column names of the summary and headline tables: one median per runtime, then
+/// zokio's ratio to each baseline.
+fn runtime_headers() -> impl Iterator<Item = String> {
+    let runtimes = [SUBJECT].into_iter().chain(BASELINES).map(str::to_string);
+    runtimes.chain(BASELINES.iter().map(|b| format!("{SUBJECT}/{b}")))
+}
+
+/// The cells under [`runtime_headers`] for one group.
+fn runtime_cells(g: &Group) -> impl Iterator<Item = String> + '_ {
+    let medians = [SUBJECT]
+        .into_iter()
+        .chain(BASELINES)
+        .map(|r| median_cell(g, r));
+    medians.chain(BASELINES.iter().map(|b| table::ratio(g.speedup(b))))
+}
+
 /// Header row shared by the summary tables.
 fn summary_header() -> Vec<String> {
     let mut header = vec!["workload".to_string()];
-    header.extend([SUBJECT].iter().chain(&BASELINES).map(|r| r.to_string()));
-    header.extend(BASELINES.iter().map(|b| format!("{SUBJECT}/{b}")));
+    header.extend(runtime_headers());
     header
 }
 
@@ -82,13 +97,7 @@ pub fn summary_table(groups: &[Group]) -> Table {
     let mut t = Table::new(summary_header());
     for g in groups {
         let mut row = vec![g.label()];
-        row.extend(
-            [SUBJECT]
-                .iter()
-                .chain(&BASELINES)
-                .map(|r| median_cell(g, r)),
-        );
-        row.extend(BASELINES.iter().map(|b| table::ratio(g.speedup(b))));
+        row.extend(runtime_cells(g));
         t.row(row);
     }
     t
@@ -97,8 +106,7 @@ pub fn summary_table(groups: &[Group]) -> Table {
 /// The headline table: ops/s per runtime next to the first target.
 fn headline_table(groups: &[Group]) -> Table {
     let mut header = vec!["metric".to_string(), "first target".to_string()];
-    header.extend([SUBJECT].iter().chain(&BASELINES).map(|r| r.to_string()));
-    header.extend(BASELINES.iter().map(|b| format!("{SUBJECT}/{b}")));
+    header.extend(runtime_headers());
     header.push("zokio meets target".to_string());
     let mut t = Table::new(header);
     for h in &HEADLINES {
@@ -112,13 +120,7 @@ fn headline_table(groups: &[Group]) -> Table {
             h.metric.to_string(),
             format!("{} ops/s", table::thousands(h.target)),
         ];
-        row.extend(
-            [SUBJECT]
-                .iter()
-                .chain(&BASELINES)
-                .map(|r| median_cell(g, r)),
-        );
-        row.extend(BASELINES.iter().map(|b| table::ratio(g.speedup(b))));
+        row.extend(runtime_cells(g));
         let met = g
             .result(SUBJECT)
             .and_then(|r| g.ops_per_sec(r.median_ns))
