@@ -283,14 +283,8 @@ impl Builder {
             threads: threads.clone(),
         });
 
-        let (scheduler, kind): (Arc<dyn Scheduler>, Kind) = match (&self.custom, self.flavor) {
-            (Some(make), _) => match make(driver, threads) {
-                Ok(scheduler) => (scheduler, Kind::Custom),
-                Err(err) => {
-                    cell.set(None);
-                    return Err(err);
-                }
-            },
+        let built: io::Result<(Arc<dyn Scheduler>, Kind)> = match (&self.custom, self.flavor) {
+            (Some(make), _) => make(driver, threads).map(|scheduler| (scheduler, Kind::Custom)),
             (None, Flavor::CurrentThread) => {
                 let config = zokio_sched::current_thread::Config {
                     global_queue_interval: self
@@ -298,12 +292,8 @@ impl Builder {
                         .unwrap_or(zokio_sched::current_thread::GLOBAL_QUEUE_INTERVAL),
                     event_interval: self.event_interval,
                 };
-                (
-                    Arc::new(zokio_sched::current_thread::CurrentThread::new(
-                        driver, config,
-                    )),
-                    Kind::CurrentThread,
-                )
+                let scheduler = zokio_sched::current_thread::CurrentThread::new(driver, config);
+                Ok((Arc::new(scheduler), Kind::CurrentThread))
             }
             (None, Flavor::MultiThread) => {
                 let workers = self
@@ -316,17 +306,23 @@ impl Builder {
                     event_interval: self.event_interval,
                     disable_lifo_slot: self.disable_lifo_slot,
                 };
-                match zokio_sched::multi_thread::MultiThread::new(
+                zokio_sched::multi_thread::MultiThread::new(
                     config,
                     driver,
                     blocking.spawner().clone(),
-                ) {
-                    Ok(scheduler) => (scheduler, Kind::MultiThread),
-                    Err(err) => {
-                        cell.set(None);
-                        return Err(err);
-                    }
-                }
+                )
+                .map(|scheduler| {
+                    let scheduler: Arc<dyn Scheduler> = scheduler;
+                    (scheduler, Kind::MultiThread)
+                })
+            }
+        };
+        let (scheduler, kind) = match built {
+            Ok(built) => built,
+            Err(err) => {
+                // Threads the scheduler started before failing wait on the cell: release them.
+                cell.set(None);
+                return Err(err);
             }
         };
 
