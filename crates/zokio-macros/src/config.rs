@@ -22,7 +22,7 @@ impl Config {
     pub(crate) fn parse(args: proc_macro2::TokenStream, default: Flavor) -> syn::Result<Config> {
         let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
         let args = parser.parse2(args)?;
-        let mut flavor: Option<(Flavor, Span)> = None;
+        let mut flavor = None;
         let mut worker_threads = None;
         let mut start_paused = None;
         let mut crate_path = None;
@@ -49,7 +49,7 @@ impl Config {
                             ));
                         }
                     };
-                    flavor = Some((parsed, span));
+                    flavor = Some(parsed);
                 }
                 "worker_threads" => {
                     check_unset(worker_threads.is_some(), &arg)?;
@@ -82,7 +82,7 @@ impl Config {
                 }
             }
         }
-        let flavor_value = flavor.map_or(default, |(f, _)| f);
+        let flavor_value = flavor.unwrap_or(default);
         if let (Flavor::CurrentThread, Some((_, span))) = (flavor_value, worker_threads) {
             return Err(syn::Error::new(
                 span,
