@@ -119,16 +119,12 @@ impl Clock {
             .expect("advancing the paused clock overflowed Instant");
     }
 
-    /// Moves a paused clock forward to `to`, if it is later than the clock's reading. Used by the
-    /// driver's auto-advance. Returns whether the clock was paused (and so could be moved).
-    pub(crate) fn advance_to(&self, to: StdInstant) -> bool {
+    /// Moves a paused clock forward to `to`, if it is later than the clock's reading; a running
+    /// clock (resumed since the driver looked) is left alone. Used by the driver's auto-advance.
+    pub(crate) fn advance_to(&self, to: StdInstant) {
         let mut state = self.lock();
-        if state.unfrozen.is_some() {
-            return false;
-        }
-        if to > state.base {
+        if state.unfrozen.is_none() && to > state.base {
             state.base = to;
         }
-        true
     }
 }
