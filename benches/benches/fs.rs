@@ -34,8 +34,7 @@ trait FsRt: Rt {
 
     fn open_rw(path: PathBuf) -> impl Future<Output = Self::File> + Send;
     fn create(path: PathBuf) -> impl Future<Output = Self::File> + Send;
-    fn read_exact<'a>(f: &'a mut Self::File, buf: &'a mut [u8])
-    -> impl Future<Output = ()> + Send;
+    fn read_exact<'a>(f: &'a mut Self::File, buf: &'a mut [u8]) -> impl Future<Output = ()> + Send;
     /// One read call; returns the byte count.
     fn read_some<'a>(
         f: &'a mut Self::File,
