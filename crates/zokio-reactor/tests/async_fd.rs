@@ -76,6 +76,30 @@ fn read_with_and_write_with_wait_for_readiness() {
 }
 
 #[test]
+fn flush_and_close_do_not_wait_for_a_full_pipe_to_drain() {
+    run(Duration::from_secs(30), async {
+        let (_read, write) = pipe();
+        let mut write = Async::new(write).unwrap();
+        // Fill the pipe until a write returns WouldBlock: write readiness is cleared now.
+        let chunk = [7u8; 4096];
+        let mut filled = 0usize;
+        loop {
+            match write.try_write_with(|mut f| f.write(&chunk)) {
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("unexpected write error: {e}"),
+            }
+            assert!(filled < 64 << 20, "the pipe never filled up");
+        }
+        // Nobody reads: flush and close must complete at the first poll all the same.
+        let flushed = futures_lite::future::poll_once(write.flush()).await;
+        assert!(matches!(flushed, Some(Ok(()))), "{flushed:?}");
+        let closed = futures_lite::future::poll_once(write.close()).await;
+        assert!(matches!(closed, Some(Ok(()))), "{closed:?}");
+    });
+}
+
+#[test]
 fn unsupported_descriptors_are_errors_not_panics() {
     // epoll refuses regular files with EPERM (kqueue accepts them).
     #[cfg(any(target_os = "linux", target_os = "android"))]

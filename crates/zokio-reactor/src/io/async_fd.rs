@@ -281,7 +281,15 @@ impl<T: AsFd + Write + Unpin> futures_io::AsyncWrite for Async<T> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let (source, io) = self.get_mut().source_and_io();
-        poll_io(source, cx, Direction::Write, || io.flush())
+        // Tried before any readiness check: pipes and sockets have nothing to flush, and a send
+        // buffer that filled up earlier (write readiness cleared) must not make `flush` or `close`
+        // wait for the peer to read. Only a `WouldBlock` from the flush itself waits.
+        match io.flush() {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                poll_io(source, cx, Direction::Write, || io.flush())
+            }
+            result => Poll::Ready(result),
+        }
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
