@@ -35,11 +35,7 @@ pub fn size(full: usize, quick: usize) -> usize {
 /// criterion's filter skips the function) and dropped before the next runtime's function runs, so
 /// idle worker threads of one runtime never compete with another's measurement.
 pub fn bench<R: Rt, O>(group: &mut BenchmarkGroup<'_, WallTime>, mut work: impl FnMut(&R) -> O) {
-    let mut rt: Option<R> = None;
-    group.bench_function(R::NAME, |b| {
-        let rt = rt.get_or_insert_with(R::build);
-        b.iter(|| work(rt));
-    });
+    bench_with(group, |_: &R| (), move |rt, _| work(rt));
 }
 
 /// Like [`bench`], with per-runtime state built once by `setup` (for example open connections).
