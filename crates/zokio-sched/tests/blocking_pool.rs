@@ -227,3 +227,87 @@ fn spawn_blocking_runs_in_the_callers_context() {
     scheduler.shutdown(Duration::from_secs(5));
     assert!(pool.shutdown(Duration::from_secs(5)));
 }
+
+/// A new task goes straight to the most recently idle thread (the top of the idle stack), so a
+/// steady trickle of tasks keeps reusing one warm thread and the others can retire.
+#[test]
+fn new_task_goes_to_the_most_recently_idle_thread() {
+    let pool = pool(8, Duration::from_secs(10));
+    let (release_first, first_gate) = mpsc::channel::<()>();
+    let (release_second, second_gate) = mpsc::channel::<()>();
+    let both_running = Arc::new(Barrier::new(3));
+    let b = both_running.clone();
+    let first = pool.spawner().spawn_blocking(move || {
+        b.wait();
+        first_gate.recv().unwrap();
+        std::thread::current().id()
+    });
+    let b = both_running.clone();
+    let second = pool.spawner().spawn_blocking(move || {
+        b.wait();
+        second_gate.recv().unwrap();
+        std::thread::current().id()
+    });
+    both_running.wait();
+    assert_eq!(pool.spawner().num_threads(), 2);
+    // The first thread goes idle first, the second one last.
+    release_first.send(()).unwrap();
+    let first_thread = block_on(first).unwrap();
+    wait_until("the first thread is idle", || {
+        pool.spawner().num_idle_threads() == 1
+    });
+    release_second.send(()).unwrap();
+    let second_thread = block_on(second).unwrap();
+    assert_ne!(first_thread, second_thread);
+    wait_until("both threads are idle", || {
+        pool.spawner().num_idle_threads() == 2
+    });
+    for _ in 0..20 {
+        let ran_on = block_on(
+            pool.spawner()
+                .spawn_blocking(|| std::thread::current().id()),
+        )
+        .unwrap();
+        assert_eq!(
+            ran_on, second_thread,
+            "the most recently idle thread runs it"
+        );
+        wait_until("the thread is idle again", || {
+            pool.spawner().num_idle_threads() == 2
+        });
+    }
+    assert_eq!(pool.spawner().num_threads(), 2);
+    assert_eq!(pool.spawner().queue_depth(), 0);
+}
+
+/// Many threads spawning at once: every task runs exactly once, and a burst that finds idle threads
+/// hands each task to one of them without starting more threads than the burst needs.
+#[test]
+fn concurrent_spawners_run_every_task_once() {
+    let pool = pool(16, Duration::from_secs(10));
+    let ran = Arc::new(AtomicUsize::new(0));
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let (spawner, ran) = (pool.spawner().clone(), ran.clone());
+            s.spawn(move || {
+                for _ in 0..5 {
+                    let handles: Vec<_> = (0..50)
+                        .map(|i| {
+                            let ran = ran.clone();
+                            spawner.spawn_blocking(move || {
+                                ran.fetch_add(1, Ordering::SeqCst);
+                                i
+                            })
+                        })
+                        .collect();
+                    let sum: usize = handles.into_iter().map(|h| block_on(h).unwrap()).sum();
+                    assert_eq!(sum, (0..50).sum());
+                }
+            });
+        }
+    });
+    assert_eq!(ran.load(Ordering::SeqCst), 4 * 5 * 50);
+    assert!(pool.spawner().num_threads() <= 16);
+    assert!(pool.shutdown(Duration::from_secs(5)));
+    assert_eq!(pool.spawner().num_threads(), 0);
+}

@@ -1,18 +1,27 @@
 //! The blocking pool: threads for work that blocks (file system calls, DNS lookups, CPU-heavy closures),
 //! kept apart from the async workers so that a blocking call never stalls the tasks of a worker.
 //!
-//! - The pool **grows on demand**: a new task goes to an idle thread if there is one, otherwise a new
-//!   thread is started, up to [`Config::max_threads`] (default 512). Beyond that, tasks wait in a FIFO
-//!   queue.
-//! - A thread idle for [`Config::keep_alive`] (default 10 s) **retires**.
-//! - Idle threads are woken with an **exact notify count**: each task that finds an idle thread wakes
-//!   exactly one and records it, so a spurious condition-variable wake-up never makes two threads race
-//!   for one task, and no task waits while a thread sleeps.
+//! - The pool **grows on demand**: a new task goes to an idle thread if there is one, otherwise it is
+//!   queued and a new thread is started, up to [`Config::max_threads`] (default 512). Beyond that,
+//!   tasks wait in a FIFO queue. A busy thread takes queued tasks before it goes idle.
+//! - **Direct hand-off to the most recently idle thread.** Idle threads sit on a stack, each with its
+//!   own mailbox and parked on its own thread token (no shared condition variable). A spawn pops the
+//!   top thread under the pool lock, then, outside the lock, puts the task in that thread's mailbox and
+//!   unparks it. The woken thread runs the task without touching the pool lock, so a burst of spawns
+//!   does not make every woken thread queue up for the one mutex its spawner keeps taking (with a
+//!   shared condition variable each wake-up was followed by a contended re-lock, and threads that were
+//!   slow to get through it counted as busy, so bursts kept starting new threads). Popping the *last*
+//!   idle thread (LIFO) hands the task to a thread that has often not even fallen asleep yet, which
+//!   makes the unpark a plain atomic store, and leaves the threads at the bottom of the stack idle long
+//!   enough to retire.
+//! - A thread idle for [`Config::keep_alive`] (default 10 s) **retires**, unless a spawner took it
+//!   off the stack in the meantime (exactly one party takes a thread off the stack, under the lock:
+//!   a spawner, shutdown, or the thread itself when it retires), so no mailed task is ever lost.
 //! - A panic in the closure is caught and returned by its `JoinHandle` as a
 //!   [`JoinError`](zokio_task::JoinError).
 //! - [`BlockingPool::shutdown`] waits (up to a timeout) for the tasks already running, and never starts
 //!   a task still queued once shutdown has begun: such tasks are cancelled, and so are tasks spawned
-//!   after it.
+//!   after it and tasks mailed to a thread that wakes after it began.
 //!
 //! ```
 //! use std::time::Duration;

@@ -4,9 +4,10 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::thread::JoinHandle as ThreadHandle;
+use std::thread::{JoinHandle as ThreadHandle, Thread};
 use std::time::{Duration, Instant};
 
 use zokio_task::{JoinHandle, Runnable, ScheduleInfo, TaskList};
@@ -21,7 +22,7 @@ pub struct BlockingPool {
     spawner: Spawner,
     /// Set by an explicit [`BlockingPool::shutdown`], after which dropping the pool does not wait
     /// again: a caller that chose a timeout must not be blocked past it by the drop.
-    shut_down: std::sync::atomic::AtomicBool,
+    shut_down: AtomicBool,
 }
 
 /// Spawns closures onto a [`BlockingPool`]; cheap to clone and usable from any thread.
@@ -32,8 +33,9 @@ pub struct Spawner {
 
 struct Inner {
     state: Mutex<State>,
-    /// Idle threads wait here for work.
-    work: Condvar,
+    /// Set once shutdown has begun (also recorded in `State::shutdown`): a thread that receives a task
+    /// through its mailbox checks it without taking the pool lock, and cancels the task if it is set.
+    closed: AtomicBool,
     /// `shutdown` waits here for the threads to exit.
     exited: Condvar,
     max_threads: usize,
@@ -48,11 +50,10 @@ struct State {
     queue: VecDeque<Runnable>,
     /// Threads started and not yet exited.
     num_threads: usize,
-    /// Threads waiting for work and not yet notified.
-    num_idle: usize,
-    /// Notifications sent and not yet consumed: a waiting thread that finds none treats its wake-up as
-    /// spurious and keeps waiting.
-    num_notify: usize,
+    /// The idle threads, most recently idle last: a new task goes to the last one (see the module
+    /// docs). A thread is taken off this stack by exactly one party, under the lock: a spawner (which
+    /// then mails it a task), shutdown (which mails it `Exit`), or the thread itself when it retires.
+    idle: Vec<Arc<Mailbox>>,
     shutdown: bool,
     /// Join handles of the running threads, by thread number.
     handles: HashMap<usize, ThreadHandle<()>>,
@@ -68,14 +69,13 @@ impl BlockingPool {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 num_threads: 0,
-                num_idle: 0,
-                num_notify: 0,
+                idle: Vec::new(),
                 shutdown: false,
                 handles: HashMap::new(),
                 next_thread_id: 0,
                 last_retired: None,
             }),
-            work: Condvar::new(),
+            closed: AtomicBool::new(false),
             exited: Condvar::new(),
             max_threads: config.max_threads.max(1),
             keep_alive: config.keep_alive,
@@ -86,7 +86,7 @@ impl BlockingPool {
             spawner: Spawner {
                 inner: Arc::new(inner),
             },
-            shut_down: std::sync::atomic::AtomicBool::new(false),
+            shut_down: AtomicBool::new(false),
         }
     }
 
@@ -102,8 +102,7 @@ impl BlockingPool {
     ///
     /// Called from one of the pool's own threads, it waits for the others only.
     pub fn shutdown(&self, timeout: Duration) -> bool {
-        self.shut_down
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.shut_down.store(true, Ordering::Relaxed);
         self.spawner.inner.shutdown(timeout)
     }
 }
@@ -164,7 +163,7 @@ impl Spawner {
 
     /// The number of threads waiting for work.
     pub fn num_idle_threads(&self) -> usize {
-        self.inner.lock().num_idle
+        self.inner.lock().idle.len()
     }
 
     /// The number of tasks waiting for a thread.
@@ -183,7 +182,7 @@ impl fmt::Debug for Spawner {
         let state = self.inner.lock();
         f.debug_struct("Spawner")
             .field("num_threads", &state.num_threads)
-            .field("num_idle", &state.num_idle)
+            .field("num_idle", &state.idle.len())
             .field("queue_depth", &state.queue.len())
             .field("shutdown", &state.shutdown)
             .finish()
@@ -214,6 +213,46 @@ thread_local! {
     static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// An idle thread's mailbox: how a spawner hands it a task directly, without the pool lock on the
+/// receiving side.
+struct Mailbox {
+    thread: Thread,
+    mail: Mutex<Mail>,
+}
+
+enum Mail {
+    Empty,
+    Task(Runnable),
+    /// Shutdown took this thread off the idle stack: it exits.
+    Exit,
+}
+
+/// How an idle thread's wait ended.
+enum Woken {
+    Task(Runnable),
+    Exit,
+    /// Idle for the whole keep-alive; the thread has already unregistered itself.
+    Retired,
+}
+
+impl Mailbox {
+    /// Leaves `mail` and wakes the thread. Only the party that took the thread off the idle stack
+    /// calls this, once, so a mailbox never holds two letters.
+    fn deliver(&self, mail: Mail) {
+        *self.mail.lock().unwrap_or_else(|p| p.into_inner()) = mail;
+        // `unpark` leaves a token when the thread is not parked yet, so this wake-up is never lost; a
+        // thread that is still on its way to `park` (it just went idle) costs no system call at all.
+        self.thread.unpark();
+    }
+
+    fn take(&self) -> Mail {
+        std::mem::replace(
+            &mut *self.mail.lock().unwrap_or_else(|p| p.into_inner()),
+            Mail::Empty,
+        )
+    }
+}
+
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic never happens while the lock is held (tasks run outside it); recover anyway.
@@ -233,13 +272,13 @@ impl Inner {
             drop(runnable);
             return;
         }
-        state.queue.push_back(runnable);
-        if state.num_idle > 0 {
-            state.num_idle -= 1;
-            state.num_notify += 1;
-            self.work.notify_one();
+        if let Some(idle) = state.idle.pop() {
+            // The most recently idle thread: likely still awake, and warm in cache.
+            drop(state);
+            idle.deliver(Mail::Task(runnable));
             return;
         }
+        state.queue.push_back(runnable);
         if state.num_threads >= self.max_threads {
             // Every thread is busy and the pool is full: the task waits for the next free thread.
             return;
@@ -268,8 +307,12 @@ impl Inner {
     /// The body of every pool thread.
     fn run(self: Arc<Inner>, id: usize) {
         let _ = CURRENT_POOL.try_with(|c| c.set(Arc::as_ptr(&self) as usize));
+        let mailbox = Arc::new(Mailbox {
+            thread: std::thread::current(),
+            mail: Mutex::new(Mail::Empty),
+        });
         let mut state = self.lock();
-        'outer: loop {
+        loop {
             while let Some(runnable) = state.queue.pop_front() {
                 drop(state);
                 runnable.run();
@@ -278,54 +321,78 @@ impl Inner {
             if state.shutdown {
                 break;
             }
-            state.num_idle += 1;
-            let deadline = Instant::now().checked_add(self.keep_alive);
-            loop {
-                let timeout = match deadline {
-                    Some(deadline) => deadline.saturating_duration_since(Instant::now()),
-                    None => Duration::from_secs(60 * 60 * 24 * 365),
-                };
-                let (guard, _) = self
-                    .work
-                    .wait_timeout(state, timeout)
-                    .unwrap_or_else(|p| p.into_inner());
-                state = guard;
-                if state.num_notify > 0 {
-                    // Our notification (the notifier already took us off the idle count).
-                    state.num_notify -= 1;
-                    continue 'outer;
-                }
-                if state.shutdown {
-                    state.num_idle -= 1;
-                    break 'outer;
-                }
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    // Idle for the whole keep-alive: retire, joining the previous retiree.
-                    state.num_idle -= 1;
-                    let own = state.handles.remove(&id);
-                    let previous = std::mem::replace(&mut state.last_retired, own);
-                    state.num_threads -= 1;
-                    self.exited.notify_all();
-                    drop(state);
-                    if let Some(previous) = previous {
-                        let _ = previous.join();
+            state.idle.push(Arc::clone(&mailbox));
+            drop(state);
+            match self.wait(&mailbox, id) {
+                Woken::Task(runnable) => {
+                    if self.closed.load(Ordering::Acquire) {
+                        // Shutdown began after the task was mailed: like a queued task, it never
+                        // starts (dropping it cancels it).
+                        drop(runnable);
+                    } else {
+                        runnable.run();
                     }
-                    return;
                 }
-                // A spurious wake-up: keep waiting.
+                Woken::Exit => {}
+                Woken::Retired => return,
             }
+            state = self.lock();
         }
         // Shutdown: the handle stays in `handles` for `shutdown` to join.
         state.num_threads -= 1;
         self.exited.notify_all();
     }
 
+    /// Waits, idle, for mail; retires after the keep-alive if nobody took the thread off the stack.
+    fn wait(&self, mailbox: &Arc<Mailbox>, id: usize) -> Woken {
+        let mut deadline = Instant::now().checked_add(self.keep_alive);
+        loop {
+            match mailbox.take() {
+                Mail::Task(runnable) => return Woken::Task(runnable),
+                Mail::Exit => return Woken::Exit,
+                Mail::Empty => {}
+            }
+            let Some(until) = deadline else {
+                // No keep-alive bound, or the thread was claimed and its mail is on the way.
+                std::thread::park();
+                continue;
+            };
+            let left = until.saturating_duration_since(Instant::now());
+            if !left.is_zero() {
+                // May return early (a stale token, a spurious wake-up): the loop checks again.
+                std::thread::park_timeout(left);
+                continue;
+            }
+            let mut state = self.lock();
+            let Some(position) = state.idle.iter().position(|m| Arc::ptr_eq(m, mailbox)) else {
+                // Someone took this thread off the stack a moment ago: its mail is on the way.
+                deadline = None;
+                continue;
+            };
+            // Idle for the whole keep-alive: retire, joining the previous retiree.
+            state.idle.remove(position);
+            let own = state.handles.remove(&id);
+            let previous = std::mem::replace(&mut state.last_retired, own);
+            state.num_threads -= 1;
+            self.exited.notify_all();
+            drop(state);
+            if let Some(previous) = previous {
+                let _ = previous.join();
+            }
+            return Woken::Retired;
+        }
+    }
+
     fn shutdown(&self, timeout: Duration) -> bool {
         let mut state = self.lock();
         state.shutdown = true;
+        self.closed.store(true, Ordering::Release);
         let queued = std::mem::take(&mut state.queue);
-        self.work.notify_all();
+        let idle = std::mem::take(&mut state.idle);
         drop(state);
+        for mailbox in idle {
+            mailbox.deliver(Mail::Exit);
+        }
         // Cancelled outside the lock: dropping a Runnable wakes the task's JoinHandle.
         drop(queued);
 
