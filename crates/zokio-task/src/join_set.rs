@@ -393,6 +393,23 @@ mod tests {
     /// Open flag and the waiting task's waker.
     type TestGate = Arc<Mutex<(bool, Option<Waker>)>>;
 
+    /// A future that completes with `output` once `gate` is open, storing its waker there until then.
+    fn gated<T: Clone + Send + 'static>(
+        gate: &TestGate,
+        output: T,
+    ) -> impl Future<Output = T> + Send + 'static {
+        let gate = Arc::clone(gate);
+        std::future::poll_fn(move |cx| {
+            let mut gate = gate.lock().unwrap();
+            if gate.0 {
+                Poll::Ready(output.clone())
+            } else {
+                gate.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+    }
+
     /// `join_next` polls only the entries whose task finished: one handle poll per finished task,
     /// however many tasks are still pending.
     #[test]
@@ -403,17 +420,8 @@ mod tests {
         let gates: Vec<TestGate> = (0..n).map(|_| Arc::default()).collect();
         let mut set = JoinSet::new();
         for (i, gate) in gates.iter().enumerate() {
-            let gate = Arc::clone(gate);
             let q = Arc::clone(&queue);
-            let future = std::future::poll_fn(move |cx| {
-                let mut gate = gate.lock().unwrap();
-                if gate.0 {
-                    Poll::Ready(i)
-                } else {
-                    gate.1 = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            });
+            let future = gated(gate, i);
             let (runnable, handle) =
                 crate::spawn(future, move |r, _| q.lock().unwrap().push(r), &list);
             runnable.run();
@@ -467,16 +475,8 @@ mod tests {
         let gate: TestGate = Arc::default();
         let mut set = JoinSet::new();
         for _ in 0..4 {
-            let (gate, q) = (Arc::clone(&gate), Arc::clone(&queue));
-            let future = std::future::poll_fn(move |cx| {
-                let mut gate = gate.lock().unwrap();
-                if gate.0 {
-                    Poll::Ready(())
-                } else {
-                    gate.1 = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            });
+            let q = Arc::clone(&queue);
+            let future = gated(&gate, ());
             let (runnable, handle) =
                 crate::spawn(future, move |r, _| q.lock().unwrap().push(r), &list);
             runnable.run();
