@@ -8,7 +8,7 @@ pub use async_fd::Async;
 use std::io;
 use std::task::{Context, Poll, ready};
 
-use source::{Direction, Source};
+use source::{Direction, ReadyEvent, Source};
 
 /// A task's place in a direction's waiter list, released on drop (also when the operation's future is
 /// dropped mid-wait).
@@ -42,24 +42,16 @@ impl<'a> Waiter<'a> {
     pub(crate) fn poll_io<R>(
         &mut self,
         cx: &mut Context<'_>,
-        mut op: impl FnMut() -> io::Result<R>,
+        op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        let coop = ready!(zokio_coop::poll_proceed(cx));
-        loop {
-            let event = ready!(
-                self.source
-                    .poll_ready_shared(cx, self.direction, &mut self.key)
-            )?;
-            match op() {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.source.clear_readiness(event);
-                }
-                result => {
-                    coop.made_progress();
-                    return Poll::Ready(result);
-                }
-            }
-        }
+        let (source, direction, key) = (self.source, self.direction, &mut self.key);
+        poll_io_loop(
+            source,
+            cx,
+            |cx| source.poll_ready_shared(cx, direction, key),
+            op,
+            |_| false,
+        )
     }
 }
 
@@ -108,12 +100,31 @@ fn poll_io_inner<R>(
     source: &Source,
     cx: &mut Context<'_>,
     direction: Direction,
+    op: impl FnMut() -> io::Result<R>,
+    drained: impl Fn(&io::Result<R>) -> bool,
+) -> Poll<io::Result<R>> {
+    poll_io_loop(
+        source,
+        cx,
+        |cx| source.poll_ready(cx, direction),
+        op,
+        drained,
+    )
+}
+
+/// The loop behind every readiness-driven operation: wait with `poll_ready` (the single waker slot or
+/// a waiter list entry), run `op`, clear the readiness it saw on `WouldBlock` (or when `drained` says
+/// the result proves it gone) and go round again.
+fn poll_io_loop<R>(
+    source: &Source,
+    cx: &mut Context<'_>,
+    mut poll_ready: impl FnMut(&mut Context<'_>) -> Poll<io::Result<ReadyEvent>>,
     mut op: impl FnMut() -> io::Result<R>,
     drained: impl Fn(&io::Result<R>) -> bool,
 ) -> Poll<io::Result<R>> {
     let coop = ready!(zokio_coop::poll_proceed(cx));
     loop {
-        let event = ready!(source.poll_ready(cx, direction))?;
+        let event = ready!(poll_ready(cx))?;
         match op() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => source.clear_readiness(event),
             result => {
