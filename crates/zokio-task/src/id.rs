@@ -37,7 +37,8 @@ impl Id {
                     start
                 }
             })
-            // During thread teardown: take a single id from the global counter.
+            // During thread teardown: take a whole block and use its first id (a block-aligned start
+            // keeps the `TaskList` shard choice, which goes by block, meaningful).
             .unwrap_or_else(|_| NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed));
         // The counter starts at 1 and 2^64 ids cannot be exhausted in practice.
         Id(NonZeroU64::new(raw).expect("task id counter overflowed"))
