@@ -25,6 +25,8 @@ impl Config {
         let mut flavor = None;
         let mut worker_threads = None;
         let mut start_paused = None;
+        // Where `start_paused = true` was written, for the flavor check below.
+        let mut start_paused_span = None;
         let mut crate_path = None;
         for arg in args {
             let name = arg
@@ -64,7 +66,11 @@ impl Config {
                 }
                 "start_paused" => {
                     check_unset(start_paused.is_some(), &arg)?;
-                    start_paused = Some(lit_bool(&arg.value)?);
+                    let paused = lit_bool(&arg.value)?;
+                    start_paused = Some(paused);
+                    if paused {
+                        start_paused_span = Some(span);
+                    }
                 }
                 "crate" => {
                     check_unset(crate_path.is_some(), &arg)?;
@@ -87,6 +93,12 @@ impl Config {
             return Err(syn::Error::new(
                 span,
                 "`worker_threads` is only valid with `flavor = \"multi_thread\"`",
+            ));
+        }
+        if let (Flavor::MultiThread, Some(span)) = (flavor_value, start_paused_span) {
+            return Err(syn::Error::new(
+                span,
+                "`start_paused` is only valid with `flavor = \"current_thread\"`",
             ));
         }
         Ok(Config {

@@ -7,7 +7,7 @@
 //! - `flavor = "current_thread"` or `flavor = "multi_thread"` (default: `multi_thread` for `main`,
 //!   `current_thread` for `test`, as in Tokio);
 //! - `worker_threads = N` (multi-thread only, N > 0);
-//! - `start_paused = true` (start with the clock paused, for tests of timeouts);
+//! - `start_paused = true` (current-thread only: start with the clock paused, for tests of timeouts);
 //! - `crate = "path"` to name the zokio crate when it is renamed.
 //!
 //! Bad arguments give a compile error that points at the argument.

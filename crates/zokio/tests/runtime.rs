@@ -308,6 +308,20 @@ fn start_paused_without_time_is_an_invalid_input_error() {
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
 
+/// Auto-advance needs every task idle, which one parked worker of several cannot know: a paused
+/// clock would jump an hour ahead while another worker still runs a task.
+#[test]
+fn start_paused_on_multi_thread_is_an_invalid_input_error() {
+    let err = Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("current-thread"), "{err}");
+}
+
 #[test]
 fn shutdown_timeout_keeps_its_bound_with_a_stuck_blocking_task() {
     let rt = Builder::new_multi_thread()

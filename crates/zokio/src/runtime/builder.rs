@@ -106,7 +106,9 @@ impl Builder {
     }
 
     /// Starts the runtime's clock paused (for tests): time only moves through `zokio::time::advance`
-    /// or, when every task is idle, jumps straight to the next timer. Requires the time driver.
+    /// or, when every task is idle, jumps straight to the next timer. Requires the time driver and the
+    /// built-in current-thread scheduler: with several threads, one idle thread cannot tell that the
+    /// others are idle too, and the clock would jump while tasks still run.
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
         self.start_paused = start_paused;
         self
@@ -253,12 +255,20 @@ impl Builder {
     ///
     /// Fails when the I/O driver cannot be created (e.g. the process is out of file descriptors), or
     /// when a worker thread cannot be started; also on invalid combinations of settings, such as
-    /// `start_paused` without the time driver (`InvalidInput`).
+    /// `start_paused` without the time driver or on a multi-thread or custom scheduler
+    /// (`InvalidInput`).
     pub fn build(&mut self) -> io::Result<Runtime> {
         if self.start_paused && !self.enable_time {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "start_paused(true) requires the time driver: call enable_time() or enable_all()",
+            ));
+        }
+        if self.start_paused && (self.flavor != Flavor::CurrentThread || self.custom.is_some()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "start_paused(true) requires the built-in current-thread scheduler: use \
+                 Builder::new_current_thread()",
             ));
         }
         let (driver, reactor): (Box<dyn Driver>, Option<zokio_reactor::Handle>) =

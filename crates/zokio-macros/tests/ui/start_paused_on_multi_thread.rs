@@ -1,0 +1,2 @@
+#[zokio::main(start_paused = true)]
+async fn main() {}
