@@ -1,5 +1,6 @@
-//! Timers, each runtime in its current-thread set-up (one thread, so the timer structures themselves are measured rather than cross-thread wake-ups) (zokio's and tokio's `time::sleep`, smol's
-//! `async_io::Timer`):
+//! Timers (zokio's and tokio's `time::sleep`, smol's `async_io::Timer`), each runtime in its
+//! current-thread set-up: one thread, so that the timer structures themselves are measured rather
+//! than cross-thread wake-ups.
 //!
 //! - `timers/insert_fire`: one task registers 100k sleeps of 1 ms, then awaits them all; op = one
 //!   timer inserted and fired.
