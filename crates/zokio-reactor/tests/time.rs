@@ -346,6 +346,22 @@ fn interval_reset_restarts_the_schedule() {
 }
 
 #[test]
+fn interval_reset_with_a_huge_period_does_not_overflow() {
+    let mut reactor = paused_reactor();
+    reactor.block_on(async {
+        let mut ticker = interval(Duration::MAX);
+        ticker.tick().await;
+        // The next tick lies beyond any representable instant: reset must saturate, not panic.
+        ticker.reset();
+        assert!(
+            futures_lite::future::poll_once(ticker.tick())
+                .await
+                .is_none()
+        );
+    });
+}
+
+#[test]
 #[should_panic(expected = "period")]
 fn zero_period_panics() {
     let mut reactor = reactor();

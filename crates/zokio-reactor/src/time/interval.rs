@@ -114,7 +114,8 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
-        self.reset_at(Instant::now() + self.period);
+        // Through `reset_after`, which saturates: a period near `Duration::MAX` must not overflow.
+        self.reset_after(self.period);
     }
 
     /// Restarts the schedule with a tick at once.
