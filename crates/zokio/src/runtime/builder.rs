@@ -41,7 +41,6 @@ pub struct Builder {
     global_queue_interval: Option<u32>,
     event_interval: u32,
     disable_lifo_slot: bool,
-    events_per_tick: usize,
     custom: Option<CustomScheduler>,
 }
 
@@ -62,7 +61,10 @@ impl Builder {
 
     /// A builder for a work-stealing runtime with one worker thread per core by default.
     pub fn new_multi_thread() -> Builder {
-        Builder::new(Flavor::MultiThread, 61)
+        Builder::new(
+            Flavor::MultiThread,
+            zokio_sched::multi_thread::DEFAULT_EVENT_INTERVAL,
+        )
     }
 
     fn new(flavor: Flavor, event_interval: u32) -> Builder {
@@ -81,7 +83,6 @@ impl Builder {
             global_queue_interval: None,
             event_interval,
             disable_lifo_slot: false,
-            events_per_tick: 1024,
             custom: None,
         }
     }
@@ -277,7 +278,7 @@ impl Builder {
                     enable_io: self.enable_io,
                     enable_time: self.enable_time,
                     start_paused: self.start_paused,
-                    events_per_tick: self.events_per_tick,
+                    ..zokio_reactor::ReactorConfig::default()
                 })?;
                 let handle = reactor.handle();
                 (Box::new(reactor), Some(handle))
