@@ -1,8 +1,8 @@
 //! Asynchronous file system operations, run on the runtime's blocking pool.
 //!
-//! Tokio's names: [`read`], [`write`], [`File`], [`OpenOptions`], [`read_dir`] and the rest. A whole
-//! `read`/`write` call is one trip to the blocking pool; a [`File`] batches its writes and flushes them
-//! in the background, and `flush().await` returns once the data has reached the OS.
+//! Tokio's names: [`read`], [`write`](fn@write), [`File`], [`OpenOptions`], [`read_dir`] and the
+//! rest. A whole `read`/`write` call is one trip to the blocking pool; a [`File`] batches its writes
+//! and flushes them in the background, and `flush().await` returns once the data has reached the OS.
 //!
 //! ```
 //! # zokio::runtime::Runtime::new().unwrap().block_on(async {
