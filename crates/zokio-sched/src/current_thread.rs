@@ -301,7 +301,7 @@ impl Scheduler for CurrentThread {
     fn block_on(&self, mut future: Pin<&mut dyn Future<Output = ()>>) {
         let _runtime = crate::context::enter_runtime();
         loop {
-            if let Some(mut core) = self.take_core() {
+            if let Some(core) = self.take_core() {
                 // Give the core back even if a poll panics, so the runtime stays usable.
                 struct PutBack<'a>(&'a CurrentThread, Option<Box<Core>>);
                 impl Drop for PutBack<'_> {
@@ -311,9 +311,9 @@ impl Scheduler for CurrentThread {
                         }
                     }
                 }
-                let mut guard = PutBack(self, None);
-                self.run_with_core(&mut core, future.as_mut());
-                guard.1 = Some(core);
+                let mut guard = PutBack(self, Some(core));
+                let core = guard.1.as_mut().expect("the core was just put in the guard");
+                self.run_with_core(core, future.as_mut());
                 return;
             }
             // Another thread is inside `block_on` and runs the tasks; this thread only polls its own

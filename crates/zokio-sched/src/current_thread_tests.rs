@@ -264,3 +264,16 @@ fn inject_queue_is_not_starved_by_a_busy_local_queue() {
     assert_eq!(done, 9);
     sched.shutdown(Duration::ZERO);
 }
+
+#[test]
+fn runtime_stays_usable_after_block_on_panics() {
+    let (sched, handle) = runtime();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        block_on(&handle, async { panic!("main future panics") })
+    }));
+    assert!(panicked.is_err());
+    // The core must have been put back: spawned tasks run again.
+    let value = block_on(&handle, async { crate::spawn(async { 5 }).await.unwrap() });
+    assert_eq!(value, 5);
+    sched.shutdown(Duration::ZERO);
+}

@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 use crate::multi_thread::ThreadParker;
 
-/// Something a scheduler thread can park on. See the [module docs](self).
+/// Something a scheduler thread can park on.
+///
+/// A scheduler thread with nothing to run parks on its driver; the I/O reactor uses the wait to block
+/// in the OS poller with the next timer as timeout and wakes the tasks whose I/O became ready.
 pub trait Driver: Send + 'static {
     /// Blocks until an event is ready, `timeout` elapses or [`Unpark::unpark`] is called, whichever
     /// comes first, and wakes the tasks whose events are ready.
