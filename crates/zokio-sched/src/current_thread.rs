@@ -312,7 +312,10 @@ impl Scheduler for CurrentThread {
                     }
                 }
                 let mut guard = PutBack(self, Some(core));
-                let core = guard.1.as_mut().expect("the core was just put in the guard");
+                let core = guard
+                    .1
+                    .as_mut()
+                    .expect("the core was just put in the guard");
                 self.run_with_core(core, future.as_mut());
                 return;
             }
