@@ -34,6 +34,15 @@ impl fmt::Debug for Handle {
 }
 
 impl Handle {
+    /// Makes [`time::pause`](crate::time::pause) panic on this reactor.
+    ///
+    /// Auto-advance moves a paused clock when the scheduler parks the driver with every task idle. A
+    /// scheduler with several workers cannot know that (one worker parks while another runs), so a
+    /// runtime built on one calls this to refuse paused time instead of letting timers fire early.
+    pub fn forbid_pause(&self) {
+        self.inner.clock.forbid_pause();
+    }
+
     /// Makes this reactor the current one on this thread until the guard is dropped.
     ///
     /// Guards nest: dropping one restores whatever was current before it.

@@ -457,3 +457,37 @@ fn block_in_place_keeps_other_tasks_running() {
         assert_eq!(blocker.await.unwrap(), 9);
     });
 }
+
+#[test]
+fn time_pause_on_a_multi_thread_runtime_panics() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let result = rt.block_on(async {
+        std::panic::catch_unwind(zokio::time::pause).map_err(|payload| {
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        })
+    });
+    let message = result.unwrap_err();
+    assert!(
+        message.contains("needs a current-thread runtime"),
+        "{message}"
+    );
+}
+
+#[test]
+fn time_pause_on_a_current_thread_runtime_jumps_idle_sleeps() {
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        zokio::time::pause();
+        let start = zokio::time::Instant::now();
+        zokio::time::sleep(Duration::from_secs(3600)).await;
+        assert!(start.elapsed() >= Duration::from_secs(3600));
+    });
+}

@@ -17,6 +17,9 @@ pub(crate) struct Clock {
     paused: AtomicBool,
     /// The reading at creation: time zero of the timer wheel's millisecond grid.
     origin: StdInstant,
+    /// Set by runtimes whose scheduler cannot tell when every task is idle (several workers):
+    /// auto-advance would then jump the clock while a task still runs, so pausing is refused.
+    pause_forbidden: AtomicBool,
     state: Mutex<ClockState>,
 }
 
@@ -34,6 +37,7 @@ impl Clock {
         Clock {
             virtualized: AtomicBool::new(start_paused),
             paused: AtomicBool::new(start_paused),
+            pause_forbidden: AtomicBool::new(false),
             origin: now,
             state: Mutex::new(ClockState {
                 base: now,
@@ -74,7 +78,23 @@ impl Clock {
     }
 
     #[track_caller]
+    pub(crate) fn forbid_pause(&self) {
+        self.pause_forbidden
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[track_caller]
     pub(crate) fn pause(&self) {
+        if self
+            .pause_forbidden
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            panic!(
+                "time::pause() needs a current-thread runtime: with several workers, one idle \
+                 worker cannot tell that the others are idle, so paused time could jump while a \
+                 task still runs"
+            );
+        }
         let mut state = self.lock();
         let Some(since) = state.unfrozen else {
             panic!("time is already paused");

@@ -337,6 +337,13 @@ impl Builder {
             }
         };
 
+        if kind != Kind::CurrentThread {
+            // Only the current-thread scheduler parks the driver exactly when every task is idle,
+            // which paused time's auto-advance relies on.
+            if let Some(reactor) = &reactor {
+                reactor.forbid_pause();
+            }
+        }
         let sched = zokio_sched::Handle::with_blocking(scheduler, blocking.spawner().clone());
         cell.set(Some(sched.clone()));
         Ok(Runtime::from_parts(
