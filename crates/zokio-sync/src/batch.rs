@@ -135,6 +135,9 @@ impl BatchSemaphore {
     }
 
     /// Returns `n` permits, serving queued waiters first (FIFO).
+    ///
+    /// Inlined because every channel receive calls it: the common case is one compare-and-swap.
+    #[inline]
     pub(crate) fn release(&self, n: usize) {
         if n == 0 {
             return;
@@ -153,6 +156,13 @@ impl BatchSemaphore {
                 Err(actual) => state = actual,
             }
         }
+        self.release_slow(n);
+    }
+
+    /// The part of [`BatchSemaphore::release`] that serves waiters; kept out of line so that the
+    /// inlined fast path stays small.
+    #[inline(never)]
+    fn release_slow(&self, n: usize) {
         self.release_locked(n, lock(&self.waiters));
     }
 
@@ -351,15 +361,24 @@ impl Acquire {
     }
 
     /// Undoes an unfinished acquire: leaves the queue and passes on whatever was already granted.
+    ///
+    /// Inlined because every acquire future runs it on drop, and almost always it has nothing to do.
+    #[inline]
     pub(crate) fn cancel(&mut self, sem: &BatchSemaphore) {
         if self.finished {
             return;
         }
         self.finished = true;
         let Some(key) = self.key.take() else { return };
+        Self::leave_queue(self.requested, key, sem);
+    }
+
+    /// The queued part of [`Acquire::cancel`]: unlinks our node and passes on its partial grant.
+    #[inline(never)]
+    fn leave_queue(requested: usize, key: usize, sem: &BatchSemaphore) {
         let mut list = lock(&sem.waiters);
         let waiter = list.remove(key);
-        let granted = self.requested - waiter.needed;
+        let granted = requested - waiter.needed;
         if granted > 0 || list.is_empty() {
             // Also runs with nothing granted when we were the last waiter, to clear `WAITERS`.
             sem.release_locked(granted, list);
