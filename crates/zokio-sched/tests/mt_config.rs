@@ -129,3 +129,104 @@ fn workers_use_the_thread_config() {
     assert_eq!(names, vec!["custom-0", "custom-1", "custom-2"]);
     pool.shutdown(Duration::from_secs(10));
 }
+
+/// A driver that, once `fire` is set, wakes every registered waker from inside its `park`, the way
+/// a reactor wakes the tasks whose sockets became ready.
+struct EventDriver {
+    inner: ParkThread,
+    events: Arc<Events>,
+}
+
+#[derive(Default)]
+struct Events {
+    fire: std::sync::atomic::AtomicBool,
+    wakers: std::sync::Mutex<Vec<std::task::Waker>>,
+}
+
+impl Driver for EventDriver {
+    fn park(&mut self, timeout: Option<Duration>) {
+        self.inner.park(timeout);
+        if self.events.fire.load(Ordering::SeqCst) {
+            let wakers = std::mem::take(&mut *self.events.wakers.lock().unwrap());
+            wakers.into_iter().for_each(std::task::Waker::wake);
+        }
+    }
+
+    fn unparker(&self) -> Arc<dyn Unpark> {
+        self.inner.unparker()
+    }
+}
+
+/// When the worker parked on the driver comes back with several tasks that the driver woke, it must
+/// wake a sleeping worker to share them (Tokio's `should_notify_others`): wake-ups delivered inside
+/// the driver are batched into the parker's own queue and notify nobody. Each woken task waits (up
+/// to 10 s) until another of them runs at the same time, which only a second worker can provide.
+#[test]
+fn driver_wakeups_with_several_tasks_wake_another_worker() {
+    let events = Arc::new(Events::default());
+    let driver = EventDriver {
+        inner: ParkThread::new(),
+        events: events.clone(),
+    };
+    let driver_unpark = driver.unparker();
+    let pool = BlockingPool::new(blocking::Config::default());
+    let config = Config {
+        worker_threads: 2,
+        ..Config::default()
+    };
+    let scheduler = MultiThread::new(config, Box::new(driver), pool.spawner().clone()).unwrap();
+    let handle = Handle::with_blocking(scheduler.clone(), pool.spawner().clone());
+    const TASKS: usize = 4;
+    let running = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (events, running) = (events.clone(), running.clone());
+            let mut registered = false;
+            handle.spawn(std::future::poll_fn(move |cx| {
+                if !registered {
+                    registered = true;
+                    events.wakers.lock().unwrap().push(cx.waker().clone());
+                    return std::task::Poll::Pending;
+                }
+                // Woken by the driver: wait for company, a task running on another worker.
+                running.fetch_add(1, Ordering::SeqCst);
+                let deadline = std::time::Instant::now() + Duration::from_secs(10);
+                while running.load(Ordering::SeqCst) < 2 && std::time::Instant::now() < deadline {
+                    std::thread::yield_now();
+                }
+                let company = running.load(Ordering::SeqCst) >= 2;
+                std::task::Poll::Ready((company, std::thread::current().id()))
+            }))
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while events.wakers.lock().unwrap().len() < TASKS {
+        assert!(std::time::Instant::now() < deadline, "tasks never polled");
+        std::thread::yield_now();
+    }
+    // Both workers go idle (one in the driver, one on its own parker) before the event fires.
+    while scheduler.metrics().workers.iter().any(|w| w.parks == 0) {
+        assert!(std::time::Instant::now() < deadline, "workers never parked");
+        std::thread::yield_now();
+    }
+    events.fire.store(true, Ordering::SeqCst);
+    driver_unpark.unpark();
+    let mut results = Vec::new();
+    let mut fut = Box::pin(async {
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+    });
+    scheduler.block_on(fut.as_mut());
+    drop(fut);
+    assert!(
+        results.iter().all(|(company, _)| *company),
+        "a task woken by the driver ran alone: no second worker was woken"
+    );
+    let mut threads: Vec<_> = results.iter().map(|(_, thread)| *thread).collect();
+    threads.sort_by_key(|t| format!("{t:?}"));
+    threads.dedup();
+    assert_eq!(threads.len(), 2, "both workers ran the driver's tasks");
+    scheduler.shutdown(Duration::from_secs(10));
+    pool.shutdown(Duration::from_secs(10));
+}
