@@ -480,7 +480,7 @@ impl<T: Clone> Receiver<T> {
     ///
     /// As for [`Receiver::recv`].
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
-        futures_lite::future::block_on(self.recv())
+        crate::blocking::block_on(self.recv())
     }
 }
 

@@ -50,6 +50,7 @@
 mod atomic_waker;
 mod barrier;
 mod batch;
+mod blocking;
 mod loom;
 #[cfg(all(test, loom))]
 mod loom_tests;

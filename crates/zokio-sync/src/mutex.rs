@@ -126,7 +126,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Never on its own, but calling it inside an async task blocks that task's worker thread and can
     /// deadlock; use it only outside async code.
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
-        futures_lite::future::block_on(self.lock())
+        crate::blocking::block_on(self.lock())
     }
 
     /// Waits for the lock of a shared mutex; the guard keeps the `Arc` alive (so it is `'static`).
@@ -159,7 +159,7 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Takes the lock of a shared mutex from synchronous code, blocking the thread.
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        futures_lite::future::block_on(self.lock_owned())
+        crate::blocking::block_on(self.lock_owned())
     }
 
     /// Direct access through `&mut self`: no locking needed.

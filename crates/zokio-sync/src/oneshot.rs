@@ -300,7 +300,7 @@ impl<T> Receiver<T> {
     ///
     /// [`RecvError`] if the sender was dropped without sending.
     pub fn blocking_recv(self) -> Result<T, RecvError> {
-        futures_lite::future::block_on(self)
+        crate::blocking::block_on(self)
     }
 
     /// Whether the value was taken or the channel can no longer produce one.

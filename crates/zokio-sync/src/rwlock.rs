@@ -156,12 +156,12 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Read access from synchronous code, blocking the thread. Do not call it inside async code.
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
-        futures_lite::future::block_on(self.read())
+        crate::blocking::block_on(self.read())
     }
 
     /// Write access from synchronous code, blocking the thread. Do not call it inside async code.
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
-        futures_lite::future::block_on(self.write())
+        crate::blocking::block_on(self.write())
     }
 
     /// Read access to a shared lock; the guard keeps the `Arc` alive.

@@ -130,7 +130,7 @@ impl<T> Sender<T> {
     ///
     /// [`SendError`] with the value if the receiver is closed.
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
-        futures_lite::future::block_on(self.send(value))
+        crate::blocking::block_on(self.send(value))
     }
 
     /// Waits for capacity and reserves one slot.
@@ -444,12 +444,12 @@ impl<T> Receiver<T> {
 
     /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
     pub fn blocking_recv(&mut self) -> Option<T> {
-        futures_lite::future::block_on(self.recv())
+        crate::blocking::block_on(self.recv())
     }
 
     /// Like [`Receiver::recv_many`], blocking the thread.
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-        futures_lite::future::block_on(self.recv_many(buffer, limit))
+        crate::blocking::block_on(self.recv_many(buffer, limit))
     }
 
     /// Polls for the next message (for hand-written futures).

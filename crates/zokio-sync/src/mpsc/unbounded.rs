@@ -185,7 +185,7 @@ impl<T> UnboundedReceiver<T> {
 
     /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
     pub fn blocking_recv(&mut self) -> Option<T> {
-        futures_lite::future::block_on(self.recv())
+        crate::blocking::block_on(self.recv())
     }
 
     /// Polls for the next message (for hand-written futures).
