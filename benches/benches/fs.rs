@@ -96,16 +96,16 @@ macro_rules! file_ops {
 }
 
 impl FsRt for ZokioCt {
-    type File = zokio_fs::File;
+    type File = zokio::fs::File;
 
-    async fn open_rw(path: PathBuf) -> zokio_fs::File {
-        let mut options = zokio_fs::OpenOptions::new();
+    async fn open_rw(path: PathBuf) -> zokio::fs::File {
+        let mut options = zokio::fs::OpenOptions::new();
         options.read(true).write(true);
         options.open(path).await.expect("open")
     }
 
-    async fn create(path: PathBuf) -> zokio_fs::File {
-        zokio_fs::File::create(path).await.expect("create")
+    async fn create(path: PathBuf) -> zokio::fs::File {
+        zokio::fs::File::create(path).await.expect("create")
     }
 
     file_ops!(
@@ -115,19 +115,19 @@ impl FsRt for ZokioCt {
     );
 
     async fn write(path: PathBuf, data: Vec<u8>) {
-        zokio_fs::write(path, data).await.expect("write");
+        zokio::fs::write(path, data).await.expect("write");
     }
 
     async fn read(path: PathBuf) -> Vec<u8> {
-        zokio_fs::read(path).await.expect("read")
+        zokio::fs::read(path).await.expect("read")
     }
 
     async fn remove(path: PathBuf) {
-        zokio_fs::remove_file(path).await.expect("remove");
+        zokio::fs::remove_file(path).await.expect("remove");
     }
 
     async fn count_dir(path: PathBuf) -> usize {
-        let mut entries = zokio_fs::read_dir(path).await.expect("read_dir");
+        let mut entries = zokio::fs::read_dir(path).await.expect("read_dir");
         let mut n = 0;
         while entries.next_entry().await.expect("entry").is_some() {
             n += 1;
@@ -136,7 +136,7 @@ impl FsRt for ZokioCt {
     }
 
     async fn run_true() {
-        let status = zokio_process::Command::new("true").status().await;
+        let status = zokio::process::Command::new("true").status().await;
         assert!(status.expect("spawn").success());
     }
 }
