@@ -53,6 +53,8 @@ mod batch;
 mod blocking;
 mod loom;
 #[cfg(all(test, loom))]
+mod loom_locks;
+#[cfg(all(test, loom))]
 mod loom_tests;
 mod macros;
 mod mutex;

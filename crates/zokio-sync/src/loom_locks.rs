@@ -1,0 +1,1 @@
+//! loom models of the locks built on the semaphore: RwLock, Barrier, OnceCell.
