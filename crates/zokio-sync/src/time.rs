@@ -2,11 +2,19 @@
 //!
 //! The runtime supplies the deadline (zokio plugs in its `Sleep`, and `zokio::time::timeout` is
 //! built on [`Timeout`]); this crate only decides who wins.
+//!
+//! The few methods here that take a plain `Duration` (such as
+//! [`mpsc::Sender::send_timeout`](crate::mpsc::Sender::send_timeout)) need a timer of their own.
+//! A runtime may install one with [`set_sleep_hook`], so that those waits follow its clock (zokio
+//! does, and its paused time applies); anywhere else they fall back to `futures-timer`'s global
+//! timer thread, which works under any executor.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
@@ -118,6 +126,78 @@ impl<F: Future, D: Future> Future for Timeout<F, D> {
         match deadline {
             Poll::Ready(_) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// A runtime's timer for this crate: a future that completes once `Duration` has passed on the
+/// runtime's clock, or `None` when the calling thread is not inside that runtime (the caller then
+/// uses the fallback timer).
+#[doc(hidden)]
+pub type SleepHook = fn(Duration) -> Option<Pin<Box<dyn Future<Output = ()> + Send>>>;
+
+static SLEEP_HOOK: OnceLock<SleepHook> = OnceLock::new();
+
+/// Installs the runtime timer used by this crate's timed operations. Only the first hook installed
+/// in a process is kept; returns whether this call installed it. Meant for runtimes, not for
+/// applications.
+#[doc(hidden)]
+pub fn set_sleep_hook(hook: SleepHook) -> bool {
+    SLEEP_HOOK.set(hook).is_ok()
+}
+
+/// A wait of `duration`, from its first poll, on the runtime's timer when one is installed and
+/// current, else on the fallback timer. Nothing is registered until the first poll, so a timed
+/// operation that succeeds at once never touches a timer.
+pub(crate) struct Sleep {
+    duration: Duration,
+    state: SleepState,
+}
+
+enum SleepState {
+    NotStarted,
+    Runtime(Pin<Box<dyn Future<Output = ()> + Send>>),
+    Fallback(futures_timer::Delay),
+    /// The deadline lies past what `Instant` can represent: it never comes.
+    Never,
+}
+
+impl Sleep {
+    pub(crate) fn new(duration: Duration) -> Sleep {
+        Sleep {
+            duration,
+            state: SleepState::NotStarted,
+        }
+    }
+
+    fn start(duration: Duration) -> SleepState {
+        if let Some(sleep) = SLEEP_HOOK.get().and_then(|hook| hook(duration)) {
+            return SleepState::Runtime(sleep);
+        }
+        // `Delay::new` adds to `Instant::now()` without checking for overflow.
+        if Instant::now().checked_add(duration).is_none() {
+            return SleepState::Never;
+        }
+        SleepState::Fallback(futures_timer::Delay::new(duration))
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if let SleepState::NotStarted = this.state {
+            if this.duration.is_zero() {
+                return Poll::Ready(());
+            }
+            this.state = Sleep::start(this.duration);
+        }
+        match &mut this.state {
+            SleepState::NotStarted => unreachable!("the timer was started above"),
+            SleepState::Runtime(sleep) => sleep.as_mut().poll(cx),
+            SleepState::Fallback(delay) => Pin::new(delay).poll(cx),
+            SleepState::Never => Poll::Pending,
         }
     }
 }

@@ -2,9 +2,10 @@
 
 use std::fmt;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use super::chan::Chan;
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::batch::TryAcquire;
 use crate::loom::Arc;
 use crate::semaphore::AcquireFuture;
@@ -104,6 +105,58 @@ impl<T> Sender<T> {
                 Ok(())
             }
             Err(_) => Err(SendError(value)),
+        }
+    }
+
+    /// Waits at most `timeout` for capacity, then sends `value`.
+    ///
+    /// The wait runs on the runtime's timer when the runtime installed one (zokio does, so paused
+    /// time applies), and on a runtime-agnostic timer thread otherwise. A channel with room sends
+    /// at once without starting any timer. Like [`Sender::send`], it spends the task's
+    /// cooperative budget.
+    ///
+    /// # Cancel safety
+    ///
+    /// Same as [`Sender::send`]: if the future is dropped before it completes, the message was not
+    /// sent (it is dropped with the future) and the sender's place in the capacity queue passes to
+    /// the next sender.
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] if the channel stayed full for `timeout`,
+    /// [`SendTimeoutError::Closed`] if the receiver is closed; both hand the value back.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_sync::mpsc::{self, error::SendTimeoutError};
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// tx.send_timeout(1, Duration::from_millis(10)).await.unwrap();
+    /// // Full: the second message comes back once the timeout has passed.
+    /// let err = tx.send_timeout(2, Duration::from_millis(10)).await.unwrap_err();
+    /// assert_eq!(err, SendTimeoutError::Timeout(2));
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        let acquire = AcquireFuture::new(self.sem(), 1);
+        // `Timeout` polls the acquire first, so a granted permit wins over a deadline that passed
+        // at the same time; when the deadline wins, dropping the acquire passes on anything it had
+        // been granted.
+        match crate::time::Timeout::new(acquire, crate::time::Sleep::new(timeout)).await {
+            Ok(Ok(())) => {
+                self.chan.push(value);
+                Ok(())
+            }
+            Ok(Err(_)) => Err(SendTimeoutError::Closed(value)),
+            Err(_) => Err(SendTimeoutError::Timeout(value)),
         }
     }
 

@@ -259,6 +259,8 @@ impl Builder {
     /// `start_paused` without the time driver or on a multi-thread or custom scheduler
     /// (`InvalidInput`).
     pub fn build(&mut self) -> io::Result<Runtime> {
+        // Timed waits in zokio-sync (`mpsc::Sender::send_timeout`) then use this runtime's timer.
+        zokio_sync::time::set_sleep_hook(sync_sleep_hook);
         if self.start_paused && !self.enable_time {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -412,6 +414,20 @@ impl HandleCell {
             state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
         }
     }
+}
+
+/// zokio-sync's timer hook: a `Sleep` on the current runtime's clock (so paused time applies), or
+/// `None` outside a runtime with the time driver, where zokio-sync falls back to its own timer.
+fn sync_sleep_hook(
+    duration: Duration,
+) -> Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
+    zokio_reactor::Handle::try_current()
+        .filter(zokio_reactor::Handle::is_time_enabled)
+        .map(
+            |_| -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+                Box::pin(crate::time::sleep(duration))
+            },
+        )
 }
 
 impl fmt::Debug for Builder {
