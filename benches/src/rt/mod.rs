@@ -141,7 +141,28 @@ pub trait HeadlineRt: NetRt {
 }
 
 /// Worker threads of every multi-thread runtime: one per logical CPU, as each runtime documents
-/// for its default multi-thread set-up.
+/// for its default multi-thread set-up, unless `ZOKIO_BENCH_WORKERS` names a count (how the
+/// scaling runs measure 2, 4, 8 and 16 workers with one binary).
 pub fn worker_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    workers_from(std::env::var("ZOKIO_BENCH_WORKERS").ok().as_deref())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Parses a `ZOKIO_BENCH_WORKERS` value; a missing, unparsable or zero count means "the default".
+fn workers_from(value: Option<&str>) -> Option<usize> {
+    value?.trim().parse().ok().filter(|&n: &usize| n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::workers_from;
+
+    #[test]
+    fn worker_override_parses_positive_counts_only() {
+        assert_eq!(workers_from(Some("16")), Some(16));
+        assert_eq!(workers_from(Some(" 4 ")), Some(4));
+        assert_eq!(workers_from(Some("0")), None);
+        assert_eq!(workers_from(Some("many")), None);
+        assert_eq!(workers_from(None), None);
+    }
 }
