@@ -31,74 +31,13 @@ use std::fmt;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, RwLockReadGuard, lock};
+use crate::notify::Notify;
 use crate::waiters::{WaitList, WakeList};
 
-/// Error types of the broadcast channel.
-pub mod error {
-    use std::fmt;
+pub mod error;
+mod weak;
 
-    /// No receiver exists; holds the value that could not be sent.
-    #[derive(PartialEq, Eq, Clone, Copy)]
-    pub struct SendError<T>(pub T);
-
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("SendError").finish_non_exhaustive()
-        }
-    }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
-
-    /// Why `recv` returned no value.
-    #[derive(Debug, PartialEq, Eq, Clone, Copy)]
-    pub enum RecvError {
-        /// Every sender is gone and every value was received.
-        Closed,
-        /// The receiver fell behind and this many values were skipped; the next `recv` continues with
-        /// the oldest value still in the channel.
-        Lagged(u64),
-    }
-
-    impl fmt::Display for RecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            match self {
-                RecvError::Closed => f.write_str("channel closed"),
-                RecvError::Lagged(n) => write!(f, "channel lagged by {n}"),
-            }
-        }
-    }
-
-    impl std::error::Error for RecvError {}
-
-    /// Why `try_recv` returned no value.
-    #[derive(Debug, PartialEq, Eq, Clone, Copy)]
-    pub enum TryRecvError {
-        /// Nothing new yet.
-        Empty,
-        /// Every sender is gone and every value was received.
-        Closed,
-        /// The receiver fell behind by this many values (see [`RecvError::Lagged`]).
-        Lagged(u64),
-    }
-
-    impl fmt::Display for TryRecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            match self {
-                TryRecvError::Empty => f.write_str("channel empty"),
-                TryRecvError::Closed => f.write_str("channel closed"),
-                TryRecvError::Lagged(n) => write!(f, "channel lagged by {n}"),
-            }
-        }
-    }
-
-    impl std::error::Error for TryRecvError {}
-}
+pub use weak::WeakSender;
 
 use error::{RecvError, SendError, TryRecvError};
 
@@ -122,7 +61,12 @@ struct Shared<T> {
     buffer: Box<[RwLock<Slot<T>>]>,
     mask: u64,
     tail: Mutex<Tail>,
+    /// Strong senders: the channel closes for receivers when this reaches zero.
     tx_count: AtomicUsize,
+    /// Weak senders, for [`Sender::weak_count`] only.
+    weak_count: AtomicUsize,
+    /// Wakes [`Sender::closed`] futures when the last receiver leaves.
+    no_receivers: Notify,
 }
 
 /// Creates a broadcast channel keeping the last `capacity` values (rounded up to a power of two).
@@ -131,6 +75,17 @@ struct Shared<T> {
 ///
 /// If `capacity` is 0 or larger than `usize::MAX / 2`.
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    let shared = new_shared(capacity, 1);
+    let rx = Receiver {
+        shared: shared.clone(),
+        next: 0,
+        waiter: None,
+    };
+    (Sender { shared }, rx)
+}
+
+/// The state of a new channel with one strong sender and `rx_count` receivers.
+fn new_shared<T>(capacity: usize, rx_count: usize) -> Arc<Shared<T>> {
     assert!(
         capacity > 0,
         "broadcast channel capacity must be greater than 0"
@@ -149,23 +104,19 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             })
         })
         .collect();
-    let shared = Arc::new(Shared {
+    Arc::new(Shared {
         buffer,
         mask: capacity as u64 - 1,
         tail: Mutex::new(Tail {
             pos: 0,
-            rx_count: 1,
+            rx_count,
             closed: false,
             waiters: WaitList::new(),
         }),
         tx_count: AtomicUsize::new(1),
-    });
-    let rx = Receiver {
-        shared: shared.clone(),
-        next: 0,
-        waiter: None,
-    };
-    (Sender { shared }, rx)
+        weak_count: AtomicUsize::new(0),
+        no_receivers: Notify::new(),
+    })
 }
 
 /// Sends values to every receiver; clone it for more producers.
@@ -220,6 +171,30 @@ fn wake_all<'a>(mut tail: MutexGuard<'a, Tail>, tail_lock: &'a Mutex<Tail>) {
 }
 
 impl<T> Sender<T> {
+    /// Creates a sender with no receiver yet (sends fail until [`Sender::subscribe`] makes one);
+    /// see [`channel`] for `capacity`.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or larger than `usize::MAX / 2`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use zokio_sync::broadcast::Sender;
+    ///
+    /// let tx = Sender::new(4);
+    /// assert!(tx.send(1).is_err());
+    /// let mut rx = tx.subscribe();
+    /// assert_eq!(tx.send(2), Ok(1));
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// ```
+    pub fn new(capacity: usize) -> Sender<T> {
+        Sender {
+            shared: new_shared(capacity, 0),
+        }
+    }
+
     /// Sends `value` to every current receiver and returns how many there are. Never waits: when the
     /// ring is full the oldest value is overwritten and slow receivers will see `Lagged`.
     ///
@@ -285,6 +260,55 @@ impl<T> Sender<T> {
     /// Whether both senders feed the same channel.
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Waits until the channel has no receiver left (at once if it has none now). A later
+    /// [`Sender::subscribe`] opens it again.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future loses nothing.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = broadcast::channel::<u8>(4);
+    /// let mut closed = Box::pin(tx.closed());
+    /// assert!(futures_lite::future::poll_once(&mut closed).await.is_none());
+    /// drop(rx);
+    /// closed.await;
+    /// # });
+    /// ```
+    pub async fn closed(&self) {
+        loop {
+            // Created before the check: a last receiver leaving in between still reaches it.
+            let notified = self.shared.no_receivers.notified();
+            if lock(&self.shared.tail).rx_count == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// A [`WeakSender`], which does not keep the channel open.
+    pub fn downgrade(&self) -> WeakSender<T> {
+        self.shared.weak_count.fetch_add(1, Ordering::Relaxed);
+        WeakSender {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Number of strong senders.
+    pub fn strong_count(&self) -> usize {
+        self.shared.tx_count.load(Ordering::Acquire)
+    }
+
+    /// Number of weak senders.
+    pub fn weak_count(&self) -> usize {
+        self.shared.weak_count.load(Ordering::Acquire)
     }
 }
 
@@ -506,6 +530,34 @@ impl<T> Receiver<T> {
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
+
+    /// Whether every strong sender is gone. Values still buffered can be received even then.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    ///
+    /// let (tx, mut rx) = broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_closed());
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.tx_count.load(Ordering::Acquire) == 0
+    }
+
+    /// Number of strong senders.
+    pub fn sender_strong_count(&self) -> usize {
+        self.shared.tx_count.load(Ordering::Acquire)
+    }
+
+    /// Number of weak senders.
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared.weak_count.load(Ordering::Acquire)
+    }
 }
 
 impl<T> Drop for Receiver<T> {
@@ -513,6 +565,7 @@ impl<T> Drop for Receiver<T> {
         let mut released = Vec::new();
         let mut tail = lock(&self.shared.tail);
         tail.rx_count -= 1;
+        let last = tail.rx_count == 0;
         if let Some(key) = self.waiter.take() {
             tail.waiters.remove(key);
         }
@@ -527,6 +580,9 @@ impl<T> Drop for Receiver<T> {
             }
         }
         drop(tail);
+        if last {
+            self.shared.no_receivers.notify_waiters();
+        }
         // Values are dropped outside the lock: their destructors may use this channel.
         drop(released);
     }
