@@ -3,16 +3,25 @@
 //! A reader takes one permit and a writer takes all `max_readers` of them. Because the semaphore is
 //! FIFO and hands a queued request whatever permits come back until it is complete, a waiting writer
 //! blocks every reader that arrives after it: the lock is write-preferring and nobody starves.
+//!
+//! The guards live in `guards` (borrowing the lock) and `owned` (holding an `Arc` of it); each
+//! kind can be narrowed to part of the value with `map`/`try_map`, and a write guard can be turned
+//! into a read guard without letting another writer in.
+
+mod guards;
+mod owned;
 
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use crate::batch::BatchSemaphore;
 use crate::mutex::TryLockError;
 use crate::semaphore::AcquireFuture;
+
+pub use guards::{RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard};
+pub use owned::{OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
 
 /// The most readers an [`RwLock`] allows at once (`u32::MAX >> 3`).
 const MAX_READS: u32 = u32::MAX >> 3;
@@ -171,7 +180,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Same as [`RwLock::read`].
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
         self.acquire(1).await;
-        OwnedRwLockReadGuard { lock: self }
+        OwnedRwLockReadGuard::new(self)
     }
 
     /// Read access to a shared lock without waiting.
@@ -181,7 +190,7 @@ impl<T: ?Sized> RwLock<T> {
     /// [`TryLockError`] if a writer holds or waits for the lock.
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         self.sem.try_acquire(1).map_err(|_| TryLockError(()))?;
-        Ok(OwnedRwLockReadGuard { lock: self })
+        Ok(OwnedRwLockReadGuard::new(self))
     }
 
     /// Write access to a shared lock; the guard keeps the `Arc` alive.
@@ -232,225 +241,5 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
             Err(_) => d.field("data", &format_args!("<locked>")),
         };
         d.finish()
-    }
-}
-
-/// Shared read access to an [`RwLock`]; releases when dropped.
-#[must_use = "dropping the guard releases the lock at once"]
-pub struct RwLockReadGuard<'a, T: ?Sized> {
-    sem: &'a BatchSemaphore,
-    data: *const T,
-    _marker: PhantomData<&'a T>,
-}
-
-// SAFETY: behaves like `&T`: it may move to or be shared with other threads when `T: Sync`.
-unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
-// SAFETY: as above.
-unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
-
-impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
-    /// Narrows the guard to a part of the value.
-    pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&T) -> &U) -> RwLockReadGuard<'a, U> {
-        // SAFETY: the read permit is held, so no writer exists.
-        let data: *const U = f(unsafe { &*this.data });
-        let sem = this.sem;
-        std::mem::forget(this);
-        RwLockReadGuard {
-            sem,
-            data,
-            _marker: PhantomData,
-        }
-    }
-}
-
-impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: a read permit is held, so no writer exists while this guard lives.
-        unsafe { &*self.data }
-    }
-}
-
-impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
-    fn drop(&mut self) {
-        self.sem.release(1);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-/// Exclusive write access to an [`RwLock`]; releases when dropped.
-#[must_use = "dropping the guard releases the lock at once"]
-pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    lock: &'a RwLock<T>,
-    _marker: PhantomData<*const T>,
-}
-
-// SAFETY: behaves like `&mut T`.
-unsafe impl<T: ?Sized + Send + Sync> Send for RwLockWriteGuard<'_, T> {}
-// SAFETY: `&RwLockWriteGuard` grants `&T` only.
-unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockWriteGuard<'_, T> {}
-
-impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
-    /// Turns write access into read access without letting any other writer in between. Other
-    /// readers queued behind are admitted.
-    pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
-        let lock = this.lock;
-        std::mem::forget(this);
-        lock.sem.release(lock.max_readers as usize - 1);
-        lock.read_guard()
-    }
-
-    /// Narrows the guard to a part of the value.
-    pub fn map<U: ?Sized>(
-        this: Self,
-        f: impl FnOnce(&mut T) -> &mut U,
-    ) -> RwLockMappedWriteGuard<'a, U> {
-        let lock = this.lock;
-        std::mem::forget(this);
-        // SAFETY: all permits are held, so this is the only access to the value.
-        let data: *mut U = f(unsafe { &mut *lock.data.get() });
-        RwLockMappedWriteGuard {
-            sem: &lock.sem,
-            permits: lock.max_readers,
-            data,
-            _marker: PhantomData,
-        }
-    }
-}
-
-impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: all permits are held: no other reader or writer exists.
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: all permits are held, and `&mut self` makes this access unique.
-        unsafe { &mut *self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
-    fn drop(&mut self) {
-        self.lock.sem.release(self.lock.max_readers as usize);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-/// An [`RwLockWriteGuard`] narrowed to part of the value; releases when dropped.
-#[must_use = "dropping the guard releases the lock at once"]
-pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
-    sem: &'a BatchSemaphore,
-    permits: u32,
-    data: *mut T,
-    _marker: PhantomData<&'a mut T>,
-}
-
-// SAFETY: behaves like `&mut T`.
-unsafe impl<T: ?Sized + Send + Sync> Send for RwLockMappedWriteGuard<'_, T> {}
-// SAFETY: `&RwLockMappedWriteGuard` grants `&T` only.
-unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockMappedWriteGuard<'_, T> {}
-
-impl<T: ?Sized> Deref for RwLockMappedWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: all permits are held for as long as this guard lives.
-        unsafe { &*self.data }
-    }
-}
-
-impl<T: ?Sized> DerefMut for RwLockMappedWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: all permits are held, and `&mut self` makes this access unique.
-        unsafe { &mut *self.data }
-    }
-}
-
-impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
-    fn drop(&mut self) {
-        self.sem.release(self.permits as usize);
-    }
-}
-
-/// Shared read access to an `Arc<RwLock<T>>`; releases when dropped.
-#[must_use = "dropping the guard releases the lock at once"]
-pub struct OwnedRwLockReadGuard<T: ?Sized> {
-    lock: Arc<RwLock<T>>,
-}
-
-impl<T: ?Sized> OwnedRwLockReadGuard<T> {
-    /// The lock this guard reads.
-    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
-        &this.lock
-    }
-}
-
-impl<T: ?Sized> Deref for OwnedRwLockReadGuard<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: a read permit is held, so no writer exists while this guard lives.
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> Drop for OwnedRwLockReadGuard<T> {
-    fn drop(&mut self) {
-        self.lock.sem.release(1);
-    }
-}
-
-/// Exclusive write access to an `Arc<RwLock<T>>`; releases when dropped.
-#[must_use = "dropping the guard releases the lock at once"]
-pub struct OwnedRwLockWriteGuard<T: ?Sized> {
-    lock: Arc<RwLock<T>>,
-}
-
-impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
-    /// Turns write access into read access without letting another writer in between.
-    pub fn downgrade(this: Self) -> OwnedRwLockReadGuard<T> {
-        let this = std::mem::ManuallyDrop::new(this);
-        // SAFETY: `this` is never used or dropped again, so moving the `Arc` out is a plain move.
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        lock.sem.release(lock.max_readers as usize - 1);
-        OwnedRwLockReadGuard { lock }
-    }
-
-    /// The lock this guard writes.
-    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
-        &this.lock
-    }
-}
-
-impl<T: ?Sized> Deref for OwnedRwLockWriteGuard<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: all permits are held: no other reader or writer exists.
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> DerefMut for OwnedRwLockWriteGuard<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: all permits are held, and `&mut self` makes this access unique.
-        unsafe { &mut *self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
-    fn drop(&mut self) {
-        self.lock.sem.release(self.lock.max_readers as usize);
     }
 }
