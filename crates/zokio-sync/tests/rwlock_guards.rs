@@ -260,3 +260,18 @@ fn owned_mapped_guards_move_into_tasks<E: Exec>() {
 }
 
 exec_tests!(owned_mapped_guards_move_into_tasks);
+
+/// The facade's `zokio::sync` exposes the same types (it re-exports this crate wholesale).
+#[test]
+fn facade_reexports_the_new_types() {
+    let lock = Arc::new(zokio::sync::RwLock::new(3u8));
+    let guard: zokio::sync::OwnedRwLockMappedWriteGuard<u8> =
+        zokio::sync::OwnedRwLockWriteGuard::into_mapped(block_on(lock.write_owned()));
+    assert_eq!(*guard, 3);
+    let (tx, _rx) = zokio::sync::broadcast::channel::<u8>(1);
+    let weak: zokio::sync::broadcast::WeakSender<u8> = tx.downgrade();
+    assert_eq!(weak.strong_count(), 1);
+    let err: zokio::sync::mpsc::error::SendTimeoutError<u8> =
+        zokio::sync::mpsc::error::SendTimeoutError::Timeout(1);
+    assert_eq!(err.into_inner(), 1);
+}
