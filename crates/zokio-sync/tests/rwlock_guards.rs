@@ -275,3 +275,9 @@ fn facade_reexports_the_new_types() {
         zokio::sync::mpsc::error::SendTimeoutError::Timeout(1);
     assert_eq!(err.into_inner(), 1);
 }
+
+#[test]
+#[should_panic(expected = "between 1 and")]
+fn const_with_max_readers_rejects_zero_readers() {
+    let _ = RwLock::const_with_max_readers((), 0);
+}

@@ -83,9 +83,34 @@ impl<T> RwLock<T> {
     /// A new, unlocked lock, usable in `static`s.
     #[cfg(not(loom))]
     pub const fn const_new(value: T) -> RwLock<T> {
+        RwLock::const_with_max_readers(value, MAX_READS)
+    }
+
+    /// A new lock allowing at most `max_readers` concurrent readers, usable in `static`s.
+    ///
+    /// # Panics
+    ///
+    /// If `max_readers` is zero or above `u32::MAX >> 3` (at compile time in a `static`).
+    ///
+    /// ```
+    /// use zokio_sync::RwLock;
+    ///
+    /// static CONFIG: RwLock<u32> = RwLock::const_with_max_readers(7, 2);
+    /// # futures_lite::future::block_on(async {
+    /// let (a, b) = (CONFIG.read().await, CONFIG.read().await);
+    /// assert_eq!(*a + *b, 14);
+    /// assert!(CONFIG.try_read().is_err(), "only two readers");
+    /// # });
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
+        assert!(
+            max_readers > 0 && max_readers <= MAX_READS,
+            "an RwLock needs between 1 and u32::MAX >> 3 readers"
+        );
         RwLock {
-            max_readers: MAX_READS,
-            sem: BatchSemaphore::const_new(MAX_READS as usize),
+            max_readers,
+            sem: BatchSemaphore::const_new(max_readers as usize),
             data: UnsafeCell::new(value),
         }
     }
