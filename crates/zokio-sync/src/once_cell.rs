@@ -4,8 +4,9 @@ use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::mem::MaybeUninit;
-// `std`'s atomic even under loom: the cell needs `get_mut`, and its ordering is a plain publish.
-use std::sync::atomic::{AtomicBool, Ordering};
+// loom's atomic under `--cfg loom`: a `std` one would hide the `get`/`set` fast paths from the
+// model checker, which then never explores a race that ends in one of them.
+use crate::loom::{AtomicBool, Ordering};
 
 use crate::batch::BatchSemaphore;
 use crate::semaphore::AcquireFuture;
@@ -262,8 +263,9 @@ impl<T> OnceCell<T> {
 
     /// Consumes the cell and returns its value, if set.
     pub fn into_inner(mut self) -> Option<T> {
-        if *self.initialized.get_mut() {
-            *self.initialized.get_mut() = false;
+        // `&mut self`: nothing to synchronise with, so Relaxed (loom's atomics have no `get_mut`).
+        if self.initialized.load(Ordering::Relaxed) {
+            self.initialized.store(false, Ordering::Relaxed);
             // SAFETY: initialised, and the flag is cleared so `Drop` will not drop it again.
             Some(unsafe { self.value.get_mut().assume_init_read() })
         } else {
@@ -274,7 +276,7 @@ impl<T> OnceCell<T> {
 
 impl<T> Drop for OnceCell<T> {
     fn drop(&mut self) {
-        if *self.initialized.get_mut() {
+        if self.initialized.load(Ordering::Relaxed) {
             // SAFETY: initialised exactly once and not moved out (`into_inner` clears the flag).
             unsafe { self.value.get_mut().assume_init_drop() };
         }
