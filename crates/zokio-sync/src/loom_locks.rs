@@ -212,6 +212,53 @@ fn loom_rwlock_downgrade_lets_a_queued_reader_in() {
     });
 }
 
+#[test]
+fn loom_rwlock_downgraded_owned_guard_keeps_a_queued_writer_out() {
+    model(|| {
+        let lock = std::sync::Arc::new(RwLock::new(Checked::new(0)));
+        let guard = lock.clone().try_write_owned().unwrap();
+        let mut queued = Box::pin(lock.read());
+        assert!(poll_once(&mut queued).is_pending());
+        let writer = {
+            let lock = lock.clone();
+            thread::spawn(move || {
+                let guard = block_on(lock.write());
+                let seen = guard.get();
+                guard.set(seen + 10);
+                seen
+            })
+        };
+        guard.set(1);
+        let downgraded = guard.downgrade();
+        // The reader queued ahead of the writer gets in; the writer waits for both read guards.
+        assert_eq!(block_on(queued).get(), 1);
+        assert_eq!(downgraded.get(), 1);
+        drop(downgraded);
+        assert_eq!(writer.join().unwrap(), 1);
+        assert_eq!(lock.try_read().unwrap().get(), 11);
+    });
+}
+
+#[test]
+fn loom_rwlock_max_readers_bounds_concurrent_readers() {
+    model(|| {
+        let lock = Arc::new(RwLock::with_max_readers(Checked::new(3), 2));
+        let first = lock.try_read().unwrap();
+        let second = lock.try_read().unwrap();
+        assert!(lock.try_read().is_err());
+        let reader = {
+            let lock = lock.clone();
+            thread::spawn(move || block_on(lock.read()).get())
+        };
+        // The third reader gets the permit `first` gives back (loom reports a deadlock otherwise).
+        drop(first);
+        assert_eq!(reader.join().unwrap(), 3);
+        assert!(lock.try_write().is_err());
+        drop(second);
+        assert!(lock.try_write().is_ok());
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Barrier
 // ---------------------------------------------------------------------------------------------
