@@ -15,8 +15,13 @@ use crate::{Notify, Semaphore, broadcast, mpsc, oneshot, watch};
 
 /// Bounded preemptions keep the larger models to seconds while still covering the races.
 fn model(f: impl Fn() + Sync + Send + 'static) {
+    model_bounded(3, f);
+}
+
+/// [`model`] with another preemption bound, for the models with three threads and a spin.
+fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
+    builder.preemption_bound = Some(preemptions);
     // The message queue (concurrent-queue) briefly spins while a concurrent push completes; each
     // spin is a loom branch, so allow more than the default.
     builder.max_branches = 100_000;
@@ -86,6 +91,65 @@ fn loom_notify_one_is_never_lost() {
         };
         block_on(notify.notified());
         notifier.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_notify_one_twice_wakes_two_waiters_on_the_ticket_path() {
+    // Two threads queue (with `enable`) before a third notifies twice; the picks, the published
+    // ticket and the re-polls then interleave freely, and both waits must end (a lost hand-off
+    // deadlocks the model).
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    model_bounded(2, || {
+        let notify = Arc::new(Notify::new());
+        let queued = Arc::new(AtomicUsize::new(0));
+        let waiter = {
+            let (notify, queued) = (notify.clone(), queued.clone());
+            thread::spawn(move || {
+                let mut notified = Box::pin(notify.notified());
+                notified.as_mut().enable();
+                queued.fetch_add(1, Ordering::SeqCst);
+                block_on(notified);
+            })
+        };
+        let notifier = {
+            let (notify, queued) = (notify.clone(), queued.clone());
+            thread::spawn(move || {
+                while queued.load(Ordering::SeqCst) < 2 {
+                    thread::yield_now();
+                }
+                notify.notify_one();
+                notify.notify_one();
+            })
+        };
+        let mut notified = Box::pin(notify.notified());
+        notified.as_mut().enable();
+        queued.fetch_add(1, Ordering::SeqCst);
+        block_on(notified);
+        waiter.join().unwrap();
+        notifier.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_notified_dropped_while_picked_passes_the_notification_on() {
+    // A waiter registers and then gives up while `notify_one` runs: the notification either
+    // completed it, or must reach the next waiter (as a forwarded pick or a stored permit).
+    model(|| {
+        let notify = Arc::new(Notify::new());
+        let quitter = {
+            let notify = notify.clone();
+            thread::spawn(move || {
+                let mut notified = Box::pin(notify.notified());
+                let ready = poll_once(&mut notified).is_ready();
+                drop(notified);
+                ready
+            })
+        };
+        notify.notify_one();
+        if !quitter.join().unwrap() {
+            block_on(notify.notified());
+        }
     });
 }
 

@@ -4,13 +4,21 @@
 //! it, a count of `notify_waiters` calls. `notify_one` with nobody waiting is a single CAS; waiters
 //! queue FIFO in a [`WaitList`] under a mutex. A `Notified` future remembers the call count when it is
 //! created, which is how it sees a `notify_waiters` that happened before its first poll.
+//!
+//! Every queued waiter gets a unique *ticket*. `notify_one` frees the front waiter's node outright
+//! and publishes its ticket in `picked`, so the woken future completes on its next poll with one
+//! atomic load instead of taking the lock a second time (a ping-pong over two `Notify`s would
+//! otherwise lock three times per hand-off). A waiter that does not find its ticket there (a later
+//! `notify_one` overwrote it, or it was woken some other way) takes the lock and looks at its slot:
+//! a slot that is free, or holds another ticket, can only have been freed by a `notify_one`.
+//! `notify_waiters` and `notify_last` still mark the node and leave freeing it to its future.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
+use crate::loom::{AtomicU64, AtomicUsize, Mutex, Ordering, lock};
 use crate::waiters::WaitList;
 
 const EMPTY: usize = 0;
@@ -34,8 +42,28 @@ enum End {
 
 #[derive(Debug)]
 struct Waiter {
+    /// Unique among this `Notify`'s waiters; never 0 (so a fresh `picked` matches nobody).
+    ticket: u64,
     waker: Option<Waker>,
+    /// Set by `notify_waiters` (`All`) or `notify_last` (`One`); a `notify_one` frees the node
+    /// instead.
     notified: Option<Kind>,
+}
+
+/// The queue and the ticket counter, under one mutex.
+#[derive(Debug)]
+struct Waiters {
+    list: WaitList<Waiter>,
+    next_ticket: u64,
+}
+
+impl Waiters {
+    const fn new() -> Waiters {
+        Waiters {
+            list: WaitList::new(),
+            next_ticket: 1,
+        }
+    }
 }
 
 /// Lets one task wake others: [`Notify::notify_one`] wakes the first waiter (or, when nobody waits,
@@ -58,7 +86,9 @@ struct Waiter {
 /// ```
 pub struct Notify {
     state: AtomicUsize,
-    waiters: Mutex<WaitList<Waiter>>,
+    /// Ticket of the waiter the latest `notify_one` picked (and whose node it freed).
+    picked: AtomicU64,
+    waiters: Mutex<Waiters>,
 }
 
 impl fmt::Debug for Notify {
@@ -78,7 +108,8 @@ impl Notify {
     pub fn new() -> Notify {
         Notify {
             state: AtomicUsize::new(EMPTY),
-            waiters: Mutex::new(WaitList::new()),
+            picked: AtomicU64::new(0),
+            waiters: Mutex::new(Waiters::new()),
         }
     }
 
@@ -87,7 +118,8 @@ impl Notify {
     pub const fn const_new() -> Notify {
         Notify {
             state: AtomicUsize::new(EMPTY),
-            waiters: Mutex::new(WaitList::new()),
+            picked: AtomicU64::new(0),
+            waiters: Mutex::new(Waiters::new()),
         }
     }
 
@@ -132,9 +164,9 @@ impl Notify {
                 Err(actual) => state = actual,
             }
         }
-        let mut list = lock(&self.waiters);
-        let waker = self.notify_locked(&mut list, end);
-        drop(list);
+        let mut waiters = lock(&self.waiters);
+        let waker = self.notify_locked(&mut waiters, end);
+        drop(waiters);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -142,11 +174,7 @@ impl Notify {
 
     /// `notify_one`/`notify_last` with the waiter lock held; returns the waker to wake after
     /// unlocking.
-    fn notify_locked(
-        &self,
-        list: &mut MutexGuard<'_, WaitList<Waiter>>,
-        end: End,
-    ) -> Option<Waker> {
+    fn notify_locked(&self, waiters: &mut Waiters, end: End) -> Option<Waker> {
         let mut state = self.state.load(Ordering::SeqCst);
         if state & STATE_MASK != WAITING {
             // Everyone left; while we hold the lock only the lock-free EMPTY<->NOTIFIED moves race.
@@ -161,14 +189,26 @@ impl Notify {
                 }
             }
         }
-        let key = match end {
-            End::Front => list.front()?,
-            End::Back => list.back()?,
+        let list = &mut waiters.list;
+        let waker = match end {
+            End::Front => {
+                // Free the node and publish its ticket: the future's next poll sees it with one
+                // load. Release pairs with that load, so whatever the caller wrote before
+                // `notify_one` is visible to the woken task.
+                let waiter = list.remove(list.front()?);
+                self.picked.store(waiter.ticket, Ordering::Release);
+                waiter.waker
+            }
+            End::Back => {
+                // Rare enough to keep the node: the future finds `notified` under the lock.
+                let key = list.back()?;
+                let waiter = list.get_mut(key);
+                waiter.notified = Some(Kind::One);
+                let waker = waiter.waker.take();
+                list.unlink(key);
+                waker
+            }
         };
-        let waiter = list.get_mut(key);
-        waiter.notified = Some(Kind::One);
-        let waker = waiter.waker.take();
-        list.unlink(key);
         if list.is_empty() {
             // WAITING only changes under the lock, so a plain store cannot lose an update.
             self.state
@@ -180,7 +220,8 @@ impl Notify {
     /// Wakes every task waiting right now (and every [`Notified`] created before this call). Stores
     /// no permit: a later `notified()` waits for the next notification.
     pub fn notify_waiters(&self) {
-        let mut list = lock(&self.waiters);
+        let mut waiters = lock(&self.waiters);
+        let list = &mut waiters.list;
         let state = self.state.load(Ordering::SeqCst);
         if state & STATE_MASK != WAITING {
             self.state.fetch_add(CALL, Ordering::SeqCst);
@@ -197,7 +238,7 @@ impl Notify {
         }
         self.state
             .store((state & !STATE_MASK) + CALL, Ordering::SeqCst);
-        drop(list);
+        drop(waiters);
         for waker in wakers {
             waker.wake();
         }
@@ -207,7 +248,7 @@ impl Notify {
 #[derive(Debug)]
 enum NotifiedState {
     Init { calls: usize },
-    Waiting { key: usize },
+    Waiting { key: usize, ticket: u64 },
     Done,
 }
 
@@ -234,76 +275,115 @@ impl Notified<'_> {
     }
 
     /// Takes a stored permit or queues; returns whether the future is now notified.
+    ///
+    /// The lock-free checks stay small enough to inline into `poll`; the locked paths are split
+    /// out so that a stored permit costs two atomic operations and nothing else.
     fn register(&mut self, waker: Option<&Waker>) -> bool {
-        let notify = self.notify;
         match self.state {
             NotifiedState::Done => true,
             NotifiedState::Init { calls } => {
-                let mut state = notify.state.load(Ordering::SeqCst);
-                let mut list = None;
-                loop {
-                    if state / CALL != calls {
-                        self.state = NotifiedState::Done;
-                        return true;
-                    }
-                    if state & STATE_MASK == NOTIFIED {
-                        let next = state & !STATE_MASK;
-                        match notify.state.compare_exchange(
-                            state,
-                            next,
-                            Ordering::SeqCst,
-                            Ordering::SeqCst,
-                        ) {
-                            Ok(_) => {
-                                self.state = NotifiedState::Done;
-                                return true;
-                            }
-                            Err(actual) => state = actual,
-                        }
-                        continue;
-                    }
-                    // Nothing stored: queue under the lock (then re-check, the state may have moved).
-                    let Some(list) = list.as_mut() else {
-                        list = Some(lock(&notify.waiters));
-                        state = notify.state.load(Ordering::SeqCst);
-                        continue;
-                    };
-                    let next = (state & !STATE_MASK) | WAITING;
-                    match notify.state.compare_exchange(
-                        state,
-                        next,
-                        Ordering::SeqCst,
-                        Ordering::SeqCst,
-                    ) {
-                        Ok(_) => {
-                            let key = list.push_back(Waiter {
-                                waker: waker.cloned(),
-                                notified: None,
-                            });
-                            self.state = NotifiedState::Waiting { key };
-                            return false;
-                        }
-                        Err(actual) => state = actual,
-                    }
-                }
-            }
-            NotifiedState::Waiting { key } => {
-                let mut list = lock(&notify.waiters);
-                let waiter = list.get_mut(key);
-                if waiter.notified.is_some() {
-                    list.remove(key);
+                if self.take_permit(calls) || self.queue(calls, waker) {
                     self.state = NotifiedState::Done;
                     return true;
                 }
-                if let Some(waker) = waker {
-                    match &mut waiter.waker {
-                        Some(old) if old.will_wake(waker) => {}
-                        slot => *slot = Some(waker.clone()),
-                    }
+                false
+            }
+            NotifiedState::Waiting { key, ticket } => {
+                // The common wake-up: `notify_one` picked us and already freed our node.
+                if self.notify.picked.load(Ordering::Acquire) == ticket
+                    || self.poll_queued(key, ticket, waker)
+                {
+                    self.state = NotifiedState::Done;
+                    return true;
                 }
                 false
             }
         }
+    }
+
+    /// Whether a `notify_waiters` since our creation or a stored permit (which this consumes)
+    /// completes us; `false` means we must queue.
+    #[inline]
+    fn take_permit(&self, calls: usize) -> bool {
+        let notify = self.notify;
+        let mut state = notify.state.load(Ordering::SeqCst);
+        loop {
+            if state / CALL != calls {
+                return true;
+            }
+            if state & STATE_MASK != NOTIFIED {
+                return false;
+            }
+            match notify.state.compare_exchange(
+                state,
+                state & !STATE_MASK,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Queues under the lock, re-checking the state there (it may have moved since
+    /// [`Notified::take_permit`]); returns `true` if we turned out to be notified after all.
+    #[inline(never)]
+    fn queue(&mut self, calls: usize, waker: Option<&Waker>) -> bool {
+        let notify = self.notify;
+        let mut waiters = lock(&notify.waiters);
+        let mut state = notify.state.load(Ordering::SeqCst);
+        loop {
+            if state / CALL != calls {
+                return true;
+            }
+            let next = match state & STATE_MASK {
+                // Only holders of the lock move WAITING (and the call count) away, so no CAS.
+                WAITING => break,
+                NOTIFIED => state & !STATE_MASK,
+                _ => (state & !STATE_MASK) | WAITING,
+            };
+            match notify
+                .state
+                .compare_exchange(state, next, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) if state & STATE_MASK == NOTIFIED => return true,
+                Ok(_) => break,
+                Err(actual) => state = actual,
+            }
+        }
+        let ticket = waiters.next_ticket;
+        waiters.next_ticket += 1;
+        let key = waiters.list.push_back(Waiter {
+            ticket,
+            waker: waker.cloned(),
+            notified: None,
+        });
+        self.state = NotifiedState::Waiting { key, ticket };
+        false
+    }
+
+    /// A queued future's poll when `picked` did not name it: under the lock, reads its node (or
+    /// finds it freed) and refreshes the stored waker. Returns whether it was notified.
+    #[inline(never)]
+    fn poll_queued(&mut self, key: usize, ticket: u64, waker: Option<&Waker>) -> bool {
+        let mut waiters = lock(&self.notify.waiters);
+        let Some(waiter) = waiters.list.try_get_mut(key).filter(|w| w.ticket == ticket) else {
+            // Our node is gone, and only `notify_one` frees a waiting node; the lock (taken by
+            // that `notify_one` too) orders its writes before our return.
+            return true;
+        };
+        if waiter.notified.is_some() {
+            waiters.list.remove(key);
+            return true;
+        }
+        if let Some(waker) = waker {
+            match &mut waiter.waker {
+                Some(old) if old.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
+            }
+        }
+        false
     }
 }
 
@@ -323,17 +403,21 @@ impl Future for Notified<'_> {
 
 impl Drop for Notified<'_> {
     fn drop(&mut self) {
-        let NotifiedState::Waiting { key } = self.state else {
+        let NotifiedState::Waiting { key, ticket } = self.state else {
             return;
         };
         let notify = self.notify;
-        let mut list = lock(&notify.waiters);
-        let waiter = list.remove(key);
+        let mut waiters = lock(&notify.waiters);
+        let notified = match waiters.list.try_get_mut(key) {
+            Some(waiter) if waiter.ticket == ticket => waiters.list.remove(key).notified,
+            // Freed by a `notify_one` (see `register`).
+            _ => Some(Kind::One),
+        };
         let mut forward = None;
-        if waiter.notified == Some(Kind::One) {
+        if notified == Some(Kind::One) {
             // We were picked but never completed: hand the notification on.
-            forward = notify.notify_locked(&mut list, End::Front);
-        } else if waiter.notified.is_none() && list.is_empty() {
+            forward = notify.notify_locked(&mut waiters, End::Front);
+        } else if notified.is_none() && waiters.list.is_empty() {
             let state = notify.state.load(Ordering::SeqCst);
             if state & STATE_MASK == WAITING {
                 notify
@@ -341,9 +425,84 @@ impl Drop for Notified<'_> {
                     .store((state & !STATE_MASK) | EMPTY, Ordering::SeqCst);
             }
         }
-        drop(list);
+        drop(waiters);
         if let Some(waker) = forward {
             waker.wake();
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    use super::{Notified, Notify};
+
+    fn poll(notified: &mut Pin<Box<Notified<'_>>>) -> Poll<()> {
+        notified
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn woken_waiter_whose_slot_was_reused_still_completes_once() {
+        let notify = Notify::new();
+        let mut a = Box::pin(notify.notified());
+        assert_eq!(poll(&mut a), Poll::Pending);
+        // `a` is picked and its node freed; a later pick overwrites the published ticket.
+        notify.notify_one();
+        let mut c = Box::pin(notify.notified());
+        assert_eq!(poll(&mut c), Poll::Pending);
+        notify.notify_one();
+        // `d` now sits in the slot `a` (and then `c`) had.
+        let mut d = Box::pin(notify.notified());
+        assert_eq!(poll(&mut d), Poll::Pending);
+        // `a` takes the locked path, finds another ticket in its slot and completes...
+        assert_eq!(poll(&mut a), Poll::Ready(()));
+        assert_eq!(poll(&mut c), Poll::Ready(()));
+        drop((a, c));
+        // ...without disturbing `d`, which still waits for its own notification.
+        assert_eq!(poll(&mut d), Poll::Pending);
+        notify.notify_one();
+        assert_eq!(poll(&mut d), Poll::Ready(()));
+        // Nothing was left over as a stored permit.
+        let mut e = Box::pin(notify.notified());
+        assert_eq!(poll(&mut e), Poll::Pending);
+    }
+
+    #[test]
+    fn picked_waiter_dropped_after_a_newer_pick_forwards_exactly_once() {
+        let notify = Notify::new();
+        let mut a = Box::pin(notify.notified());
+        let mut b = Box::pin(notify.notified());
+        let mut c = Box::pin(notify.notified());
+        for f in [&mut a, &mut b, &mut c] {
+            assert_eq!(poll(f), Poll::Pending);
+        }
+        notify.notify_one(); // picks a
+        notify.notify_one(); // picks b; `picked` no longer names a
+        drop(a); // a's notification goes to c
+        assert_eq!(poll(&mut b), Poll::Ready(()));
+        assert_eq!(poll(&mut c), Poll::Ready(()));
+        drop((b, c));
+        // Two notifications, two completions: no permit stored.
+        let mut d = Box::pin(notify.notified());
+        assert_eq!(poll(&mut d), Poll::Pending);
+    }
+
+    #[test]
+    fn notify_last_and_notify_waiters_waiters_complete_through_their_nodes() {
+        let notify = Notify::new();
+        let mut a = Box::pin(notify.notified());
+        let mut b = Box::pin(notify.notified());
+        assert_eq!(poll(&mut a), Poll::Pending);
+        assert_eq!(poll(&mut b), Poll::Pending);
+        notify.notify_last();
+        assert_eq!(poll(&mut a), Poll::Pending);
+        assert_eq!(poll(&mut b), Poll::Ready(()));
+        notify.notify_waiters();
+        assert_eq!(poll(&mut a), Poll::Ready(()));
     }
 }

@@ -97,6 +97,14 @@ impl<W> WaitList<W> {
         &mut self.nodes[key].value
     }
 
+    /// The waiter stored under `key`, or `None` if that slot is free. For lists whose owner lets
+    /// a notifier free a waiter's slot (the slot may since hold another waiter, so the caller
+    /// checks the value it finds).
+    #[inline]
+    pub(crate) fn try_get_mut(&mut self, key: usize) -> Option<&mut W> {
+        self.nodes.get_mut(key).map(|node| &mut node.value)
+    }
+
     /// Puts an unlinked node back at the end of the queue (a no-op if it is linked).
     pub(crate) fn relink(&mut self, key: usize) {
         if self.nodes[key].linked {
