@@ -1,12 +1,12 @@
 //! `OnceCell`: a value set at most once, possibly by an async initialiser.
 
-use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::mem::MaybeUninit;
-// loom's atomic under `--cfg loom`: a `std` one would hide the `get`/`set` fast paths from the
-// model checker, which then never explores a race that ends in one of them.
-use crate::loom::{AtomicBool, Ordering};
+// loom's types under `--cfg loom`: a `std` flag would hide the `get`/`set` fast paths from the
+// model checker, which then never explores a race that ends in one of them, and loom's cell checks
+// that every read of the value happens after its write.
+use crate::loom::{AtomicBool, Ordering, UnsafeCell};
 
 use crate::batch::BatchSemaphore;
 use crate::semaphore::AcquireFuture;
@@ -128,10 +128,11 @@ impl<T> OnceCell<T> {
 
     /// A cell holding `value` if it is `Some`.
     pub fn new_with(value: Option<T>) -> OnceCell<T> {
-        let mut cell = OnceCell::new();
+        let cell = OnceCell::new();
         if let Some(value) = value {
             cell.init.close();
-            cell.value.get_mut().write(value);
+            // SAFETY: the cell was just created here, so nothing else can access the value.
+            cell.value.with_mut(|p| unsafe { (*p).write(value) });
             cell.initialized.store(true, Ordering::Release);
         }
         cell
@@ -147,7 +148,7 @@ impl<T> OnceCell<T> {
         if self.initialized() {
             // SAFETY: `initialized` was published with Release after the one write, and the value is
             // never written again while `&self` exists.
-            Some(unsafe { (*self.value.get()).assume_init_ref() })
+            Some(self.value.with(|p| unsafe { (*p).assume_init_ref() }))
         } else {
             None
         }
@@ -157,7 +158,7 @@ impl<T> OnceCell<T> {
     pub fn get_mut(&mut self) -> Option<&mut T> {
         if self.initialized() {
             // SAFETY: initialised (see `get`), and `&mut self` makes the access unique.
-            Some(unsafe { self.value.get_mut().assume_init_mut() })
+            Some(self.value.with_mut(|p| unsafe { (*p).assume_init_mut() }))
         } else {
             None
         }
@@ -167,12 +168,12 @@ impl<T> OnceCell<T> {
     fn store(&self, value: T) -> &T {
         // SAFETY: only the holder of the single init permit writes, and only while uninitialised;
         // no reader looks before `initialized` is set below.
-        unsafe { (*self.value.get()).write(value) };
+        self.value.with_mut(|p| unsafe { (*p).write(value) });
         self.initialized.store(true, Ordering::Release);
         // Waiters for the permit give up and read the value instead.
         self.init.close();
-        // SAFETY: just initialised.
-        unsafe { (*self.value.get()).assume_init_ref() }
+        // SAFETY: just initialised, and never written again while `&self` exists.
+        self.value.with(|p| unsafe { (*p).assume_init_ref() })
     }
 
     /// Sets the value if the cell is empty and nobody is initialising it.
@@ -262,12 +263,12 @@ impl<T> OnceCell<T> {
     }
 
     /// Consumes the cell and returns its value, if set.
-    pub fn into_inner(mut self) -> Option<T> {
-        // `&mut self`: nothing to synchronise with, so Relaxed (loom's atomics have no `get_mut`).
+    pub fn into_inner(self) -> Option<T> {
+        // Owned: nothing to synchronise with, so Relaxed (loom's atomics have no `get_mut`).
         if self.initialized.load(Ordering::Relaxed) {
             self.initialized.store(false, Ordering::Relaxed);
             // SAFETY: initialised, and the flag is cleared so `Drop` will not drop it again.
-            Some(unsafe { self.value.get_mut().assume_init_read() })
+            Some(self.value.with_mut(|p| unsafe { (*p).assume_init_read() }))
         } else {
             None
         }
@@ -278,7 +279,7 @@ impl<T> Drop for OnceCell<T> {
     fn drop(&mut self) {
         if self.initialized.load(Ordering::Relaxed) {
             // SAFETY: initialised exactly once and not moved out (`into_inner` clears the flag).
-            unsafe { self.value.get_mut().assume_init_drop() };
+            self.value.with_mut(|p| unsafe { (*p).assume_init_drop() });
         }
     }
 }
