@@ -36,11 +36,13 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 
 mod blocking;
+mod dir_builder;
 mod file;
 mod open_options;
 mod ops;
 mod read_dir;
 
+pub use dir_builder::DirBuilder;
 pub use file::File;
 pub use open_options::OpenOptions;
 #[cfg(unix)]

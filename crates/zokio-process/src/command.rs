@@ -149,9 +149,48 @@ impl Command {
         self
     }
 
+    /// Runs `f` in the child after `fork` and before `exec` (e.g. to call `setsid` or adjust
+    /// signal dispositions).
+    ///
+    /// # Safety
+    ///
+    /// As for [`std::os::unix::process::CommandExt::pre_exec`]: `f` runs in a forked copy of a
+    /// multi-threaded process, so it may only call async-signal-safe functions (no allocation, no
+    /// locks another thread could hold), and it must not touch resources such as file
+    /// descriptors that the parent's copies still share.
+    pub unsafe fn pre_exec<F>(&mut self, f: F) -> &mut Command
+    where
+        F: FnMut() -> io::Result<()> + Send + Sync + 'static,
+    {
+        // SAFETY: the caller upholds `pre_exec`'s contract (see above), which is std's.
+        unsafe { std::os::unix::process::CommandExt::pre_exec(&mut self.std, f) };
+        self
+    }
+
     /// The program to run.
     pub fn get_program(&self) -> &OsStr {
         self.std.get_program()
+    }
+
+    /// The arguments after the program, in order.
+    pub fn get_args(&self) -> std::process::CommandArgs<'_> {
+        self.std.get_args()
+    }
+
+    /// The environment changes set on this command: `(key, Some(value))` for a set variable,
+    /// `(key, None)` for a removed one. Inherited variables are not listed.
+    pub fn get_envs(&self) -> std::process::CommandEnvs<'_> {
+        self.std.get_envs()
+    }
+
+    /// The working directory set with [`Command::current_dir`], if any.
+    pub fn get_current_dir(&self) -> Option<&Path> {
+        self.std.get_current_dir()
+    }
+
+    /// Whether [`Command::kill_on_drop`] is set.
+    pub fn get_kill_on_drop(&self) -> bool {
+        self.kill_on_drop
     }
 
     /// Starts the child. Piped streams become the [`Child`]'s `stdin`/`stdout`/`stderr`, registered
