@@ -3,7 +3,7 @@
 //! Run with `RUSTFLAGS="--cfg loom" cargo test -p zokio-sync --release --lib loom_locks`; `cargo
 //! xtask loom` runs them too (its filter, `loom`, matches every test here).
 //!
-//! The lock's own data cell is a plain `std` cell that loom cannot see, so the models keep their
+//! `RwLock`'s own data cell is a plain `std` cell that loom cannot see, so its models keep their
 //! shared data in loom types: Relaxed atomics (only the lock orders them, so a lock that fails to
 //! synchronise shows up as a stale or torn value) or a loom `UnsafeCell` (which reports any two
 //! accesses the lock failed to order as a causality violation).
@@ -297,6 +297,9 @@ fn loom_barrier_two_threads_two_generations() {
     barrier_generations::<2>(2, 3);
 }
 
+/// Three threads find lost wake-ups that two do not: with the waiter's `Notified` created after the
+/// round lock is released (a leader's `notify_waiters` can then slip in between), only this model
+/// fails; loom's search backtracks from each object's last access only and misses the window with two.
 #[test]
 fn loom_barrier_three_threads_one_generation() {
     barrier_generations::<1>(3, 3);
