@@ -313,3 +313,38 @@ fn dropping_a_stream_mid_read_deregisters_cleanly() {
 }
 
 use std::future::Future;
+
+#[test]
+fn accepted_streams_are_nonblocking_close_on_exec_and_know_their_peer() {
+    use std::os::fd::AsRawFd;
+    run(LIMIT, async {
+        for host in ["127.0.0.1:0", "[::1]:0"] {
+            let Ok(listener) = TcpListener::bind(host).await else {
+                continue; // no IPv6 loopback on this machine
+            };
+            let client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (server, peer) = listener.accept().await.unwrap();
+            assert_eq!(peer, client.local_addr().unwrap());
+            let fd = server.as_raw_fd();
+            // SAFETY: fcntl with F_GETFL/F_GETFD only reads flags of a descriptor we own.
+            let (status, fd_flags) = unsafe {
+                (
+                    libc::fcntl(fd, libc::F_GETFL),
+                    libc::fcntl(fd, libc::F_GETFD),
+                )
+            };
+            assert_ne!(
+                status & libc::O_NONBLOCK,
+                0,
+                "{host}: accepted stream blocks"
+            );
+            assert_ne!(
+                fd_flags & libc::FD_CLOEXEC,
+                0,
+                "{host}: accepted stream leaks on exec"
+            );
+        }
+    });
+}

@@ -81,18 +81,16 @@ impl TcpListener {
 
     /// Accepts a connection. Any number of tasks may wait at once.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = self.io.read_with(|listener| listener.accept()).await?;
-        stream.set_nonblocking(true)?;
+        let (stream, addr) = self.io.read_with(accept_nonblocking).await?;
         Ok((TcpStream::from_nonblocking(stream)?, addr))
     }
 
     /// Polls for a connection (a single waker slot: one polling task at a time).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.io
-            .poll_read_with(cx, |listener| listener.accept())
+            .poll_read_with(cx, accept_nonblocking)
             .map(|result| {
                 let (stream, addr) = result?;
-                stream.set_nonblocking(true)?;
                 Ok((TcpStream::from_nonblocking(stream)?, addr))
             })
     }
@@ -123,4 +121,47 @@ impl AsFd for TcpListener {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.io.as_fd()
     }
+}
+
+/// Accepts one connection that is already non-blocking and close-on-exec: one `accept4` call
+/// where the OS has it (std's `accept` plus `set_nonblocking` would be two system calls per
+/// connection), `accept` and then `fcntl` elsewhere.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos"
+))]
+fn accept_nonblocking(
+    listener: &std::net::TcpListener,
+) -> io::Result<(std::net::TcpStream, SocketAddr)> {
+    let (socket, addr) =
+        socket2::SockRef::from(listener).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)?;
+    let addr = addr.as_socket().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "accept returned an address that is not IPv4 or IPv6",
+        )
+    })?;
+    Ok((socket.into(), addr))
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos"
+)))]
+fn accept_nonblocking(
+    listener: &std::net::TcpListener,
+) -> io::Result<(std::net::TcpStream, SocketAddr)> {
+    let (stream, addr) = listener.accept()?;
+    stream.set_nonblocking(true)?;
+    Ok((stream, addr))
 }
