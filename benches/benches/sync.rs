@@ -5,12 +5,11 @@
 //! function per implementation: `zokio`, `tokio`, and `async-lock` or `async-channel` where those
 //! crates have the primitive. A measured run is spawned as a task and times `iters` operations.
 //!
-//! One asymmetry to keep in mind when reading the channel numbers: `tokio::sync` spends Tokio's
-//! cooperative budget, so its producer and consumer yield every 128 operations, while zokio-sync
-//! spends zokio's budget, which does not exist on this Tokio runtime. The yields change where Tokio
-//! schedules the two tasks (LIFO slot, work stealing), which moves the producer/consumer workloads by
-//! more than the primitives' own cost and from run to run; compare instruction counts (e.g. under
-//! callgrind) when a wall-clock ratio looks off.
+//! Both `tokio::sync` and zokio-sync spend Tokio's cooperative budget here (zokio-sync through its
+//! `tokio-coop` feature, which this crate enables), so the producer and consumer of a channel yield
+//! at the same points on both; async-lock and async-channel spend none. Channel workloads still move
+//! with where Tokio places the two tasks (LIFO slot, work stealing) from run to run; compare
+//! instruction counts (e.g. under callgrind) when a wall-clock ratio looks off.
 
 use std::future::Future;
 use std::hint::black_box;

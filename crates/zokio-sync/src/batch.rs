@@ -270,7 +270,7 @@ impl Acquire {
         sem: &BatchSemaphore,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Closed>> {
-        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let result = match self.key {
             None => self.first_poll(sem, cx),
             Some(key) => self.poll_queued(sem, key, cx),

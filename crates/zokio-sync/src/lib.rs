@@ -51,6 +51,7 @@ mod atomic_waker;
 mod barrier;
 mod batch;
 mod blocking;
+mod coop;
 mod loom;
 #[cfg(all(test, loom))]
 mod loom_locks;

@@ -391,7 +391,7 @@ impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         if self.get_mut().register(Some(cx.waker())) {
             coop.made_progress();
             Poll::Ready(())

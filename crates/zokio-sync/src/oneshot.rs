@@ -214,7 +214,7 @@ impl<T> Sender<T> {
 
     /// Polls for the receiver going away.
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let inner = self.inner.as_ref().expect("sender used after send");
         let result = poll_register(inner, &inner.tx_task, TX_TASK_SET, CLOSED, cx).map(|_| ());
         if result.is_ready() {
@@ -329,7 +329,7 @@ impl<T> Future for Receiver<T> {
         let Some(inner) = self.inner.as_ref() else {
             return Poll::Ready(Err(RecvError(())));
         };
-        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let state = std::task::ready!(poll_register(
             inner,
             &inner.rx_task,

@@ -377,7 +377,7 @@ fn read_and_update<'a, T>(shared: &'a Shared<T>, seen: &mut usize) -> Ref<'a, T>
 }
 
 async fn changed_impl<T>(shared: &Shared<T>, seen: &mut usize) -> Result<(), RecvError> {
-    zokio_coop::consume_budget().await;
+    crate::coop::consume_budget().await;
     loop {
         // Created before the check, so a send in between still wakes it.
         let notified = shared.notify_rx.notified();

@@ -443,7 +443,7 @@ impl<T: Clone> Receiver<T> {
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
-        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let shared = &*self.shared;
         let result = match try_read(shared, &mut self.next) {
             Ok(value) => Ok(value),

@@ -187,7 +187,7 @@ impl<T> Chan<T> {
 
     /// The receive path of both flavours: a message, `None` at the end, or `Pending`.
     pub(crate) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         if let Some(value) = self.try_pop() {
             coop.made_progress();
             return Poll::Ready(Some(value));
