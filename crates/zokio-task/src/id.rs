@@ -15,7 +15,10 @@ pub struct Id(NonZeroU64);
 /// Ids reserved by one thread at a time from the global counter.
 pub(crate) const BLOCK: u64 = 256;
 
-static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+/// The start of the next free block. Blocks are aligned to [`BLOCK`] (the first is `BLOCK..2 * BLOCK`,
+/// which also keeps 0 out): every id of a block then has the same block number `id / BLOCK`, which the
+/// `TaskList` shard choice mixes in.
+static NEXT_BLOCK: AtomicU64 = AtomicU64::new(BLOCK);
 
 thread_local! {
     /// The next id of this thread's block and the end of that block (exclusive).
@@ -37,10 +40,10 @@ impl Id {
                     start
                 }
             })
-            // During thread teardown: take a whole block and use its first id (a block-aligned start
-            // keeps the `TaskList` shard choice, which goes by block, meaningful).
+            // During thread teardown: take a whole block and use its first id (the rest of it cannot
+            // be remembered without the thread-local; taking a whole one keeps the blocks aligned).
             .unwrap_or_else(|_| NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed));
-        // The counter starts at 1 and 2^64 ids cannot be exhausted in practice.
+        // The counter starts above 0 and 2^64 ids cannot be exhausted in practice.
         Id(NonZeroU64::new(raw).expect("task id counter overflowed"))
     }
 
