@@ -9,7 +9,9 @@
 //! - **Idle workers** steal (at most half of them search at once), wake one another one at a time, and
 //!   park: one on the shared [`Driver`], the others on their own parkers.
 //! - **Beyond Tokio**: the LIFO task of a worker stuck in one poll for more than about 100 µs is taken
-//!   over by an idle worker, while the LIFO fast path stays free of shared read-modify-writes.
+//!   over by an idle worker (one at a time watches, and yields a few times before it sleeps, since a
+//!   busy neighbour is likely to need it at once), while the LIFO fast path stays free of shared
+//!   read-modify-writes.
 //! - [`block_in_place`] hands the worker's queue to a successor thread; [`yield_now`] sends a task to
 //!   the back of its queue; [`Scheduler::metrics`] reads per-worker counters.
 //!
@@ -136,41 +138,7 @@ impl MultiThread {
         blocking: blocking::Spawner,
     ) -> io::Result<Arc<MultiThread>> {
         let workers = config.worker_threads.max(1);
-        let run_config = RunConfig {
-            global_queue_interval: config.global_queue_interval.map(|n| n.max(1)),
-            event_interval: config.event_interval.max(1),
-            disable_lifo_slot: config.disable_lifo_slot,
-        };
-        let driver = Arc::new(SharedDriver::new(driver));
-        let mut remotes = Vec::with_capacity(workers);
-        let mut cores = Vec::with_capacity(workers);
-        for index in 0..workers {
-            let (local, steal) = queue::local();
-            let park = Parker::new(driver.clone());
-            remotes.push(Remote {
-                steal: CachePadded::new(steal),
-                unpark: park.unparker(),
-                hot: CachePadded::new(Hot {
-                    lifo: LifoSlot::new(),
-                    counters: WorkerCounters::default(),
-                }),
-                handoff: Mutex::new(None),
-            });
-            cores.push(Core::new(index, local, park, &run_config));
-        }
-        let shared = Arc::new(Shared {
-            remotes: remotes.into_boxed_slice(),
-            inject: inject::Inject::new(),
-            idle: idle::Idle::new(workers),
-            tasks: Arc::new(TaskList::new(workers * 4)),
-            driver,
-            blocking: blocking.clone(),
-            config: run_config,
-            shutdown: AtomicBool::new(false),
-            lifo_watchers: CachePadded::new(AtomicUsize::new(0)),
-            exit: Mutex::new(ExitState::default()),
-            exit_changed: Condvar::new(),
-        });
+        let (shared, cores) = build(&config, driver, &blocking);
         let scheduler = Arc::new(MultiThread {
             shared: shared.clone(),
         });
@@ -208,6 +176,53 @@ impl MultiThread {
     fn on_own_worker(&self) -> bool {
         worker::with_current(|cx| cx.is_some_and(|cx| Arc::ptr_eq(&cx.shared, &self.shared)))
     }
+}
+
+/// The shared state and the cores of a scheduler for `config`, without any thread started.
+// Each core goes to its thread as the `Box<Core>` that the worker loop passes around.
+#[allow(clippy::vec_box)]
+fn build(
+    config: &Config,
+    driver: Box<dyn Driver>,
+    blocking: &blocking::Spawner,
+) -> (Arc<Shared>, Vec<Box<Core>>) {
+    let workers = config.worker_threads.max(1);
+    let run_config = RunConfig {
+        global_queue_interval: config.global_queue_interval.map(|n| n.max(1)),
+        event_interval: config.event_interval.max(1),
+        disable_lifo_slot: config.disable_lifo_slot,
+    };
+    let driver = Arc::new(SharedDriver::new(driver));
+    let mut remotes = Vec::with_capacity(workers);
+    let mut cores = Vec::with_capacity(workers);
+    for index in 0..workers {
+        let (local, steal) = queue::local();
+        let park = Parker::new(driver.clone());
+        remotes.push(Remote {
+            steal: CachePadded::new(steal),
+            unpark: park.unparker(),
+            hot: CachePadded::new(Hot {
+                lifo: LifoSlot::new(),
+                counters: WorkerCounters::default(),
+            }),
+            handoff: Mutex::new(None),
+        });
+        cores.push(Core::new(index, local, park, &run_config));
+    }
+    let shared = Arc::new(Shared {
+        remotes: remotes.into_boxed_slice(),
+        inject: inject::Inject::new(),
+        idle: idle::Idle::new(workers),
+        tasks: Arc::new(TaskList::new(workers * 4)),
+        driver,
+        blocking: blocking.clone(),
+        config: run_config,
+        shutdown: AtomicBool::new(false),
+        lifo_watch: CachePadded::new(AtomicUsize::new(lifo_watch::NONE)),
+        exit: Mutex::new(ExitState::default()),
+        exit_changed: Condvar::new(),
+    });
+    (shared, cores)
 }
 
 impl Shared {

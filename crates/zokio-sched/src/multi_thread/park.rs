@@ -9,10 +9,11 @@
 //! Each worker's parker has four states: `EMPTY`, `PARKED_DRIVER`, `PARKED_THREAD` and `NOTIFIED`.
 //! `unpark` always **swaps** in `NOTIFIED` (never a compare-and-swap that could fail and lose the
 //! release ordering) and then wakes whatever the old state says the worker sleeps on. `park` first
-//! consumes a pending `NOTIFIED`, and publishes its parked state with a CAS from `EMPTY`, so a
-//! notification that lands between "decided to sleep" and "asleep" is never lost: either the CAS sees
-//! it, or the unparker sees the parked state and wakes the right thing. The thread parker keeps a token
-//! for an unpark that arrives before the thread sleeps.
+//! consumes a pending `NOTIFIED` ([`Parker::yield_then_park`] looks again after each of a few thread
+//! yields, for a worker likely to be needed again at once), and publishes its parked state with a CAS
+//! from `EMPTY`, so a notification that lands between "decided to sleep" and "asleep" is never lost:
+//! either the CAS sees it, or the unparker sees the parked state and wakes the right thing. The thread
+//! parker keeps a token for an unpark that arrives before the thread sleeps.
 
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, TryLockError};
@@ -23,6 +24,15 @@ use std::time::{Duration, Instant};
 use super::loom::{AtomicUsize, Condvar, Mutex, MutexGuard};
 
 use crate::{Driver, Unpark};
+
+/// How many times [`Parker::yield_then_park`] yields the thread before sleeping, checking for a
+/// notification after each yield. A notification caught there costs the notifier a swap instead of a
+/// futex (or driver) wake-up, and the worker no sleep and wake-up; the notifier is typically a busy
+/// worker that pushed a task to its queue, so that wake-up sat on the critical path. Tokio's parker
+/// yields before sleeping in the same way; the worker loop uses it only for the LIFO watcher (see
+/// `worker.rs` for why). None under loom: the models check the sleep protocol, which this loop only
+/// delays.
+const YIELDS_BEFORE_SLEEP: u32 = if cfg!(all(test, loom)) { 0 } else { 3 };
 
 const EMPTY: usize = 0;
 const PARKED_DRIVER: usize = 1;
@@ -157,12 +167,33 @@ impl Parker {
     /// only polls the driver for ready events if the driver is free, and otherwise returns at once.
     /// Spurious returns are possible; callers recheck their condition.
     pub(crate) fn park(&mut self, timeout: Option<Duration>) {
+        self.park_inner(timeout, 0);
+    }
+
+    /// [`Parker::park`], after yielding the thread up to [`YIELDS_BEFORE_SLEEP`] times while
+    /// watching for a notification.
+    pub(crate) fn yield_then_park(&mut self, timeout: Option<Duration>) {
+        self.park_inner(timeout, YIELDS_BEFORE_SLEEP);
+    }
+
+    fn park_inner(&mut self, timeout: Option<Duration>, yields: u32) {
         let state = &self.inner.state;
         if state
             .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
             .is_ok()
         {
             return;
+        }
+        for _ in 0..yields {
+            std::thread::yield_now();
+            // A load first: the line stays shared until there is something to consume.
+            if state.load(SeqCst) == NOTIFIED
+                && state
+                    .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                    .is_ok()
+            {
+                return;
+            }
         }
         if let Some(mut driver) = self.inner.driver.try_lock() {
             if state
@@ -237,6 +268,24 @@ mod tests {
         let waker = std::thread::spawn(move || p.unpark());
         assert!(parker.park(None));
         waker.join().unwrap();
+    }
+
+    #[test]
+    fn yield_then_park_consumes_one_notification() {
+        let driver = Arc::new(SharedDriver::new(Box::new(ParkThread::new())));
+        let mut parker = Parker::new(driver.clone());
+        parker.unparker().unpark();
+        parker.yield_then_park(None);
+        // The notification was used up: the next park sleeps until its timeout.
+        let start = Instant::now();
+        parker.yield_then_park(Some(Duration::from_millis(20)));
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        // One that arrives from another thread ends it.
+        let unparker = parker.unparker();
+        let t = std::thread::spawn(move || unparker.unpark());
+        parker.yield_then_park(None);
+        t.join().unwrap();
+        assert!(driver.shutdown(None));
     }
 
     #[test]

@@ -28,9 +28,10 @@ pub(crate) struct Shared {
     pub(crate) config: RunConfig,
     /// Set at shutdown; workers check it at every maintenance tick and after every park.
     pub(crate) shutdown: AtomicBool,
-    /// Workers currently watching for stuck LIFO slots (see `lifo_watch`). Read on the LIFO fast
-    /// path, rarely written: kept off the lines of the counters that change on every push.
-    pub(crate) lifo_watchers: CachePadded<AtomicUsize>,
+    /// Whether an idle worker watches for stuck LIFO slots, or one is wanted (`lifo_watch::NONE`,
+    /// `WANTED` or `WATCHING`). Read on the LIFO fast path, written only when the watch changes hands:
+    /// kept off the lines of the counters that change on every push.
+    pub(crate) lifo_watch: CachePadded<AtomicUsize>,
     /// Bookkeeping of cores and threads for shutdown.
     pub(crate) exit: Mutex<ExitState>,
     pub(crate) exit_changed: Condvar,
