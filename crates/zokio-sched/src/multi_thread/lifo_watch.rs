@@ -29,11 +29,13 @@
 //!   that could steal the chain away). Kept, one wake serves the whole burst: on 16 cores, 3 to 8 per
 //!   1000-link chain.
 //! - The owner's checks are a plain load of the word (its line is written only when the role changes)
-//!   and of the idle state, so a busy ping-pong pays nothing extra. The owner's `SeqCst` swap of the
-//!   slot followed by a `SeqCst` access of the word, against the watcher's `SeqCst` release of the word
-//!   followed by a `SeqCst` recheck of the slots, guarantees that one of the two sees the other: a slot
-//!   is never left occupied without either a watcher, a `WANTED` mark that the next parking worker
-//!   honours, or a wake-up.
+//!   and of the idle state, so a busy ping-pong pays nothing extra. The owner swaps the slot, then
+//!   loads the word; a watcher that gives up the watch stores `NONE`, then rechecks every slot with a
+//!   read-modify-write. Either that read-modify-write comes after the owner's swap in the slot's
+//!   order and sees the task, or the owner's swap reads it and so sees the release: one of the two
+//!   asks for a watcher, and a slot is never left occupied without either a watcher, a `WANTED` mark
+//!   that the next parking worker honours, or a wake-up (the loom model
+//!   `loom_lifo_watch_release_races_owner_fill` checks this hand-off).
 
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::time::{Duration, Instant};
@@ -78,6 +80,12 @@ impl Watch {
     pub(crate) fn is_watching(&self) -> bool {
         self.watching
     }
+
+    /// Makes this worker the watcher without the protocol (for models that set the word themselves).
+    #[cfg(all(test, loom))]
+    pub(crate) fn set_watching(&mut self) {
+        self.watching = true;
+    }
 }
 
 fn any_occupied(core: &Core, shared: &Shared) -> bool {
@@ -86,6 +94,16 @@ fn any_occupied(core: &Core, shared: &Shared) -> bool {
         .iter()
         .enumerate()
         .any(|(i, r)| i != core.index && r.hot.lifo.peek().is_some())
+}
+
+/// [`any_occupied`] for a worker that has just released the watch: each slot is read with a
+/// read-modify-write (see [`LifoSlot::is_occupied_now`](super::shared::LifoSlot::is_occupied_now)).
+fn any_occupied_after_release(core: &Core, shared: &Shared) -> bool {
+    shared
+        .remotes
+        .iter()
+        .enumerate()
+        .any(|(i, r)| i != core.index && r.hot.lifo.is_occupied_now())
 }
 
 /// Called by an owner that just put a task into its empty LIFO slot: whether it must wake a worker to
@@ -204,7 +222,7 @@ pub(crate) fn park_timeout(core: &mut Core, shared: &Shared) -> Option<Duration>
         release(core, shared);
         // A slot filled just before the release may have been seen by its owner as watched (and so
         // not announced): this worker is parking anyway, so it watches on.
-        if !any_occupied(core, shared)
+        if !any_occupied_after_release(core, shared)
             || shared
                 .lifo_watch
                 .compare_exchange(NONE, WATCHING, SeqCst, SeqCst)
@@ -230,7 +248,7 @@ pub(crate) fn stop_watching(core: &mut Core, shared: &Shared) {
 #[cold]
 fn hand_over(core: &mut Core, shared: &Shared) {
     release(core, shared);
-    if any_occupied(core, shared) && needs_watcher(shared) {
+    if any_occupied_after_release(core, shared) && needs_watcher(shared) {
         shared.notify_parked();
     }
 }

@@ -1,4 +1,4 @@
-//! loom models of the local queue and of the idle/park protocol.
+//! loom models of the local queue, of the idle/park protocol and of the LIFO watch hand-off.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test -p zokio-sched --release --lib loom` (optionally with
 //! `LOOM_MAX_PREEMPTIONS=2`). Under loom the queue holds 4 slots, so the models reach the full,
@@ -357,5 +357,48 @@ fn loom_park_notifications_do_not_accumulate_but_are_kept() {
         // Both unparks may have been folded into the first park: a fresh one is needed.
         wake.unpark();
         parker.park(None);
+    });
+}
+
+/// The LIFO watch hand-off: the watcher gives its watch up (it is about to run a task) while an
+/// owner fills its empty LIFO slot. Whatever the interleaving, the occupied slot ends up asked for
+/// (`WANTED`, so the next worker to park watches it) and the parked worker is notified to become
+/// that watcher: the owner's swap-then-check of the word and the watcher's release-then-recheck of
+/// the slots cannot both miss each other.
+#[test]
+fn loom_lifo_watch_release_races_owner_fill() {
+    use super::lifo_watch::{self, WANTED, WATCHING};
+
+    model(3, || {
+        let pool = crate::blocking::BlockingPool::new(crate::blocking::Config::default());
+        let config = super::Config {
+            worker_threads: 3,
+            ..super::Config::default()
+        };
+        let driver = NotifyDriver(std::sync::Arc::new(Notify::new()));
+        let (shared, mut cores) = super::build(&config, Box::new(driver), pool.spawner());
+        // Worker 2 sleeps; worker 1 watches; worker 0 owns the slot.
+        assert!(!shared.idle.transition_worker_to_parked(2, false));
+        shared.lifo_watch.store(WATCHING, SeqCst);
+        let mut watcher_core = cores.remove(1);
+        watcher_core.watch.set_watching();
+        let watcher = {
+            let shared = shared.clone();
+            thread::spawn(move || lifo_watch::stop_watching(&mut watcher_core, &shared))
+        };
+        let list = shared.tasks.clone();
+        let (task, handle) = zokio_task::spawn(async {}, |_runnable, _info| {}, &list);
+        drop(handle);
+        assert!(shared.remotes[0].hot.lifo.put(task).is_none());
+        if lifo_watch::needs_watcher(&shared) {
+            shared.notify_parked();
+        }
+        watcher.join().unwrap();
+        assert_eq!(shared.lifo_watch.load(SeqCst), WANTED);
+        assert!(
+            !shared.idle.is_parked(2),
+            "the sleeping worker was notified"
+        );
+        drop(shared.remotes[0].hot.lifo.take());
     });
 }

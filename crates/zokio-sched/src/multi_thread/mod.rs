@@ -62,7 +62,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -218,7 +218,7 @@ fn build(
         blocking: blocking.clone(),
         config: run_config,
         shutdown: AtomicBool::new(false),
-        lifo_watch: CachePadded::new(AtomicUsize::new(lifo_watch::NONE)),
+        lifo_watch: CachePadded::new(loom::AtomicUsize::new(lifo_watch::NONE)),
         exit: Mutex::new(ExitState::default()),
         exit_changed: Condvar::new(),
     });

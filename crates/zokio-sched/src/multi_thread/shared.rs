@@ -1,8 +1,8 @@
 //! The state all workers share, and how a woken task reaches a worker.
 
 use std::ptr::{self, NonNull};
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
-use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crossbeam_utils::CachePadded;
@@ -10,7 +10,7 @@ use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
 use super::idle::Idle;
 use super::inject::Inject;
-use super::loom::AtomicPtr;
+use super::loom::{AtomicPtr, AtomicUsize as WatchWord};
 use super::park::{SharedDriver, Unparker};
 use super::queue::Steal;
 use super::stats::WorkerCounters;
@@ -31,7 +31,8 @@ pub(crate) struct Shared {
     /// Whether an idle worker watches for stuck LIFO slots, or one is wanted (`lifo_watch::NONE`,
     /// `WANTED` or `WATCHING`). Read on the LIFO fast path, written only when the watch changes hands:
     /// kept off the lines of the counters that change on every push.
-    pub(crate) lifo_watch: CachePadded<AtomicUsize>,
+    /// (A loom atomic under loom: a model checks the hand-off of the watch.)
+    pub(crate) lifo_watch: CachePadded<WatchWord>,
     /// Bookkeeping of cores and threads for shutdown.
     pub(crate) exit: Mutex<ExitState>,
     pub(crate) exit_changed: Condvar,
@@ -136,8 +137,9 @@ impl Shared {
 /// An `AtomicPtr` holding a raw `Runnable`. The owner puts and takes with a swap (one uncontended
 /// atomic on a line it already owns), and checks emptiness with a plain load first, so an empty slot
 /// costs no read-modify-write. Another worker may take the task only with a compare-and-swap, and only
-/// once the owner has been stuck in one poll for a while (see `worker::lifo_watch`); whoever's
-/// operation succeeds on the atomic owns the task.
+/// once the owner has been stuck in one poll for a while (see `lifo_watch`); whoever's operation
+/// succeeds on the atomic owns the task. (A worker that gives up the watch also compare-and-swaps
+/// the value with itself, which changes nothing: see [`LifoSlot::is_occupied_now`].)
 pub(crate) struct LifoSlot(AtomicPtr<()>);
 
 impl LifoSlot {
@@ -154,7 +156,7 @@ impl LifoSlot {
 
     /// Puts `task` in the slot (owner only); returns the task it displaces.
     ///
-    /// `SeqCst` pairs with the watcher count check that follows it (see `worker::lifo_watch`).
+    /// The owner then checks the watch word (see `lifo_watch` for how the two pair up).
     pub(crate) fn put(&self, task: Runnable) -> Option<Runnable> {
         let previous = self.0.swap(task.into_raw().as_ptr(), SeqCst);
         Self::into_runnable(previous)
@@ -173,6 +175,22 @@ impl LifoSlot {
     pub(crate) fn peek(&self) -> Option<*mut ()> {
         let ptr = self.0.load(SeqCst);
         (!ptr.is_null()).then_some(ptr)
+    }
+
+    /// Whether a task sits in the slot, read by a compare-and-swap that writes the value back
+    /// unchanged: unlike a load, a read-modify-write reads the newest value. A worker that has just
+    /// given up the LIFO watch rechecks the slots with it: either it sees a task that an owner put
+    /// while it still looked watched, or that owner's later swap reads this write and so sees the
+    /// watch already released (see `lifo_watch`). This holds without relying on the single total
+    /// order of `SeqCst` operations, which loom does not model. Rare: only when a watch ends.
+    pub(crate) fn is_occupied_now(&self) -> bool {
+        let mut current = self.0.load(SeqCst);
+        loop {
+            match self.0.compare_exchange(current, current, SeqCst, SeqCst) {
+                Ok(ptr) => return !ptr.is_null(),
+                Err(actual) => current = actual,
+            }
+        }
     }
 
     /// Takes the task `seen` (from [`LifoSlot::peek`]) if it is still in the slot (any thread).
