@@ -7,6 +7,9 @@
 //! `tokio::sync` channel would make it yield. Without the feature such a task only yields when the
 //! channel is empty: correct, but it can starve its worker's other tasks for as long as the
 //! channel stays ready.
+//!
+//! `Notify` is the exception: it spends only zokio's budget, because `tokio::sync::Notify` spends
+//! none of Tokio's, and the feature's promise is to yield where Tokio would.
 
 use std::task::{Context, Poll, ready};
 

@@ -152,6 +152,7 @@ impl Notify {
         self.notify(End::Back);
     }
 
+    #[inline]
     fn notify(&self, end: End) {
         let mut state = self.state.load(Ordering::SeqCst);
         while state & STATE_MASK != WAITING {
@@ -164,6 +165,12 @@ impl Notify {
                 Err(actual) => state = actual,
             }
         }
+        self.notify_waiting(end);
+    }
+
+    /// [`Notify::notify`] when someone waits: picks a waiter under the lock, wakes it after.
+    #[inline(never)]
+    fn notify_waiting(&self, end: End) {
         let mut waiters = lock(&self.waiters);
         let waker = self.notify_locked(&mut waiters, end);
         drop(waiters);
@@ -390,8 +397,10 @@ impl Notified<'_> {
 impl Future for Notified<'_> {
     type Output = ();
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+        // zokio's budget only: `tokio::sync::Notify` spends none of Tokio's (see `crate::coop`).
+        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
         if self.get_mut().register(Some(cx.waker())) {
             coop.made_progress();
             Poll::Ready(())
@@ -402,10 +411,19 @@ impl Future for Notified<'_> {
 }
 
 impl Drop for Notified<'_> {
+    #[inline]
     fn drop(&mut self) {
-        let NotifiedState::Waiting { key, ticket } = self.state else {
-            return;
-        };
+        if let NotifiedState::Waiting { key, ticket } = self.state {
+            self.leave_queue(key, ticket);
+        }
+    }
+}
+
+impl Notified<'_> {
+    /// Drop of a future still queued (or picked but not yet polled): frees its node and passes
+    /// on a `notify_one` it had received.
+    #[inline(never)]
+    fn leave_queue(&mut self, key: usize, ticket: u64) {
         let notify = self.notify;
         let mut waiters = lock(&notify.waiters);
         let notified = match waiters.list.try_get_mut(key) {
