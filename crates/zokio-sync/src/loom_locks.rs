@@ -8,9 +8,7 @@
 //! synchronise shows up as a stale or torn value) or a loom `UnsafeCell` (which reports any two
 //! accesses the lock failed to order as a causality violation).
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::Poll;
 
 use loom::cell::UnsafeCell;
 use loom::future::block_on;
@@ -18,24 +16,8 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
+use crate::loom_tests::{model, model_bounded, poll_once};
 use crate::{Barrier, OnceCell, RwLock, RwLockWriteGuard, SetError};
-
-/// Same bounds as the semaphore models in `loom_tests.rs`.
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    model_bounded(3, f);
-}
-
-fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(preemptions);
-    builder.max_branches = 100_000;
-    builder.check(f);
-}
-
-fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    let waker = std::task::Waker::noop();
-    Pin::new(future).poll(&mut Context::from_waker(waker))
-}
 
 // ---------------------------------------------------------------------------------------------
 // RwLock

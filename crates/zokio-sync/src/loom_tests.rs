@@ -14,12 +14,12 @@ use crate::semaphore::AcquireFuture;
 use crate::{Notify, Semaphore, broadcast, mpsc, oneshot, watch};
 
 /// Bounded preemptions keep the larger models to seconds while still covering the races.
-fn model(f: impl Fn() + Sync + Send + 'static) {
+pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
     model_bounded(3, f);
 }
 
 /// [`model`] with another preemption bound, for the models with three threads and a spin.
-fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+pub(crate) fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(preemptions);
     // The message queue (concurrent-queue) briefly spins while a concurrent push completes; each
@@ -28,7 +28,7 @@ fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
-fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+pub(crate) fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
     let waker = std::task::Waker::noop();
     Pin::new(future).poll(&mut Context::from_waker(waker))
 }
