@@ -105,7 +105,8 @@ impl Core {
             }
             // Only the LIFO slot holds it: it runs next, on this worker, unless this worker gets stuck
             // in a poll; then a watcher must be around to take it. (Woken while this worker parks, it
-            // runs as soon as the park returns.)
+            // runs as soon as the park returns, unless the global queue's turn comes first: see
+            // `next_task`.)
             None => !self.in_driver && super::lifo_watch::needs_watcher(shared),
         }
     }
@@ -119,7 +120,16 @@ impl Core {
 
     fn next_task(&mut self, shared: &Shared) -> Option<Runnable> {
         if self.tick % self.global_queue_interval == 0 {
-            return shared.inject.pop().or_else(|| self.next_local_task(shared));
+            let Some(task) = shared.inject.pop() else {
+                return self.next_local_task(shared);
+            };
+            // A task in the LIFO slot now waits behind this one, which may poll for long. One put
+            // there while this worker parked was not announced (see `schedule_local`): ask for a
+            // watcher now, or it could sit there with every other worker asleep.
+            if self.hot(shared).lifo.peek().is_some() && super::lifo_watch::needs_watcher(shared) {
+                shared.notify_parked();
+            }
+            return Some(task);
         }
         if let Some(task) = self.next_local_task(shared) {
             return Some(task);
@@ -493,5 +503,61 @@ impl WorkerContext {
             shared.notify_parked();
         }
         core
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::Ordering::SeqCst;
+
+    use zokio_task::Runnable;
+
+    use crate::ParkThread;
+    use crate::blocking::{self, BlockingPool};
+    use crate::multi_thread::lifo_watch::{NONE, WANTED};
+    use crate::multi_thread::shared::Shared;
+    use crate::multi_thread::{Config, build};
+
+    fn task(shared: &Shared) -> Runnable {
+        let (runnable, _handle) = zokio_task::spawn(async {}, |_, _| {}, &shared.tasks);
+        runnable
+    }
+
+    /// A task woken into the LIFO slot while its worker parks is not announced to a watcher (the
+    /// worker runs it once the park returns). When the global queue's turn comes first, the LIFO
+    /// task waits behind a task that may poll for long: it must then be watched like any other, or
+    /// it sits there with every other worker asleep for as long as that poll lasts.
+    #[test]
+    fn a_lifo_task_put_during_a_park_is_watched_when_the_global_queue_goes_first() {
+        let pool = BlockingPool::new(blocking::Config::default());
+        let config = Config {
+            worker_threads: 2,
+            // Every tick takes the global queue first.
+            global_queue_interval: Some(1),
+            ..Config::default()
+        };
+        let (shared, mut cores) = build(&config, Box::new(ParkThread::new()), pool.spawner());
+        // Worker 1 sleeps, with no timeout.
+        assert!(!shared.idle.transition_worker_to_parked(1, false));
+        let core = &mut cores[0];
+        // Worker 0's driver wakes a task on its thread while it parks: no wake-up, no watch asked.
+        core.in_driver = true;
+        assert!(!core.schedule_local(&shared, task(&shared), false));
+        core.in_driver = false;
+        assert_eq!(shared.lifo_watch.load(SeqCst), NONE);
+        // A task from outside; the worker's next tick serves the global queue first.
+        assert!(shared.inject.push(task(&shared)).is_ok());
+        let first = core.next_task(&shared).expect("the global task");
+        assert!(
+            shared.remotes[0].hot.lifo.peek().is_some(),
+            "the LIFO task waits"
+        );
+        assert_eq!(shared.lifo_watch.load(SeqCst), WANTED);
+        assert!(
+            !shared.idle.is_parked(1),
+            "the sleeping worker was woken to watch the waiting LIFO task"
+        );
+        drop(first);
+        drop(shared.remotes[0].hot.lifo.take());
     }
 }
