@@ -38,7 +38,7 @@ pub fn bench<R: Rt, O>(group: &mut BenchmarkGroup<'_, WallTime>, mut work: impl 
     bench_with(group, |_: &R| (), move |rt, _| work(rt));
 }
 
-/// Like [`bench`], with per-runtime state built once by `setup` (for example open connections).
+/// Like [`bench()`], with per-runtime state built once by `setup` (for example open connections).
 /// The state is dropped before its runtime.
 pub fn bench_with<R: Rt, S, O>(
     group: &mut BenchmarkGroup<'_, WallTime>,
