@@ -56,6 +56,8 @@ mod loom;
 #[cfg(all(test, loom))]
 mod loom_locks;
 #[cfg(all(test, loom))]
+mod loom_mpsc_list;
+#[cfg(all(test, loom))]
 mod loom_tests;
 mod macros;
 mod mutex;

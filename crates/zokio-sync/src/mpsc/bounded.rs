@@ -473,7 +473,12 @@ impl<T> Receiver<T> {
     /// Cancel safe: if the future is dropped (e.g. another `select!` branch won), no message was
     /// taken from the channel.
     pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.chan.poll_recv(cx)).await
+        std::future::poll_fn(|cx| {
+            // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
+            // this is the channel's only receive-side call running.
+            unsafe { self.chan.poll_recv(cx) }
+        })
+        .await
     }
 
     /// Receives up to `limit` messages into `buffer` (waiting for at least one) and returns how many;
@@ -483,7 +488,12 @@ impl<T> Receiver<T> {
     ///
     /// Cancel safe: a dropped future took no message.
     pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-        std::future::poll_fn(|cx| self.chan.poll_recv_many(cx, buffer, limit)).await
+        std::future::poll_fn(|cx| {
+            // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
+            // this is the channel's only receive-side call running.
+            unsafe { self.chan.poll_recv_many(cx, buffer, limit) }
+        })
+        .await
     }
 
     /// Takes a message if one is buffered.
@@ -492,7 +502,8 @@ impl<T> Receiver<T> {
     ///
     /// [`TryRecvError::Empty`] or, once closed and drained, [`TryRecvError::Disconnected`].
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv()
+        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
+        unsafe { self.chan.try_recv() }
     }
 
     /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
@@ -507,7 +518,8 @@ impl<T> Receiver<T> {
 
     /// Polls for the next message (for hand-written futures).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
+        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
+        unsafe { self.chan.poll_recv(cx) }
     }
 
     /// Polls for up to `limit` messages (for hand-written futures).
@@ -517,7 +529,8 @@ impl<T> Receiver<T> {
         buffer: &mut Vec<T>,
         limit: usize,
     ) -> Poll<usize> {
-        self.chan.poll_recv_many(cx, buffer, limit)
+        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
+        unsafe { self.chan.poll_recv_many(cx, buffer, limit) }
     }
 
     /// Closes the channel: sends fail from now on, but buffered messages (and those sent through
@@ -567,6 +580,7 @@ impl<T> Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.chan.drop_rx();
+        // SAFETY: the channel's only receiver is being dropped: no other receive-side call runs.
+        unsafe { self.chan.drop_rx() };
     }
 }

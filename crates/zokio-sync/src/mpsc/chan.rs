@@ -1,10 +1,10 @@
 //! The state shared by both mpsc flavours.
 //!
-//! Messages travel through a lock-free [`ConcurrentQueue`] (a fixed array for small bounded
-//! channels, a linked list of blocks otherwise). A bounded channel's capacity is a fair
-//! [`BatchSemaphore`]: a sender takes a permit before pushing, and the receiver returns it after
-//! popping, so senders waiting for room are served FIFO and a dropped `send` future passes its turn
-//! on. The single receiver parks in an [`AtomicWaker`].
+//! Messages travel through a lock-free queue: a fixed [`ConcurrentQueue`] array for small bounded
+//! channels, our single-consumer block list ([`super::list`]) otherwise. A bounded channel's
+//! capacity is a fair [`BatchSemaphore`]: a sender takes a permit before pushing, and the receiver
+//! returns it after popping, so senders waiting for room are served FIFO and a dropped `send`
+//! future passes its turn on. The single receiver parks in an [`AtomicWaker`].
 
 use std::task::{Context, Poll};
 
@@ -15,11 +15,29 @@ use crate::batch::BatchSemaphore;
 use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 use crate::notify::Notify;
 
+use super::list;
+
 /// Largest bounded capacity backed by a preallocated array; larger ones use the block list.
 const ARRAY_LIMIT: usize = 4096;
 
+/// Where the messages wait.
+enum Queue<T> {
+    /// Preallocated array of a small bounded channel.
+    Array(ConcurrentQueue<T>),
+    /// Block list of the unbounded channel and of large bounded ones.
+    List(list::Queue<T>),
+}
+
+/// The channel's shared state.
+///
+/// # Single receiver
+///
+/// The receive-side methods (`try_pop` and the methods built on it) are `unsafe`: the block list
+/// allows one consumer at a time. Only the channel's receiver calls them, and it does so from
+/// methods taking `&mut self` (or from its `Drop`); receivers are not `Clone`, and each `Chan` has
+/// exactly one, so no two receive-side calls on one `Chan` overlap.
 pub(crate) struct Chan<T> {
-    queue: ConcurrentQueue<T>,
+    queue: Queue<T>,
     /// Capacity permits of a bounded channel; `None` when unbounded.
     pub(crate) sem: Option<BatchSemaphore>,
     bound: usize,
@@ -36,13 +54,13 @@ impl<T> Chan<T> {
         let (queue, sem, bound) = match bound {
             Some(cap) => {
                 let queue = if cap <= ARRAY_LIMIT {
-                    ConcurrentQueue::bounded(cap)
+                    Queue::Array(ConcurrentQueue::bounded(cap))
                 } else {
-                    ConcurrentQueue::unbounded()
+                    Queue::List(list::Queue::new())
                 };
                 (queue, Some(BatchSemaphore::new(cap)), cap)
             }
-            None => (ConcurrentQueue::unbounded(), None, usize::MAX),
+            None => (Queue::List(list::Queue::new()), None, usize::MAX),
         };
         Chan {
             queue,
@@ -63,9 +81,15 @@ impl<T> Chan<T> {
     /// Pushes a message the caller is entitled to send (it holds a permit, or the channel is
     /// unbounded) and wakes the receiver.
     pub(crate) fn push(&self, value: T) {
-        if self.queue.push(value).is_err() {
-            // A permit guarantees a free slot: the receiver frees the slot before the permit.
-            unreachable!("mpsc queue full despite a capacity permit");
+        match &self.queue {
+            Queue::List(queue) => queue.push(value),
+            Queue::Array(queue) => {
+                if queue.push(value).is_err() {
+                    // A permit guarantees a free slot: the receiver frees the slot before the
+                    // permit.
+                    unreachable!("mpsc queue full despite a capacity permit");
+                }
+            }
         }
         self.rx_waker.wake();
     }
@@ -160,8 +184,16 @@ impl<T> Chan<T> {
     }
 
     /// Takes one message and returns its capacity permit.
-    pub(crate) fn try_pop(&self) -> Option<T> {
-        let value = self.queue.pop().ok()?;
+    ///
+    /// # Safety
+    ///
+    /// Called only by the channel's receiver (see [`Chan`]), never twice at the same time.
+    pub(crate) unsafe fn try_pop(&self) -> Option<T> {
+        let value = match &self.queue {
+            // SAFETY: the caller is the single receiver, so this is the only `pop` running.
+            Queue::List(queue) => unsafe { queue.pop() }?,
+            Queue::Array(queue) => queue.pop().ok()?,
+        };
         if let Some(sem) = &self.sem {
             sem.release(1);
         }
@@ -182,25 +214,35 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.queue.len()
+        match &self.queue {
+            Queue::List(queue) => queue.len(),
+            Queue::Array(queue) => queue.len(),
+        }
     }
 
     /// The receive path of both flavours: a message, `None` at the end, or `Pending`.
-    pub(crate) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    ///
+    /// # Safety
+    ///
+    /// As for [`Chan::try_pop`].
+    pub(crate) unsafe fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
-        if let Some(value) = self.try_pop() {
+        // SAFETY: our caller is the receiver, as `try_pop` requires.
+        if let Some(value) = unsafe { self.try_pop() } {
             coop.made_progress();
             return Poll::Ready(Some(value));
         }
         self.rx_waker.register(cx.waker());
         // Re-check after registering: a push in between may not have seen our waker.
-        if let Some(value) = self.try_pop() {
+        // SAFETY: our caller is the receiver, as `try_pop` requires.
+        if let Some(value) = unsafe { self.try_pop() } {
             coop.made_progress();
             return Poll::Ready(Some(value));
         }
         if self.no_more_messages() {
             // Messages sent before the last sender left are visible now (Acquire above).
-            let last = self.try_pop();
+            // SAFETY: our caller is the receiver, as `try_pop` requires.
+            let last = unsafe { self.try_pop() };
             coop.made_progress();
             return Poll::Ready(last);
         }
@@ -208,7 +250,11 @@ impl<T> Chan<T> {
     }
 
     /// Moves up to `limit` messages into `buffer`, waiting for at least one.
-    pub(crate) fn poll_recv_many(
+    ///
+    /// # Safety
+    ///
+    /// As for [`Chan::try_pop`].
+    pub(crate) unsafe fn poll_recv_many(
         &self,
         cx: &mut Context<'_>,
         buffer: &mut Vec<T>,
@@ -217,14 +263,16 @@ impl<T> Chan<T> {
         if limit == 0 {
             return Poll::Ready(0);
         }
-        match std::task::ready!(self.poll_recv(cx)) {
+        // SAFETY: our caller is the receiver, as `poll_recv` requires.
+        match std::task::ready!(unsafe { self.poll_recv(cx) }) {
             None => Poll::Ready(0),
             Some(first) => {
                 buffer.reserve(limit.min(self.len() + 1));
                 buffer.push(first);
                 let mut count = 1;
                 while count < limit {
-                    match self.try_pop() {
+                    // SAFETY: our caller is the receiver, as `try_pop` requires.
+                    match unsafe { self.try_pop() } {
                         Some(value) => buffer.push(value),
                         None => break,
                     }
@@ -236,21 +284,30 @@ impl<T> Chan<T> {
     }
 
     /// `try_recv` of both flavours.
-    pub(crate) fn try_recv(&self) -> Result<T, super::error::TryRecvError> {
-        if let Some(value) = self.try_pop() {
+    ///
+    /// # Safety
+    ///
+    /// As for [`Chan::try_pop`].
+    pub(crate) unsafe fn try_recv(&self) -> Result<T, super::error::TryRecvError> {
+        // SAFETY: our caller is the receiver, as `try_pop` requires.
+        if let Some(value) = unsafe { self.try_pop() } {
             return Ok(value);
         }
         if self.no_more_messages() {
-            return self
-                .try_pop()
-                .ok_or(super::error::TryRecvError::Disconnected);
+            // SAFETY: our caller is the receiver, as `try_pop` requires.
+            return unsafe { self.try_pop() }.ok_or(super::error::TryRecvError::Disconnected);
         }
         Err(super::error::TryRecvError::Empty)
     }
 
     /// Receiver dropped: close and drop every buffered message now (this also returns permits).
-    pub(crate) fn drop_rx(&self) {
+    ///
+    /// # Safety
+    ///
+    /// As for [`Chan::try_pop`].
+    pub(crate) unsafe fn drop_rx(&self) {
         self.close_rx();
-        while self.try_pop().is_some() {}
+        // SAFETY: our caller is the receiver, as `try_pop` requires.
+        while unsafe { self.try_pop() }.is_some() {}
     }
 }

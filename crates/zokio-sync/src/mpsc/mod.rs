@@ -7,6 +7,7 @@
 mod bounded;
 mod chan;
 pub mod error;
+pub(crate) mod list;
 mod unbounded;
 
 pub use bounded::{OwnedPermit, Permit, PermitIterator, Receiver, Sender, WeakSender, channel};

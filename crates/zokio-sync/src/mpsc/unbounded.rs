@@ -161,7 +161,12 @@ impl<T> UnboundedReceiver<T> {
     ///
     /// Cancel safe: a dropped future took no message.
     pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.chan.poll_recv(cx)).await
+        std::future::poll_fn(|cx| {
+            // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
+            // this is the channel's only receive-side call running.
+            unsafe { self.chan.poll_recv(cx) }
+        })
+        .await
     }
 
     /// Receives up to `limit` messages into `buffer` (waiting for at least one); 0 means closed and
@@ -171,7 +176,12 @@ impl<T> UnboundedReceiver<T> {
     ///
     /// Cancel safe: a dropped future took no message.
     pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-        std::future::poll_fn(|cx| self.chan.poll_recv_many(cx, buffer, limit)).await
+        std::future::poll_fn(|cx| {
+            // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
+            // this is the channel's only receive-side call running.
+            unsafe { self.chan.poll_recv_many(cx, buffer, limit) }
+        })
+        .await
     }
 
     /// Takes a message if one is buffered.
@@ -180,7 +190,8 @@ impl<T> UnboundedReceiver<T> {
     ///
     /// [`TryRecvError::Empty`] or, once closed and drained, [`TryRecvError::Disconnected`].
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv()
+        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
+        unsafe { self.chan.try_recv() }
     }
 
     /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
@@ -190,7 +201,8 @@ impl<T> UnboundedReceiver<T> {
 
     /// Polls for the next message (for hand-written futures).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
+        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
+        unsafe { self.chan.poll_recv(cx) }
     }
 
     /// Closes the channel: sends fail from now on, buffered messages can still be received.
@@ -226,6 +238,7 @@ impl<T> UnboundedReceiver<T> {
 
 impl<T> Drop for UnboundedReceiver<T> {
     fn drop(&mut self) {
-        self.chan.drop_rx();
+        // SAFETY: the channel's only receiver is being dropped: no other receive-side call runs.
+        unsafe { self.chan.drop_rx() };
     }
 }
