@@ -176,8 +176,13 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// Gives the value back if the receiver was dropped or closed.
-    pub fn send(mut self, value: T) -> Result<(), T> {
-        let inner = self.inner.take().expect("sender used after send");
+    pub fn send(self, value: T) -> Result<(), T> {
+        // The sender is finished either way; skipping its destructor (which would only find
+        // `inner` taken) keeps a call off the hot path.
+        let inner = std::mem::ManuallyDrop::new(self)
+            .inner
+            .take()
+            .expect("sender used after send");
         // SAFETY: until we set VALUE_SENT the sender is the only one who may touch the value.
         unsafe { inner.value.with_mut(|slot| *slot = Some(value)) };
         let mut state = inner.state.load(Ordering::Acquire);
