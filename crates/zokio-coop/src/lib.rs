@@ -44,6 +44,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
 /// The units a task gets per poll. Tokio's value: large enough that ordinary tasks never notice it,
@@ -84,6 +85,16 @@ thread_local! {
     static CURRENT: Cell<Budget> = const { Cell::new(Budget::unconstrained()) };
 }
 
+/// Set once any thread of the process installs a limited budget. Until then every thread's budget
+/// is unconstrained, so [`poll_proceed`] can answer from this one (cache-resident, never written
+/// again) load instead of a thread-local access: the cost of the hook in a program that uses
+/// zokio-sync without a zokio scheduler (under Tokio or smol, say).
+///
+/// Relaxed is enough: a thread that installs a budget stores `true` before it does, so it sees its
+/// own store in program order; a thread that reads a stale `false` has installed no budget itself,
+/// and its budget is unconstrained either way.
+static BUDGETS_IN_USE: AtomicBool = AtomicBool::new(false);
+
 /// Runs `f` with `budget` as the current thread's budget, then restores the previous one (also when `f`
 /// panics). A scheduler calls this around each task poll with [`Budget::initial`].
 #[inline]
@@ -94,6 +105,9 @@ pub fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
             let _ = CURRENT.try_with(|cell| cell.set(self.0));
         }
     }
+    if budget.0.is_some() && !BUDGETS_IN_USE.load(Relaxed) {
+        BUDGETS_IN_USE.store(true, Relaxed);
+    }
     let previous = CURRENT.with(|cell| cell.replace(budget));
     let _reset = Reset(previous);
     f()
@@ -102,6 +116,9 @@ pub fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
 /// The current thread's budget.
 #[inline]
 pub fn current() -> Budget {
+    if !BUDGETS_IN_USE.load(Relaxed) {
+        return Budget::unconstrained();
+    }
     CURRENT
         .try_with(Cell::get)
         .unwrap_or(Budget::unconstrained())
@@ -121,6 +138,9 @@ pub fn has_budget_remaining() -> bool {
 /// called: an operation that turned out not to be ready should not cost the task its turn.
 #[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+    if !BUDGETS_IN_USE.load(Relaxed) {
+        return Poll::Ready(RestoreOnPending(None));
+    }
     let step = CURRENT.try_with(|cell| {
         let budget = cell.get();
         match budget.0 {

@@ -95,3 +95,33 @@ fn budget_is_restored_after_a_panic() {
     assert!(result.is_err());
     assert_eq!(zokio_coop::current(), Budget::unconstrained());
 }
+
+#[test]
+fn a_spent_budget_on_one_thread_does_not_limit_another() {
+    // Once any thread installs a budget the fast "no budgets anywhere" path is off for good; the
+    // other threads must still see their own (unconstrained) budget, not the spent one.
+    let (counter, waker) = counting_cx();
+    let mut cx = Context::from_waker(&waker);
+    with_budget(Budget::units(1), || {
+        match poll_proceed(&mut cx) {
+            Poll::Ready(restore) => restore.made_progress(),
+            Poll::Pending => panic!("a fresh budget of 1 must proceed once"),
+        }
+        assert!(poll_proceed(&mut cx).is_pending());
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let (other_counter, other_waker) = counting_cx();
+                let mut other_cx = Context::from_waker(&other_waker);
+                for _ in 0..1_000 {
+                    assert!(poll_proceed(&mut other_cx).is_ready());
+                }
+                assert!(has_budget_remaining());
+                assert_eq!(zokio_coop::current().remaining(), None);
+                assert_eq!(other_counter.0.load(Ordering::SeqCst), 0);
+            });
+        });
+        // Still spent here.
+        assert!(poll_proceed(&mut cx).is_pending());
+    });
+    assert_eq!(counter.0.load(Ordering::SeqCst), 2);
+}
