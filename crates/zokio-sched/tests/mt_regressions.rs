@@ -99,7 +99,10 @@ fn stranded_lifo_task_is_taken_by_an_idle_worker() {
             delay < Duration::from_secs(1),
             "attempt {attempt}: the LIFO task waited {delay:?}"
         );
-        assert!(lifo_steals <= 1, "attempt {attempt}: {lifo_steals} LIFO steals");
+        assert!(
+            lifo_steals <= 1,
+            "attempt {attempt}: {lifo_steals} LIFO steals"
+        );
         if lifo_steals == 1 {
             return;
         }
