@@ -93,15 +93,21 @@ unsafe impl<T: Send> Sync for Inner<T> {}
 /// create/send/receive.
 #[cfg(not(loom))]
 fn new_inner<T>() -> Arc<Inner<T>> {
-    let mut uninit = Arc::<Inner<T>>::new_uninit();
-    let slot = Arc::get_mut(&mut uninit).expect("a new Arc has no other owner");
-    slot.write(Inner {
-        state: AtomicUsize::new(0),
-        value: UnsafeCell::new(None),
-        rx_task: UnsafeCell::new(None),
-        tx_task: UnsafeCell::new(None),
-    });
-    // SAFETY: every field was written just above.
+    let uninit = Arc::<Inner<T>>::new_uninit();
+    // Not `Arc::get_mut`: its uniqueness check is a locked compare-exchange, and this `Arc` was
+    // created on the line above.
+    let slot = Arc::as_ptr(&uninit).cast_mut();
+    // SAFETY: `uninit` was just allocated and never cloned or borrowed, so this is the only access
+    // to its contents; `slot` points to properly aligned memory for one `MaybeUninit<Inner<T>>`.
+    unsafe {
+        slot.write(std::mem::MaybeUninit::new(Inner {
+            state: AtomicUsize::new(0),
+            value: UnsafeCell::new(None),
+            rx_task: UnsafeCell::new(None),
+            tx_task: UnsafeCell::new(None),
+        }));
+    }
+    // SAFETY: the whole `Inner` was written just above.
     unsafe { uninit.assume_init() }
 }
 
