@@ -123,45 +123,28 @@ impl AsFd for TcpListener {
     }
 }
 
-/// Accepts one connection that is already non-blocking and close-on-exec: one `accept4` call
-/// where the OS has it (std's `accept` plus `set_nonblocking` would be two system calls per
+/// Accepts one connection that is already non-blocking and close-on-exec: one `accept4` call on
+/// Linux and Android (std's `accept` plus `set_nonblocking` would be two system calls per
 /// connection), `accept` and then `fcntl` elsewhere.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "illumos"
-))]
 fn accept_nonblocking(
     listener: &std::net::TcpListener,
 ) -> io::Result<(std::net::TcpStream, SocketAddr)> {
-    let (socket, addr) =
-        socket2::SockRef::from(listener).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)?;
-    let addr = addr.as_socket().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "accept returned an address that is not IPv4 or IPv6",
-        )
-    })?;
-    Ok((socket.into(), addr))
-}
-
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "illumos"
-)))]
-fn accept_nonblocking(
-    listener: &std::net::TcpListener,
-) -> io::Result<(std::net::TcpStream, SocketAddr)> {
-    let (stream, addr) = listener.accept()?;
-    stream.set_nonblocking(true)?;
-    Ok((stream, addr))
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let (socket, addr) =
+            socket2::SockRef::from(listener).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)?;
+        let addr = addr.as_socket().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "accept returned an address that is not IPv4 or IPv6",
+            )
+        })?;
+        Ok((socket.into(), addr))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let (stream, addr) = listener.accept()?;
+        stream.set_nonblocking(true)?;
+        Ok((stream, addr))
+    }
 }
