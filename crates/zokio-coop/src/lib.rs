@@ -81,8 +81,25 @@ impl Budget {
     }
 }
 
+/// The per-thread state this crate keeps: one thread-local for both, so a thread pays one TLS
+/// lookup for either.
+struct ThreadContext {
+    /// The running task's budget (unconstrained outside a scheduler's poll).
+    budget: Cell<Budget>,
+    /// Whether this thread is driving a runtime (a worker, or a thread inside `block_on`).
+    in_runtime: Cell<bool>,
+    /// Set by [`defer_wake`] during a task poll: the task's wake-up should wait for the driver.
+    defer: Cell<bool>,
+}
+
 thread_local! {
-    static CURRENT: Cell<Budget> = const { Cell::new(Budget::unconstrained()) };
+    static CURRENT: ThreadContext = const {
+        ThreadContext {
+            budget: Cell::new(Budget::unconstrained()),
+            in_runtime: Cell::new(false),
+            defer: Cell::new(false),
+        }
+    };
 }
 
 /// Set once any thread of the process installs a limited budget. Until then every thread's budget
@@ -96,19 +113,25 @@ thread_local! {
 static BUDGETS_IN_USE: AtomicBool = AtomicBool::new(false);
 
 /// Runs `f` with `budget` as the current thread's budget, then restores the previous one (also when `f`
-/// panics). A scheduler calls this around each task poll with [`Budget::initial`].
+/// panics). A scheduler calls this around each task poll with [`Budget::initial`]; a limited budget
+/// also starts a new poll for [`wants_defer`].
 #[inline]
 pub fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
     struct Reset(Budget);
     impl Drop for Reset {
         fn drop(&mut self) {
-            let _ = CURRENT.try_with(|cell| cell.set(self.0));
+            let _ = CURRENT.try_with(|cx| cx.budget.set(self.0));
         }
     }
     if budget.0.is_some() && !BUDGETS_IN_USE.load(Relaxed) {
         BUDGETS_IN_USE.store(true, Relaxed);
     }
-    let previous = CURRENT.with(|cell| cell.replace(budget));
+    let previous = CURRENT.with(|cx| {
+        if budget.0.is_some() {
+            cx.defer.set(false);
+        }
+        cx.budget.replace(budget)
+    });
     let _reset = Reset(previous);
     f()
 }
@@ -120,7 +143,7 @@ pub fn current() -> Budget {
         return Budget::unconstrained();
     }
     CURRENT
-        .try_with(Cell::get)
+        .try_with(|cx| cx.budget.get())
         .unwrap_or(Budget::unconstrained())
 }
 
@@ -141,7 +164,8 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     if !BUDGETS_IN_USE.load(Relaxed) {
         return Poll::Ready(RestoreOnPending(None));
     }
-    let step = CURRENT.try_with(|cell| {
+    let step = CURRENT.try_with(|cx| {
+        let cell = &cx.budget;
         let budget = cell.get();
         match budget.0 {
             None => Some(RestoreOnPending(None)),
@@ -164,6 +188,29 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     }
 }
 
+/// Asks that the wake-up the running task is about to give itself wait until the scheduler has
+/// polled its driver (I/O and timers). `yield_now` calls it, as Tokio's does, so that a task that
+/// yields in a loop lets the I/O it waits for in.
+#[inline]
+pub fn defer_wake() {
+    if BUDGETS_IN_USE.load(Relaxed) {
+        let _ = CURRENT.try_with(|cx| cx.defer.set(true));
+    }
+}
+
+/// Whether a task that woke itself during its current poll should wait for the driver before it
+/// runs again: it spent its whole budget (a budgeted resource returned `Pending` to make it
+/// yield), or it called [`defer_wake`]. Schedulers ask this when they get a task woken while it ran.
+#[inline]
+pub fn wants_defer() -> bool {
+    if !BUDGETS_IN_USE.load(Relaxed) {
+        return false;
+    }
+    CURRENT
+        .try_with(|cx| cx.defer.get() || cx.budget.get().0 == Some(0))
+        .unwrap_or(false)
+}
+
 /// Refunds a budget unit on drop unless progress was made. Returned by [`poll_proceed`].
 #[derive(Debug)]
 #[must_use = "dropping the guard at once refunds the unit; call made_progress() after real work"]
@@ -181,7 +228,7 @@ impl Drop for RestoreOnPending {
     #[inline]
     fn drop(&mut self) {
         if let Some(budget) = self.0 {
-            let _ = CURRENT.try_with(|cell| cell.set(budget));
+            let _ = CURRENT.try_with(|cx| cx.budget.set(budget));
         }
     }
 }
@@ -228,5 +275,77 @@ impl<F: Future> Future for Unconstrained<F> {
         // `&mut F` except through this pinned projection, implements no `Unpin` by hand and has no `Drop`.
         let future = unsafe { self.map_unchecked_mut(|this| &mut this.future) };
         with_budget(Budget::unconstrained(), || future.poll(cx))
+    }
+}
+
+/// Marks the current thread as driving a runtime until the guard drops, or returns `None` when it
+/// already drives one.
+///
+/// Every scheduler calls this on each thread that polls tasks (its workers, and the thread inside
+/// its `block_on`); the built-in ones do. Code that must not block an async context asks
+/// [`is_in_runtime`]: zokio-sync's `blocking_*` methods panic there instead of deadlocking, whatever
+/// the budget (inside [`unconstrained`] too) and under any scheduler that marks its threads.
+///
+/// ```
+/// assert!(!zokio_coop::is_in_runtime());
+/// let guard = zokio_coop::try_enter_runtime().unwrap();
+/// assert!(zokio_coop::is_in_runtime());
+/// // Nested runtimes on one thread are refused.
+/// assert!(zokio_coop::try_enter_runtime().is_none());
+/// drop(guard);
+/// assert!(!zokio_coop::is_in_runtime());
+/// ```
+pub fn try_enter_runtime() -> Option<RuntimeGuard> {
+    if CURRENT.with(|cx| cx.in_runtime.replace(true)) {
+        return None;
+    }
+    Some(RuntimeGuard {
+        _not_send: std::marker::PhantomData,
+    })
+}
+
+/// Whether the current thread is driving a runtime right now: inside a task or a runtime's
+/// `block_on`, and not inside [`RuntimeGuard::exit_temporarily`] (`block_in_place`).
+#[inline]
+pub fn is_in_runtime() -> bool {
+    CURRENT.try_with(|cx| cx.in_runtime.get()).unwrap_or(false)
+}
+
+/// Clears the "driving a runtime" mark on drop. Returned by [`try_enter_runtime`].
+#[must_use = "the mark is cleared as soon as the guard is dropped"]
+#[derive(Debug)]
+pub struct RuntimeGuard {
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl RuntimeGuard {
+    /// Clears the mark until the returned guard drops, which sets it back as it was (for
+    /// `block_in_place`, whose closure may block or even run another runtime).
+    pub fn exit_temporarily() -> ExitGuard {
+        let was = CURRENT.with(|cx| cx.in_runtime.replace(false));
+        ExitGuard {
+            was,
+            _not_send: std::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for RuntimeGuard {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|cx| cx.in_runtime.set(false));
+    }
+}
+
+/// Restores the "driving a runtime" mark on drop. Returned by [`RuntimeGuard::exit_temporarily`].
+#[derive(Debug)]
+#[must_use = "the mark is restored as soon as the guard is dropped"]
+pub struct ExitGuard {
+    was: bool,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|cx| cx.in_runtime.set(self.was));
     }
 }

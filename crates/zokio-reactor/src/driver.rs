@@ -324,7 +324,11 @@ impl Reactor {
             // Timers run on virtual time: they never bound a real wait. With every task idle
             // (`None`), collect ready I/O and then jump the clock to the next timer instead.
             return match (timeout, next) {
-                (None, Some(next)) => (Some(Duration::ZERO), Some(next)),
+                // Unless blocking work that may still wake a task is in flight: then wait for it
+                // (its end unparks the driver) and leave the clock where it is.
+                (None, Some(next)) if inner.clock.may_auto_advance() => {
+                    (Some(Duration::ZERO), Some(next))
+                }
                 (timeout, _) => {
                     let until = if timeout == Some(Duration::ZERO) {
                         NOT_PARKED

@@ -43,6 +43,23 @@ impl Handle {
         self.inner.clock.forbid_pause();
     }
 
+    /// Holds off the auto-advance of a paused clock until [`Handle::allow_auto_advance`] is called
+    /// as many times as this was.
+    ///
+    /// A runtime calls it for each blocking-pool closure it starts: with every task idle, the driver
+    /// would otherwise jump the clock to the next timer while the closure still runs, and a
+    /// `timeout` around `spawn_blocking` would fire although no real time passed.
+    pub fn inhibit_auto_advance(&self) {
+        self.inner.clock.inhibit_auto_advance();
+    }
+
+    /// Releases one [`Handle::inhibit_auto_advance`] and unparks the driver, so that a runtime
+    /// parked on paused time looks again (and may now auto-advance).
+    pub fn allow_auto_advance(&self) {
+        self.inner.clock.allow_auto_advance();
+        self.inner.unpark();
+    }
+
     /// Makes this reactor the current one on this thread until the guard is dropped.
     ///
     /// Guards nest: dropping one restores whatever was current before it.

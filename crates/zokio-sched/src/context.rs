@@ -76,29 +76,53 @@ impl Handle {
     }
 }
 
+/// The current scheduler of a thread, and how many [`enter`]s deep it is.
+struct Current {
+    handle: RefCell<Option<Handle>>,
+    depth: Cell<usize>,
+}
+
 thread_local! {
-    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
-    static IN_RUNTIME: Cell<bool> = const { Cell::new(false) };
+    static CURRENT: Current = const {
+        Current { handle: RefCell::new(None), depth: Cell::new(0) }
+    };
 }
 
 /// The scheduler of the current thread's runtime context, if any.
 pub fn try_current() -> Option<Handle> {
-    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+    CURRENT
+        .try_with(|c| c.handle.borrow().clone())
+        .ok()
+        .flatten()
 }
 
-/// Makes `handle` the current scheduler until the guard drops (guards nest).
+/// Makes `handle` the current scheduler until the guard drops. Guards nest, and must be dropped in
+/// the reverse order of their creation.
 pub fn enter(handle: Handle) -> EnterGuard {
-    let previous = CURRENT.with(|c| c.replace(Some(handle)));
+    let (previous, depth) = CURRENT.with(|c| {
+        let depth = c.depth.get() + 1;
+        c.depth.set(depth);
+        (c.handle.replace(Some(handle)), depth)
+    });
     EnterGuard {
         previous,
+        depth,
         _not_send: std::marker::PhantomData,
     }
 }
 
 /// Restores the previous scheduler context on drop. Returned by [`enter`].
+///
+/// # Panics
+///
+/// Dropping guards in another order than the reverse of their creation panics, as on Tokio:
+/// restoring the context of an outer guard while an inner one is still alive would leave the
+/// thread in a runtime it has already left.
 #[must_use = "the context is left as soon as the guard is dropped"]
 pub struct EnterGuard {
     previous: Option<Handle>,
+    /// The nesting depth this guard entered at: the depth must be this again when it drops.
+    depth: usize,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -111,11 +135,37 @@ impl std::fmt::Debug for EnterGuard {
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
+        // Out of order, the context is left as it is (a guard still alive inside owns it), and
+        // only the restore this guard would have made is given up.
+        let in_order = CURRENT
+            .try_with(|c| {
+                if c.depth.get() != self.depth {
+                    return (false, previous);
+                }
+                c.depth.set(self.depth - 1);
+                (true, c.handle.replace(previous))
+            })
+            .map(|(in_order, displaced)| {
+                // Dropped after the borrow ends: a handle's destructor may be its runtime's last
+                // reference, and dropping that enters contexts again.
+                drop(displaced);
+                in_order
+            })
+            .unwrap_or(true);
+        if !in_order && !std::thread::panicking() {
+            panic!(
+                "`EnterGuard` values dropped out of order. Guards returned by `Handle::enter()` or \
+                 `Runtime::enter()` must be dropped in the reverse order of their creation: drop \
+                 the most recently created guard first."
+            );
+        }
     }
 }
 
-/// Marks this thread as driving a runtime (a worker, or a thread inside `block_on`) until the guard drops.
+/// Marks this thread as driving a runtime (a worker, or a thread inside `block_on`) until the guard
+/// drops. The mark lives in [`zokio_coop`], where runtime-agnostic crates read it
+/// ([`zokio_coop::is_in_runtime`]): every scheduler, custom ones included, calls this on each thread
+/// that polls tasks.
 ///
 /// # Panics
 ///
@@ -123,62 +173,23 @@ impl Drop for EnterGuard {
 /// deadlock the tasks it should be running.
 #[track_caller]
 pub fn enter_runtime() -> RuntimeGuard {
-    if IN_RUNTIME.with(|c| c.replace(true)) {
-        panic!(
+    match zokio_coop::try_enter_runtime() {
+        Some(guard) => guard,
+        None => panic!(
             "Cannot start a runtime from within a runtime. This happens because a function (like \
              `block_on`) attempted to block the current thread while the thread is being used to \
              drive asynchronous tasks. Use `.await` instead, or move the blocking call to \
              `zokio::task::spawn_blocking`."
-        );
-    }
-    RuntimeGuard {
-        _not_send: std::marker::PhantomData,
+        ),
     }
 }
 
 /// Whether this thread is driving a runtime right now.
 pub fn is_in_runtime() -> bool {
-    IN_RUNTIME.try_with(Cell::get).unwrap_or(false)
+    zokio_coop::is_in_runtime()
 }
 
-/// Clears the "driving a runtime" mark on drop. Returned by [`enter_runtime`].
-#[must_use = "the mark is cleared as soon as the guard is dropped"]
-pub struct RuntimeGuard {
-    _not_send: std::marker::PhantomData<*const ()>,
-}
-
-impl RuntimeGuard {
-    /// Temporarily clears the mark (for `block_in_place`, whose closure may block on a runtime), and
-    /// sets it again when the returned guard drops.
-    pub fn exit_temporarily() -> ExitGuard {
-        let was = IN_RUNTIME.with(|c| c.replace(false));
-        ExitGuard { was }
-    }
-}
-
-impl std::fmt::Debug for RuntimeGuard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RuntimeGuard").finish_non_exhaustive()
-    }
-}
-
-impl Drop for RuntimeGuard {
-    fn drop(&mut self) {
-        let _ = IN_RUNTIME.try_with(|c| c.set(false));
-    }
-}
-
-/// Restores the "driving a runtime" mark on drop. Returned by [`RuntimeGuard::exit_temporarily`].
-#[derive(Debug)]
-pub struct ExitGuard {
-    was: bool,
-}
-
-impl Drop for ExitGuard {
-    fn drop(&mut self) {
-        let _ = IN_RUNTIME.try_with(|c| c.set(self.was));
-    }
-}
+pub use zokio_coop::{ExitGuard, RuntimeGuard};
 
 /// Spawns `future` on the current thread's scheduler.
 ///
@@ -195,7 +206,12 @@ where
     // reference-count updates per spawn), and scheduled after the borrow ends: scheduling after
     // shutdown drops the task, whose destructor may enter a context.
     let created = CURRENT
-        .try_with(|c| c.borrow().as_ref().map(|handle| handle.create_task(future)))
+        .try_with(|c| {
+            c.handle
+                .borrow()
+                .as_ref()
+                .map(|handle| handle.create_task(future))
+        })
         .ok()
         .flatten();
     match created {

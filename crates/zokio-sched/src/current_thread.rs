@@ -13,9 +13,17 @@
 //! that I/O and timers are never starved either. With nothing to do it parks on the driver with no
 //! timeout; a driver with paused time may then advance its clock.
 //!
-//! A task woken while it runs (a yield, or a budget-exhausted resource) goes to the back of the queue
-//! like any other, so every queued task runs before it again. Each task poll runs under a fresh
-//! cooperative budget.
+//! A task woken while it runs (a yield) goes to the back of the queue like any other, so every queued
+//! task runs before it again. Each task poll runs under a fresh cooperative budget.
+//!
+//! # Deferred tasks
+//!
+//! A task that woke itself with its budget spent (a budgeted resource returned `Pending` to make it
+//! yield), or through `yield_now`, is *deferred*: it runs again only after the driver has been polled. Re-polled at once, it
+//! would spend its budget on the same ready resources again, and I/O that the same task waits for
+//! (an `accept` joined with a busy loop) would never be seen. Once only deferred work is left, the
+//! owner polls the driver without blocking and queues them again; when busy, they are queued again
+//! at the next driver poll. The `block_on` future is treated the same way.
 //!
 //! # Lost wake-ups
 //!
@@ -96,15 +104,25 @@ struct Shared {
 }
 
 struct Core {
-    local: VecDeque<Runnable>,
+    local: LocalQueues,
     driver: Box<dyn Driver>,
     tick: u32,
 }
 
+/// The owner's queues: the run queue, and the tasks that spent their whole budget and wait for the
+/// driver to be polled before they run again (see "Deferred tasks").
+#[derive(Default)]
+struct LocalQueues {
+    ready: VecDeque<Runnable>,
+    deferred: Vec<Runnable>,
+}
+
 thread_local! {
-    /// The scheduler whose core this thread holds, and that core's local queue.
+    /// The scheduler whose core this thread holds, and that core's local queues.
     static OWNER: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
-    static LOCAL: RefCell<VecDeque<Runnable>> = const { RefCell::new(VecDeque::new()) };
+    static LOCAL: RefCell<LocalQueues> = const {
+        RefCell::new(LocalQueues { ready: VecDeque::new(), deferred: Vec::new() })
+    };
 }
 
 impl CurrentThread {
@@ -130,7 +148,10 @@ impl CurrentThread {
                 parks: AtomicU64::new(0),
             }),
             core: Mutex::new(Some(Box::new(Core {
-                local: VecDeque::with_capacity(256),
+                local: LocalQueues {
+                    ready: VecDeque::with_capacity(256),
+                    deferred: Vec::new(),
+                },
                 driver,
                 tick: 0,
             }))),
@@ -159,13 +180,24 @@ impl CurrentThread {
         // Polls (of tasks and of the main future) since the driver was last polled.
         let mut since_driver = 0u32;
 
+        // Whether the main future spent its whole budget on its last poll: it then waits, like a
+        // deferred task, until the driver has been polled.
+        let mut main_deferred = false;
+
         loop {
-            if main.woken.swap(false, Ordering::AcqRel) {
+            if !main_deferred && main.woken.swap(false, Ordering::AcqRel) {
                 since_driver += 1;
-                let polled =
-                    zokio_coop::with_budget(Budget::initial(), || future.as_mut().poll(&mut cx));
+                let polled = zokio_coop::with_budget(Budget::initial(), || {
+                    let polled = future.as_mut().poll(&mut cx);
+                    main_deferred = zokio_coop::wants_defer();
+                    polled
+                });
                 if polled.is_ready() {
                     return;
+                }
+                if main_deferred {
+                    // Its wake-up (a spent budget wakes the future at once) waits for the driver.
+                    main_deferred = main.woken.load(Ordering::Acquire);
                 }
             }
 
@@ -183,13 +215,23 @@ impl CurrentThread {
             shared.polls.fetch_add(ran as u64, Ordering::Relaxed);
             since_driver += ran;
 
-            let busy = ran == self.config.event_interval || main.woken.load(Ordering::Acquire);
-            if busy {
-                if since_driver >= self.config.event_interval {
-                    // Busy: let I/O and timers in without blocking.
-                    since_driver = 0;
-                    core.driver.park(Some(Duration::ZERO));
-                }
+            let deferred = main_deferred || LOCAL.with(|l| !l.borrow().deferred.is_empty());
+            let busy = ran == self.config.event_interval
+                || (main.woken.load(Ordering::Acquire) && !main_deferred);
+            if busy && since_driver < self.config.event_interval {
+                continue;
+            }
+            if busy || deferred {
+                // Busy, or only deferred work left: let I/O and timers in without blocking, then
+                // give the deferred tasks their turn.
+                since_driver = 0;
+                core.driver.park(Some(Duration::ZERO));
+                LOCAL.with(|l| {
+                    let mut l = l.borrow_mut();
+                    let LocalQueues { ready, deferred } = &mut *l;
+                    ready.extend(deferred.drain(..));
+                });
+                main_deferred = false;
                 continue;
             }
             since_driver = 0;
@@ -199,7 +241,7 @@ impl CurrentThread {
             fence(Ordering::SeqCst);
             let has_work = main.woken.load(Ordering::Relaxed)
                 || !shared.inject.is_empty()
-                || LOCAL.with(|l| !l.borrow().is_empty());
+                || LOCAL.with(|l| !l.borrow().ready.is_empty());
             if !has_work {
                 shared.parks.fetch_add(1, Ordering::Relaxed);
                 core.driver.park(None);
@@ -215,7 +257,7 @@ impl CurrentThread {
             }
         }
         LOCAL
-            .with(|l| l.borrow_mut().pop_front())
+            .with(|l| l.borrow_mut().ready.pop_front())
             .or_else(|| self.shared.inject.pop().ok())
     }
 }
@@ -227,9 +269,19 @@ impl Shared {
             .unwrap_or(false)
     }
 
-    fn schedule(&self, runnable: Runnable) {
+    fn schedule(&self, runnable: Runnable, info: ScheduleInfo) {
         if self.is_owner() && !self.closed.load(Ordering::Relaxed) {
-            LOCAL.with(|l| l.borrow_mut().push_back(runnable));
+            LOCAL.with(|l| {
+                let mut l = l.borrow_mut();
+                // A task that woke itself with its budget spent (a budgeted resource said "yield")
+                // waits for the driver: run again first, it would find the same resources still
+                // unready and spend the budget again, and I/O in the same task would never run.
+                if info.woken_while_running && zokio_coop::wants_defer() {
+                    l.deferred.push(runnable);
+                } else {
+                    l.ready.push_back(runnable);
+                }
+            });
             return;
         }
         // The queue is unbounded, so a push fails only once shutdown has closed it: the task has
@@ -254,11 +306,11 @@ impl Shared {
 /// for the duration of `block_on`; moves it back on drop (also on panic).
 struct OwnerGuard<'a> {
     previous: *const Shared,
-    local: &'a mut VecDeque<Runnable>,
+    local: &'a mut LocalQueues,
 }
 
 impl<'a> OwnerGuard<'a> {
-    fn enter(shared: &Shared, local: &'a mut VecDeque<Runnable>) -> OwnerGuard<'a> {
+    fn enter(shared: &Shared, local: &'a mut LocalQueues) -> OwnerGuard<'a> {
         let previous = OWNER.with(|o| o.replace(shared));
         LOCAL.with(|l| std::mem::swap(&mut *l.borrow_mut(), local));
         OwnerGuard { previous, local }
@@ -294,8 +346,8 @@ impl Wake for MainWaker {
 }
 
 impl Scheduler for CurrentThread {
-    fn schedule(&self, runnable: Runnable, _info: ScheduleInfo) {
-        self.shared.schedule(runnable);
+    fn schedule(&self, runnable: Runnable, info: ScheduleInfo) {
+        self.shared.schedule(runnable, info);
     }
 
     fn block_on(&self, mut future: Pin<&mut dyn Future<Output = ()>>) {
@@ -352,13 +404,16 @@ impl Scheduler for CurrentThread {
         // The local queue lives in the owner's thread-local while `block_on` runs; from another
         // thread only the core's copy (empty during `block_on`) can be read.
         let local_queue_depth = if self.shared.is_owner() {
-            LOCAL.with(|l| l.try_borrow().map_or(0, |l| l.len()))
+            LOCAL.with(|l| {
+                l.try_borrow()
+                    .map_or(0, |l| l.ready.len() + l.deferred.len())
+            })
         } else {
             self.core
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .as_ref()
-                .map_or(0, |core| core.local.len())
+                .map_or(0, |core| core.local.ready.len() + core.local.deferred.len())
         };
         let mut metrics = RuntimeMetrics::basic(1, self.shared.tasks.len());
         metrics.global_queue_depth = self.shared.inject.len();
@@ -380,7 +435,9 @@ impl Scheduler for CurrentThread {
         let mut core = self.take_core();
         if let Some(core) = core.as_mut() {
             // Tasks queued locally before shutdown (e.g. spawned but never run).
-            while let Some(runnable) = core.local.pop_front() {
+            let deferred = std::mem::take(&mut core.local.deferred);
+            core.local.ready.extend(deferred);
+            while let Some(runnable) = core.local.ready.pop_front() {
                 runnable.run();
             }
         }

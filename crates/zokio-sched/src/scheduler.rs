@@ -33,6 +33,14 @@ pub trait Scheduler: Send + Sync + 'static {
 
     /// Stops the scheduler: cancels every task (dropping its future), stops its threads and waits up to
     /// `timeout` for them. Called once, by the runtime's drop or `shutdown_timeout`.
+    ///
+    /// The order matters. First [`TaskList::close_and_abort_all`], while [`Scheduler::schedule`]
+    /// still queues runnables: every live task is then queued before any future is dropped. Then
+    /// stop the threads and run or drop what the queues hold, outside every lock. A destructor that
+    /// wakes another task then finds that task already queued, and its wake does nothing. A
+    /// scheduler that refused runnables before aborting would drop the other task's future inside
+    /// the destructor's `wake()`, where the destructor may hold a lock that the dropped future's own
+    /// destructor takes: a deadlock of the thread on itself (tokio#3869).
     fn shutdown(&self, timeout: Duration);
 
     /// A snapshot of the scheduler's metrics. The default reports one worker and the live task count.

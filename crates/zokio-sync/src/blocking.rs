@@ -6,14 +6,15 @@ use std::future::Future;
 ///
 /// # Panics
 ///
-/// Panics when called from inside a task polled by a zokio scheduler (detected through the
-/// cooperative budget, which zokio sets around every poll): blocking there would stall the worker
-/// and, on a current-thread runtime, deadlock it, since the task that would wake us can never run.
-/// Under other executors no budget is set and the check cannot see them; Tokio's own primitives
-/// refuse the same way, so code that is right under one runtime is right under the other.
+/// Panics when called on a thread that drives a zokio runtime (a worker, or inside `block_on`),
+/// which every zokio scheduler marks in [`zokio_coop::is_in_runtime`]: blocking there would stall
+/// the worker and, on a current-thread runtime, deadlock it, since the task that would wake us can
+/// never run. The mark does not depend on the budget, so `task::unconstrained` does not hide it.
+/// Other executors do not set it and the check cannot see them; Tokio's own primitives refuse the
+/// same way, so code that is right under one runtime is right under the other.
 #[track_caller]
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    if zokio_coop::current().remaining().is_some() {
+    if zokio_coop::is_in_runtime() {
         panic!(
             "Cannot block the current thread from within a runtime. This happens because a \
              `blocking_*` method was called from a task or `block_on`: use the async method with \

@@ -6,7 +6,7 @@
 //! clock from then on. A flag keeps the common case (never paused) to a single atomic load.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant as StdInstant;
 
 #[derive(Debug)]
@@ -20,6 +20,10 @@ pub(crate) struct Clock {
     /// Set by runtimes whose scheduler cannot tell when every task is idle (several workers):
     /// auto-advance would then jump the clock while a task still runs, so pausing is refused.
     pause_forbidden: AtomicBool,
+    /// Work in flight outside the runtime's tasks (blocking-pool closures) that may still wake a
+    /// task: while it is non-zero the driver never auto-advances a paused clock, since "every task
+    /// is idle" does not mean nothing will happen (a `timeout` around `spawn_blocking` would fire).
+    auto_advance_inhibitors: AtomicUsize,
     state: Mutex<ClockState>,
 }
 
@@ -38,6 +42,7 @@ impl Clock {
             virtualized: AtomicBool::new(start_paused),
             paused: AtomicBool::new(start_paused),
             pause_forbidden: AtomicBool::new(false),
+            auto_advance_inhibitors: AtomicUsize::new(0),
             origin: now,
             state: Mutex::new(ClockState {
                 base: now,
@@ -124,6 +129,22 @@ impl Clock {
         }
         state.unfrozen = Some(StdInstant::now());
         self.paused.store(false, Ordering::Release);
+    }
+
+    /// Holds auto-advance off until a matching [`Clock::allow_auto_advance`].
+    pub(crate) fn inhibit_auto_advance(&self) {
+        self.auto_advance_inhibitors.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Releases one [`Clock::inhibit_auto_advance`].
+    pub(crate) fn allow_auto_advance(&self) {
+        let before = self.auto_advance_inhibitors.fetch_sub(1, Ordering::AcqRel);
+        debug_assert!(before > 0, "allow_auto_advance without inhibit_auto_advance");
+    }
+
+    /// Whether the driver may jump a paused clock to the next timer now.
+    pub(crate) fn may_auto_advance(&self) -> bool {
+        self.auto_advance_inhibitors.load(Ordering::Acquire) == 0
     }
 
     /// Moves a paused clock forward by `by`.

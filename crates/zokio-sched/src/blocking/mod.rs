@@ -19,9 +19,9 @@
 //!   a spawner, shutdown, or the thread itself when it retires), so no mailed task is ever lost.
 //! - A panic in the closure is caught and returned by its `JoinHandle` as a
 //!   [`JoinError`](zokio_task::JoinError).
-//! - [`BlockingPool::shutdown`] waits (up to a timeout) for the tasks already running, and never starts
-//!   a task still queued once shutdown has begun: such tasks are cancelled, and so are tasks spawned
-//!   after it and tasks mailed to a thread that wakes after it began.
+//! - [`BlockingPool::shutdown`] waits (up to a timeout) for the tasks spawned before it, queued ones
+//!   included, as Tokio does: a closure handed to `spawn_blocking` before shutdown runs, and its
+//!   `JoinHandle` yields its value. Tasks spawned after shutdown began are cancelled.
 //!
 //! ```
 //! use std::time::Duration;
@@ -35,6 +35,7 @@
 
 mod pool;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use zokio_task::JoinHandle;
@@ -44,7 +45,7 @@ use crate::ThreadConfig;
 pub use pool::{BlockingPool, Spawner};
 
 /// The settings of a [`BlockingPool`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     /// The most threads the pool runs at once (at least 1). Default 512.
     pub max_threads: usize,
@@ -52,6 +53,32 @@ pub struct Config {
     pub keep_alive: Duration,
     /// Names, stack size and context wrapper of the pool's threads.
     pub threads: ThreadConfig,
+    /// Told when each task enters the pool and when it leaves it; `None` by default.
+    pub observer: Option<Arc<dyn TaskObserver>>,
+}
+
+/// Follows the tasks of a [`BlockingPool`] from spawn to the end of their life in the pool.
+///
+/// A runtime with paused time uses it: while a blocking closure is in flight the clock must not
+/// auto-advance, because the closure may still wake a task (see
+/// `zokio_reactor::Handle::inhibit_auto_advance`).
+pub trait TaskObserver: Send + Sync + 'static {
+    /// A task was spawned onto the pool (called before it can run).
+    fn spawned(&self);
+    /// A task left the pool: it ran (its output is stored and its `JoinHandle` woken by now) or was
+    /// cancelled. Called exactly once per [`TaskObserver::spawned`].
+    fn finished(&self);
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("max_threads", &self.max_threads)
+            .field("keep_alive", &self.keep_alive)
+            .field("threads", &self.threads)
+            .field("observer", &self.observer.is_some())
+            .finish()
+    }
 }
 
 /// The default of [`Config::max_threads`].
@@ -65,6 +92,7 @@ impl Default for Config {
             max_threads: DEFAULT_MAX_THREADS,
             keep_alive: DEFAULT_KEEP_ALIVE,
             threads: ThreadConfig::named("zokio-runtime-blocking"),
+            observer: None,
         }
     }
 }

@@ -33,14 +33,12 @@ pub struct Spawner {
 
 struct Inner {
     state: Mutex<State>,
-    /// Set once shutdown has begun (also recorded in `State::shutdown`): a thread that receives a task
-    /// through its mailbox checks it without taking the pool lock, and cancels the task if it is set.
-    closed: AtomicBool,
     /// `shutdown` waits here for the threads to exit.
     exited: Condvar,
     max_threads: usize,
     keep_alive: Duration,
     threads: crate::ThreadConfig,
+    observer: Option<Arc<dyn super::TaskObserver>>,
     /// Blocking tasks are registered like any other task (the task API requires a list); nothing aborts
     /// them, since a closure cannot be interrupted.
     tasks: Arc<TaskList>,
@@ -75,11 +73,11 @@ impl BlockingPool {
                 next_thread_id: 0,
                 last_retired: None,
             }),
-            closed: AtomicBool::new(false),
             exited: Condvar::new(),
             max_threads: config.max_threads.max(1),
             keep_alive: config.keep_alive,
             threads: config.threads,
+            observer: config.observer,
             tasks: Arc::new(TaskList::new(4)),
         };
         BlockingPool {
@@ -95,8 +93,8 @@ impl BlockingPool {
         &self.spawner
     }
 
-    /// Shuts the pool down: cancels every queued task (and every task spawned from now on), then waits
-    /// up to `timeout` for the running ones to finish. Returns `true` if every thread exited in time;
+    /// Shuts the pool down: cancels every task spawned from now on, then waits up to `timeout` for
+    /// the tasks spawned before, running or queued, to finish. Returns `true` if every thread exited in time;
     /// threads still running after `timeout` are left to finish on their own, and dropping the pool
     /// afterwards does not wait for them.
     ///
@@ -146,6 +144,9 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        if let Some(observer) = &self.inner.observer {
+            observer.spawned();
+        }
         let inner = Arc::clone(&self.inner);
         let (runnable, handle) = zokio_task::spawn(
             BlockingTask(Some(f)),
@@ -263,13 +264,30 @@ impl Inner {
         CURRENT_POOL.try_with(|c| c.get()).unwrap_or(0) == self as *const Inner as usize
     }
 
+    /// Runs a task on this pool thread, then tells the observer it left the pool.
+    fn run_task(&self, runnable: Runnable) {
+        runnable.run();
+        if let Some(observer) = &self.observer {
+            observer.finished();
+        }
+    }
+
+    /// Cancels a task that will never run (dropping it wakes its `JoinHandle`); call it with no lock
+    /// held.
+    fn cancel(&self, runnable: Runnable) {
+        drop(runnable);
+        if let Some(observer) = &self.observer {
+            observer.finished();
+        }
+    }
+
     /// The schedule function of every blocking task.
     fn push(self: &Arc<Inner>, runnable: Runnable) {
         let mut state = self.lock();
         if state.shutdown {
             drop(state);
             // Dropped outside the lock: cancelling a task wakes its JoinHandle's waker.
-            drop(runnable);
+            self.cancel(runnable);
             return;
         }
         if let Some(idle) = state.idle.pop() {
@@ -299,7 +317,9 @@ impl Inner {
                 // rather than leave it queued forever.
                 let runnable = state.queue.pop_back();
                 drop(state);
-                drop(runnable);
+                if let Some(runnable) = runnable {
+                    self.cancel(runnable);
+                }
             }
         }
     }
@@ -315,7 +335,7 @@ impl Inner {
         loop {
             while let Some(runnable) = state.queue.pop_front() {
                 drop(state);
-                runnable.run();
+                self.run_task(runnable);
                 state = self.lock();
             }
             if state.shutdown {
@@ -324,15 +344,9 @@ impl Inner {
             state.idle.push(Arc::clone(&mailbox));
             drop(state);
             match self.wait(&mailbox, id) {
-                Woken::Task(runnable) => {
-                    if self.closed.load(Ordering::Acquire) {
-                        // Shutdown began after the task was mailed: like a queued task, it never
-                        // starts (dropping it cancels it).
-                        drop(runnable);
-                    } else {
-                        runnable.run();
-                    }
-                }
+                // Mailed before shutdown began (`push` checks under the lock), so it runs even if
+                // shutdown has begun since, like every task spawned before it.
+                Woken::Task(runnable) => self.run_task(runnable),
                 Woken::Exit => {}
                 Woken::Retired => return,
             }
@@ -386,15 +400,26 @@ impl Inner {
     fn shutdown(&self, timeout: Duration) -> bool {
         let mut state = self.lock();
         state.shutdown = true;
-        self.closed.store(true, Ordering::Release);
-        let queued = std::mem::take(&mut state.queue);
+        // Tasks spawned before shutdown still run: the busy threads take the queue before they
+        // check the flag, and each queued task started a thread or waits for a busy one. Only with
+        // no thread at all (the OS refused every one) would a queued task never run; it is
+        // cancelled then, rather than left for a JoinHandle that would wait forever.
+        let stranded = if state.num_threads == 0 {
+            std::mem::take(&mut state.queue)
+        } else {
+            VecDeque::new()
+        };
+        // Idle threads exist only while the queue is empty (a thread goes idle after finding it
+        // empty, and a spawn mails an idle thread before it queues): they have nothing left to run.
         let idle = std::mem::take(&mut state.idle);
         drop(state);
         for mailbox in idle {
             mailbox.deliver(Mail::Exit);
         }
         // Cancelled outside the lock: dropping a Runnable wakes the task's JoinHandle.
-        drop(queued);
+        for runnable in stranded {
+            self.cancel(runnable);
+        }
 
         let deadline = Instant::now().checked_add(timeout);
         let mut state = self.lock();

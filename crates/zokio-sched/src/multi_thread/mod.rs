@@ -266,13 +266,18 @@ impl Scheduler for MultiThread {
             timeout
         };
         let deadline = Instant::now().checked_add(timeout);
-        // Close the global queue first: the wake-ups that the aborts below cause then drop their tasks
-        // at once, and no late wake-up can strand a task there.
-        let first_call = shared.inject.close();
-        shared
+        // Abort every task while the queues still take runnables: each aborted task is queued
+        // (scheduled) before any future is dropped, so a destructor that wakes another task finds
+        // it already scheduled and its wake does nothing. Closing the global queue first would make
+        // such a wake drop the other task's future inside `wake()`, where the waking destructor may
+        // hold a lock that the dropped one takes (tokio#3869). Workers then see the flag, drop what
+        // their queues hold, and stop; the global queue is drained at the end.
+        let first_call = !shared
             .shutdown
-            .store(true, std::sync::atomic::Ordering::Release);
-        shared.tasks.close_and_abort_all();
+            .swap(true, std::sync::atomic::Ordering::AcqRel);
+        if first_call {
+            shared.tasks.close_and_abort_all();
+        }
         shared.unpark_all();
 
         let workers = shared.remotes.len();
@@ -317,9 +322,15 @@ impl Scheduler for MultiThread {
             // Each has left its loop; joining waits only for its exit.
             let _ = handle.join();
         }
-        // Whatever reached the global queue before it closed (or overflowed into it) is dropped here,
-        // outside every lock.
-        drop(shared.inject.drain());
+        // Whatever reached the global queue (late wakes, overflow, tasks spawned by destructors) is
+        // dropped here, outside every lock. Dropping one may queue another (a destructor that spawns),
+        // so drain until a drain comes back empty; then close the queue, and drain once more for what
+        // raced with the close. A push after the close drops its task at once; every task that
+        // existed before shutdown has been aborted and queued by then, so only a task spawned after
+        // it is dropped that way, inside `spawn`, as Tokio does.
+        drain_global_queue(shared);
+        shared.inject.close();
+        drain_global_queue(shared);
         // The driver is shut down once, after the tasks (a second call only waits again).
         if first_call {
             shared
@@ -360,6 +371,17 @@ impl Scheduler for MultiThread {
     }
 }
 
+/// Drops every task in the global queue, outside its lock, until the queue stays empty.
+fn drain_global_queue(shared: &Shared) {
+    loop {
+        let tasks = shared.inject.drain();
+        if tasks.is_empty() {
+            return;
+        }
+        drop(tasks);
+    }
+}
+
 impl fmt::Debug for MultiThread {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MultiThread")
@@ -369,9 +391,10 @@ impl fmt::Debug for MultiThread {
     }
 }
 
-/// Yields once to the scheduler: the task goes to the back of its worker's queue, so that the other
-/// tasks get a turn before it runs again. Outside a runtime it returns `Pending` once and wakes itself
-/// at once.
+/// Yields once to the scheduler: the task runs again after the tasks queued on its worker now, and
+/// after the worker's next poll of the I/O and timer driver (as on Tokio), so that a task that yields
+/// in a loop lets both other tasks and I/O in. Outside a runtime it returns `Pending` once and wakes
+/// itself at once.
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
@@ -397,7 +420,9 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        // Woken while running: every zokio scheduler puts such a task at the back of its queue.
+        // Woken while running: zokio's schedulers run the task again after the tasks queued now and
+        // after their next poll of the driver, so that I/O this task waits for gets in.
+        zokio_coop::defer_wake();
         cx.waker().wake_by_ref();
         Poll::Pending
     }

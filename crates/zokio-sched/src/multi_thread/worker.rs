@@ -14,6 +14,14 @@
 //! Every `event_interval` ticks it also polls the driver without blocking, so that I/O and timers are
 //! served while all workers are busy.
 //!
+//! # Deferred tasks
+//!
+//! A task that woke itself with its budget spent (a budgeted resource returned `Pending` to make it
+//! yield), or through `yield_now`, is *deferred*: it waits in its worker's deferred list until that
+//! worker has polled the driver (at the next `event_interval` tick, or at once when nothing else is
+//! left to run), as on Tokio. Re-polled at once, it would spend its budget on the same ready
+//! resources again, and I/O that the same task waits for would never be seen.
+//!
 //! # The LIFO slot
 //!
 //! A task woken by the running task (a message passed to it, typically) goes into the LIFO slot and
@@ -59,6 +67,9 @@ pub(crate) struct Core {
     tuner: Tuner,
     polls: u64,
     pub(crate) watch: Watch,
+    /// Tasks that woke themselves with their budget spent: they run again only after the driver
+    /// has been polled (see "Deferred tasks").
+    pub(crate) deferred: Vec<Runnable>,
 }
 
 impl Core {
@@ -85,6 +96,7 @@ impl Core {
             tuner: Tuner::new(),
             polls: 0,
             watch: Watch::default(),
+            deferred: Vec::new(),
         })
     }
 
@@ -94,6 +106,10 @@ impl Core {
 
     /// Queues a task woken on this worker's thread. Returns whether another worker should be woken.
     fn schedule_local(&mut self, shared: &Shared, task: Runnable, is_yield: bool) -> bool {
+        if is_yield && zokio_coop::wants_defer() {
+            self.deferred.push(task);
+            return false;
+        }
         if is_yield || !self.lifo_enabled {
             self.push_back(shared, task);
             return !self.in_driver;
@@ -246,6 +262,22 @@ impl Core {
             && usize::from(self.hot(shared).lifo.peek().is_some()) + self.run_queue.len() > 1
     }
 
+    /// Queues the deferred tasks again, after a poll of the driver.
+    fn requeue_deferred(&mut self, shared: &Shared) {
+        if self.deferred.is_empty() {
+            return;
+        }
+        let mut deferred = std::mem::take(&mut self.deferred);
+        for task in deferred.drain(..) {
+            self.push_back(shared, task);
+        }
+        // Keep the allocation for the next ones.
+        self.deferred = deferred;
+        if self.run_queue.len() > 1 {
+            shared.notify_parked();
+        }
+    }
+
     fn update_shutdown(&mut self, shared: &Shared) {
         if !self.is_shutdown {
             self.is_shutdown = shared.is_shutdown();
@@ -340,8 +372,11 @@ pub(crate) fn run_worker(handle: Handle, shared: Arc<Shared>, core: Box<Core>) {
 }
 
 /// Drops every task left in a stopped core's queues and records the core as done. The core is not in
-/// any context, so a destructor's wake-up goes to the (closed) global queue and is dropped there.
+/// any context, so a destructor's wake-up goes to the global queue, which the shutdown drains last.
+/// Every task was aborted (and so queued) before the workers stopped, so such a wake-up normally
+/// finds its task already queued and does nothing.
 pub(crate) fn shutdown_core(shared: &Shared, mut core: Box<Core>) {
+    drop(std::mem::take(&mut core.deferred));
     loop {
         let task = shared.remotes[core.index]
             .hot
@@ -376,6 +411,14 @@ impl WorkerContext {
                 core = self.run_task(task, core)?;
                 continue;
             }
+            if !core.deferred.is_empty() {
+                // Only deferred work is left: poll the driver without blocking, then run it.
+                core.transition_from_searching(shared);
+                core = self.park_timeout(core, Some(Duration::ZERO), false);
+                core.requeue_deferred(shared);
+                core.update_shutdown(shared);
+                continue;
+            }
             core = self.park(core);
         }
         Ok(core)
@@ -389,6 +432,7 @@ impl WorkerContext {
         core.tuner.end_batch();
         // Serve I/O and timers even though this worker never runs out of tasks.
         core = self.park_timeout(core, Some(Duration::ZERO), false);
+        core.requeue_deferred(shared);
         core.update_shutdown(shared);
         if shared.config.global_queue_interval.is_none() {
             core.global_queue_interval = core.tuner.interval();

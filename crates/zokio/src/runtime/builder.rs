@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 
 use zokio_sched::{Driver, Scheduler, ThreadBody, ThreadConfig};
@@ -225,7 +225,7 @@ impl Builder {
     /// builder's names and hooks. See `zokio_sched::global_fifo` for a complete minimal scheduler.
     ///
     /// ```
-    /// use std::sync::{Arc, Condvar, Mutex};
+    /// use std::sync::{Arc, Condvar, Mutex, Weak};
     /// use zokio::runtime::Builder;
     /// use zokio::runtime::scheduler::GlobalFifo;
     ///
@@ -289,11 +289,16 @@ impl Builder {
             };
 
         let cell = Arc::new(HandleCell::default());
-        let threads = self.thread_config(reactor.clone(), Arc::clone(&cell));
+        // The threads see the cell through a weak reference: the cell holds the scheduler handle,
+        // which (through the scheduler and the blocking pool) holds this thread configuration, so
+        // a strong reference here would be a cycle that keeps every dropped runtime alive. The
+        // runtime owns the one strong reference.
+        let threads = self.thread_config(reactor.clone(), Arc::downgrade(&cell));
         let blocking = zokio_sched::blocking::BlockingPool::new(zokio_sched::blocking::Config {
             max_threads: self.max_blocking_threads,
             keep_alive: self.thread_keep_alive,
             threads: threads.clone(),
+            observer: self.paused_time_observer(reactor.as_ref()),
         });
 
         let built: io::Result<(Arc<dyn Scheduler>, Kind)> = match (&self.custom, self.flavor) {
@@ -352,7 +357,22 @@ impl Builder {
             Handle { sched, reactor },
             blocking,
             kind,
+            cell,
         ))
+    }
+
+    /// On a runtime that can pause time (the built-in current-thread scheduler with the time
+    /// driver), each blocking-pool task holds the clock's auto-advance off while it is in flight,
+    /// as on Tokio: an idle runtime waiting for a blocking closure must not jump to its next timer.
+    fn paused_time_observer(
+        &self,
+        reactor: Option<&zokio_reactor::Handle>,
+    ) -> Option<Arc<dyn zokio_sched::blocking::TaskObserver>> {
+        if self.flavor != Flavor::CurrentThread || self.custom.is_some() || !self.enable_time {
+            return None;
+        }
+        let reactor = reactor?.clone();
+        Some(Arc::new(InhibitAutoAdvance(reactor)))
     }
 
     /// Thread settings with a wrapper that runs every runtime thread inside the reactor's context and
@@ -360,7 +380,7 @@ impl Builder {
     fn thread_config(
         &self,
         reactor: Option<zokio_reactor::Handle>,
-        cell: Arc<HandleCell>,
+        cell: Weak<HandleCell>,
     ) -> ThreadConfig {
         let start = self.on_thread_start.clone();
         let stop = self.on_thread_stop.clone();
@@ -369,7 +389,10 @@ impl Builder {
             stack_size: self.thread_stack_size,
             wrap: Arc::new(move |body: ThreadBody| {
                 let _reactor = reactor.as_ref().map(|r| r.enter());
-                let _sched = cell.wait().map(zokio_sched::context::enter);
+                // A thread started after the runtime is gone (none should be) runs outside any
+                // scheduler context rather than keeping the runtime alive.
+                let sched = cell.upgrade().and_then(|cell| cell.wait());
+                let _sched = sched.map(zokio_sched::context::enter);
                 if let Some(start) = &start {
                     start();
                 }
@@ -393,7 +416,7 @@ impl Builder {
 /// while it was still being built. A thread waits for it before running anything, which takes no
 /// longer than the rest of `build`.
 #[derive(Default)]
-struct HandleCell {
+pub(crate) struct HandleCell {
     // `None`: not built yet; `Some(None)`: the build failed; `Some(Some(h))`: built.
     state: Mutex<Option<Option<zokio_sched::Handle>>>,
     ready: Condvar,
@@ -413,6 +436,19 @@ impl HandleCell {
             }
             state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
         }
+    }
+}
+
+/// Holds a paused clock's auto-advance off while a blocking-pool task is in flight.
+struct InhibitAutoAdvance(zokio_reactor::Handle);
+
+impl zokio_sched::blocking::TaskObserver for InhibitAutoAdvance {
+    fn spawned(&self) {
+        self.0.inhibit_auto_advance();
+    }
+
+    fn finished(&self) {
+        self.0.allow_auto_advance();
     }
 }
 

@@ -50,11 +50,21 @@ pub(crate) enum Kind {
 }
 
 /// A zokio runtime. Dropping it cancels every task (dropping its future), stops its threads and waits
-/// for blocking tasks that are already running.
+/// for the blocking tasks spawned before the drop.
+///
+/// # Panics
+///
+/// Dropping a runtime from an asynchronous context (inside a task or `block_on`) panics after
+/// shutting it down without waiting, as on Tokio: waiting there could block the very thread that
+/// has to run the tasks waited for. Use [`Runtime::shutdown_background`] there, or drop it from
+/// `spawn_blocking`.
 pub struct Runtime {
     handle: Handle,
     blocking: Option<zokio_sched::blocking::BlockingPool>,
     kind: Kind,
+    /// The one strong reference to the handle cell that runtime threads read at start (they hold
+    /// it weakly; see `Builder::build`).
+    _threads_handle: std::sync::Arc<builder::HandleCell>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -79,11 +89,13 @@ impl Runtime {
         handle: Handle,
         blocking: zokio_sched::blocking::BlockingPool,
         kind: Kind,
+        threads_handle: std::sync::Arc<builder::HandleCell>,
     ) -> Runtime {
         Runtime {
             handle,
             blocking: Some(blocking),
             kind,
+            _threads_handle: threads_handle,
         }
     }
 
@@ -126,9 +138,11 @@ impl Runtime {
         self.handle.enter()
     }
 
-    /// Shuts the runtime down, waiting at most `timeout` for its threads and for blocking tasks that
-    /// are already running. What is still running after that is left behind (leaked), never waited
-    /// for; queued blocking tasks that never started are cancelled.
+    /// Shuts the runtime down, waiting at most `timeout` for its threads and for the blocking tasks
+    /// spawned before the call (running or still queued: they all run, as on Tokio). What is still
+    /// running after that is left behind (leaked), never waited for; blocking tasks spawned after the
+    /// call are cancelled. Called from an asynchronous context (a task, or inside `block_on`), it
+    /// does not wait at all, since blocking there could stall the very tasks it waits for.
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(timeout);
     }
@@ -142,6 +156,13 @@ impl Runtime {
         let Some(blocking) = self.blocking.take() else {
             return;
         };
+        // A thread that drives tasks must not block: there, shut down without waiting (as Tokio's
+        // `shutdown_timeout` does in an asynchronous context).
+        let timeout = if zokio_coop::is_in_runtime() {
+            Duration::ZERO
+        } else {
+            timeout
+        };
         let deadline = std::time::Instant::now().checked_add(timeout);
         self.handle.sched.scheduler().shutdown(timeout);
         let left = deadline.map_or(Duration::MAX, |d| {
@@ -153,6 +174,19 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        let running = self.blocking.is_some();
+        if running && zokio_coop::is_in_runtime() && !std::thread::panicking() {
+            // Waiting for this runtime's threads here would block a thread that drives tasks
+            // (maybe the very tasks this runtime waits for). Shut down without waiting, then say
+            // what to do, as Tokio does.
+            self.shutdown(Duration::ZERO);
+            panic!(
+                "Cannot drop a runtime in a context where blocking is not allowed. This happens \
+                 when a runtime is dropped from within an asynchronous context (a task or \
+                 `block_on`). Drop it from outside, move it to `spawn_blocking`, or call \
+                 `Runtime::shutdown_background()` instead."
+            );
+        }
         self.shutdown(Duration::MAX);
     }
 }

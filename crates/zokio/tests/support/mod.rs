@@ -58,3 +58,40 @@ pub fn runtimes() -> Vec<(&'static str, zokio::runtime::Runtime)> {
         ),
     ]
 }
+
+/// Runs `f` on its own thread and fails the test if it has not finished within `limit`: a deadlock
+/// then fails the test (with `what` in the message) instead of hanging the suite. A panic in `f`
+/// is passed on.
+pub fn finishes_within<R: Send + 'static>(
+    limit: std::time::Duration,
+    what: &str,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let _ = tx.send(());
+        out
+    });
+    match rx.recv_timeout(limit) {
+        Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            match worker
+                .join()
+                .expect("the watchdog's thread caught every panic")
+            {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: did not finish within {limit:?} (deadlock?)")
+        }
+    }
+}
+
+/// The number of file descriptors this process has open.
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd lists this process's descriptors")
+        .count()
+}
