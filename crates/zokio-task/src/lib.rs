@@ -25,6 +25,22 @@
 //! [`TaskList::close_and_abort_all`] and runs or drops (outside its locks) every `Runnable` it then
 //! receives.
 //!
+//! # Locks and user code
+//!
+//! No waker is woken or dropped, and no future or output dropped, while one of this crate's locks is
+//! held: a waker's destructor (or a wake that reaches a scheduler) may run arbitrary code, which may
+//! come back to the same structure and would deadlock on the lock.
+//!
+//! - [`JoinHandle`] and [`AbortHandle`] hold no lock of ours: the join waker lives in async-task's
+//!   atomic state machine, and `abort` sets an atomic flag before it wakes the task.
+//! - [`TaskList`] inserts and removes [`AbortHandle`]s (each holds a task waker) under a shard lock,
+//!   but drops a removed handle after the lock is released, and `close_and_abort_all` takes the
+//!   handles out under the lock and aborts (wakes) them after it.
+//! - [`JoinSet`]'s shared ready list holds plain integers; the owner's waker is taken out under the
+//!   lock and woken or dropped after it. Only `Waker::clone` runs under it.
+//! - A task's future is dropped by the task itself (in `Runnable::run` or when its `Runnable` is
+//!   dropped), never inside one of our locks; the schedulers follow the same rule for runnables.
+//!
 //! The test suite is written to run under miri (`cargo +nightly miri test -p zokio-task`): it brings
 //! its own small executors and scales its loop counts down under `cfg(miri)`.
 //!

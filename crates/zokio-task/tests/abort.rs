@@ -277,3 +277,70 @@ fn abort_many_tasks_from_many_threads() {
     assert_eq!(counters.drops(), n);
     assert!(pool.list().is_empty());
 }
+
+/// A waker that aborts a task when it is dropped: code that drops wakers under one of the task's
+/// locks would deadlock here, since the abort goes back into the same task.
+struct AbortOnDrop(Mutex<Option<AbortHandle>>);
+
+impl std::task::Wake for AbortOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(abort) = self.0.lock().unwrap().take() {
+            abort.abort();
+        }
+    }
+}
+
+#[test]
+fn a_join_waker_whose_drop_aborts_the_same_task_is_dropped_outside_every_lock() {
+    let ex = LocalExecutor::new();
+    let counters = Counters::new();
+    let gate = Gate::new();
+    let mut handle = ex.spawn(tracked(&counters, gate.wait()));
+    ex.run_until_idle();
+
+    // Await the handle with the aborting waker, then with another one: replacing the registered
+    // waker drops the first, which aborts the task it was waiting on.
+    let aborting = Arc::new(AbortOnDrop(Mutex::new(Some(handle.abort_handle()))));
+    let waker = std::task::Waker::from(Arc::clone(&aborting));
+    drop(aborting);
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(std::pin::Pin::new(&mut handle).poll(&mut cx).is_pending());
+    drop(waker);
+    assert!(poll_once(&mut handle).is_pending());
+    // The abort went through: the task is queued and its next run drops the future.
+    ex.run_until_idle();
+    assert_eq!(counters.drops(), 1);
+    assert!(ex.block_on(handle).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn a_join_set_whose_owner_waker_aborts_a_member_on_drop_does_not_deadlock() {
+    let ex = LocalExecutor::new();
+    let gate = Gate::new();
+    let mut set = zokio_task::JoinSet::new();
+    let waiting = ex.spawn(gate.wait());
+    let abort = waiting.abort_handle();
+    set.insert(waiting);
+    ex.run_until_idle();
+
+    let aborting = Arc::new(AbortOnDrop(Mutex::new(Some(abort))));
+    let waker = std::task::Waker::from(Arc::clone(&aborting));
+    drop(aborting);
+    {
+        let mut next = std::pin::pin!(set.join_next());
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(next.as_mut().poll(&mut cx).is_pending());
+    }
+    drop(waker);
+    // Registering another waker drops the aborting one; the abort lands in the same set.
+    let mut next = Box::pin(set.join_next());
+    assert!(poll_once(&mut next).is_pending());
+    drop(next);
+    ex.run_until_idle();
+    let result = ex.block_on(set.join_next()).expect("the aborted member");
+    assert!(result.unwrap_err().is_cancelled());
+}
