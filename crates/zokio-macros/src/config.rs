@@ -16,6 +16,10 @@ pub(crate) struct Config {
     pub(crate) worker_threads: Option<(usize, Span)>,
     pub(crate) start_paused: bool,
     pub(crate) crate_path: syn::Path,
+    /// `name = "..."`: the runtime's name.
+    pub(crate) name: Option<syn::LitStr>,
+    /// `unhandled_panic = "..."`: the `UnhandledPanic` variant to configure.
+    pub(crate) unhandled_panic: Option<(syn::Ident, Span)>,
 }
 
 impl Config {
@@ -28,6 +32,8 @@ impl Config {
         // Where `start_paused = true` was written, for the flavor check below.
         let mut start_paused_span = None;
         let mut crate_path = None;
+        let mut name_arg = None;
+        let mut unhandled_panic = None;
         for arg in args {
             let name = arg
                 .path
@@ -79,11 +85,36 @@ impl Config {
                         syn::Error::new(span, format!("`{path}` is not a valid path"))
                     })?);
                 }
+                "name" => {
+                    check_unset(name_arg.is_some(), &arg)?;
+                    let value = lit_str(&arg.value)?;
+                    if value.trim().is_empty() {
+                        return Err(syn::Error::new(span, "the runtime name must not be empty"));
+                    }
+                    name_arg = Some(syn::LitStr::new(&value, span));
+                }
+                "unhandled_panic" => {
+                    check_unset(unhandled_panic.is_some(), &arg)?;
+                    let variant = match lit_str(&arg.value)?.as_str() {
+                        "ignore" => "Ignore",
+                        "shutdown_runtime" => "ShutdownRuntime",
+                        other => {
+                            return Err(syn::Error::new(
+                                span,
+                                format!(
+                                    "unknown `unhandled_panic` behaviour `{other}`: expected \
+                                     `ignore` or `shutdown_runtime`"
+                                ),
+                            ));
+                        }
+                    };
+                    unhandled_panic = Some((syn::Ident::new(variant, span), span));
+                }
                 _ => {
                     return Err(syn::Error::new_spanned(
                         &arg.path,
                         "unknown attribute argument: expected `flavor`, `worker_threads`, \
-                         `start_paused` or `crate`",
+                         `start_paused`, `name`, `unhandled_panic` or `crate`",
                     ));
                 }
             }
@@ -106,6 +137,8 @@ impl Config {
             worker_threads,
             start_paused: start_paused.unwrap_or(false),
             crate_path: crate_path.unwrap_or_else(|| syn::parse_quote!(::zokio)),
+            name: name_arg,
+            unhandled_panic,
         })
     }
 }

@@ -50,7 +50,9 @@ fn generate(mut input: ItemFn, config: Config, kind: Kind) -> syn::Result<TokenS
             ),
         ));
     }
-    if !input.sig.inputs.is_empty() {
+    // A test takes no arguments; `main` may be any function (a method that takes `self`, say),
+    // whose body then borrows its arguments inside the runtime.
+    if kind == Kind::Test && !input.sig.inputs.is_empty() {
         return Err(syn::Error::new_spanned(
             &input.sig.inputs,
             format!("{what} functions cannot take arguments"),
@@ -75,6 +77,14 @@ fn generate(mut input: ItemFn, config: Config, kind: Kind) -> syn::Result<TokenS
     }
     if config.start_paused {
         builder = quote! { #builder.start_paused(true) };
+    }
+    if let Some(name) = &config.name {
+        builder = quote! { #builder.name(#name) };
+    }
+    if let Some((variant, span)) = &config.unhandled_panic {
+        builder = quote_spanned! {*span=>
+            #builder.unhandled_panic(#zokio::runtime::UnhandledPanic::#variant)
+        };
     }
 
     let output = match &input.sig.output {

@@ -8,7 +8,13 @@
 //!   `current_thread` for `test`, as in Tokio);
 //! - `worker_threads = N` (multi-thread only, N > 0);
 //! - `start_paused = true` (current-thread only: start with the clock paused, for tests of timeouts);
+//! - `name = "..."`: the runtime's name (`Handle::name`);
+//! - `unhandled_panic = "ignore"` or `"shutdown_runtime"`: what a panicking task does to the
+//!   runtime (`Builder::unhandled_panic`);
 //! - `crate = "path"` to name the zokio crate when it is renamed.
+//!
+//! `#[zokio::main]` works on any `async fn`, methods that take `self` included; `#[zokio::test]`
+//! functions take no arguments.
 //!
 //! Bad arguments give a compile error that points at the argument.
 #![deny(missing_docs)]

@@ -9,12 +9,15 @@ use zokio_task::JoinHandle;
 
 use crate::Scheduler;
 use crate::blocking::Spawner;
+pub use crate::stop::StopSignal;
 
 /// A cloneable reference to a running scheduler: what `zokio::spawn` uses.
 #[derive(Clone)]
 pub struct Handle {
     scheduler: Arc<dyn Scheduler>,
     blocking: Option<Spawner>,
+    name: Option<Arc<str>>,
+    stop: Option<Arc<StopSignal>>,
 }
 
 impl std::fmt::Debug for Handle {
@@ -29,6 +32,8 @@ impl Handle {
         Handle {
             scheduler,
             blocking: None,
+            name: None,
+            stop: None,
         }
     }
 
@@ -37,7 +42,39 @@ impl Handle {
         Handle {
             scheduler,
             blocking: Some(blocking),
+            name: None,
+            stop: None,
         }
+    }
+
+    /// This handle, carrying the runtime's name (see [`Handle::name`]).
+    pub fn with_name(mut self, name: Option<Arc<str>>) -> Handle {
+        self.name = name;
+        self
+    }
+
+    /// This handle, carrying the runtime's stop signal (see [`Handle::stop_signal`]).
+    pub fn with_stop_signal(mut self, stop: Option<Arc<StopSignal>>) -> Handle {
+        self.stop = stop;
+        self
+    }
+
+    /// The signal that tells this runtime's `block_on` callers to give up (a runtime that shuts
+    /// down on an unhandled panic triggers it), if the runtime has one.
+    pub fn stop_signal(&self) -> Option<&Arc<StopSignal>> {
+        self.stop.as_ref()
+    }
+
+    /// The runtime's name, if it was given one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// A number that identifies this handle's scheduler among the schedulers alive now (its
+    /// address): handles of one runtime share it, and no two live runtimes have the same.
+    pub fn id(&self) -> std::num::NonZeroU64 {
+        let address = Arc::as_ptr(&self.scheduler).cast::<()>() as usize as u64;
+        std::num::NonZeroU64::new(address).expect("an Arc's address is never null")
     }
 
     /// The blocking pool of this handle's runtime, if it has one.
@@ -86,6 +123,24 @@ thread_local! {
     static CURRENT: Current = const {
         Current { handle: RefCell::new(None), depth: Cell::new(0) }
     };
+}
+
+/// Why there is no current scheduler. Returned by [`try_current_checked`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoContext {
+    /// The thread is not inside any runtime's context.
+    NotEntered,
+    /// The thread is being torn down and its context is gone already.
+    ThreadLocalDestroyed,
+}
+
+/// The scheduler of the current thread's runtime context, or why there is none.
+pub fn try_current_checked() -> Result<Handle, NoContext> {
+    match CURRENT.try_with(|c| c.handle.borrow().clone()) {
+        Ok(Some(handle)) => Ok(handle),
+        Ok(None) => Err(NoContext::NotEntered),
+        Err(_) => Err(NoContext::ThreadLocalDestroyed),
+    }
 }
 
 /// The scheduler of the current thread's runtime context, if any.

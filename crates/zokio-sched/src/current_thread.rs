@@ -71,6 +71,8 @@ pub struct Config {
     pub global_queue_interval: u32,
     /// Task polls between non-blocking driver polls. Must be non-zero.
     pub event_interval: u32,
+    /// Called around each idle park of the thread inside `block_on`.
+    pub park_hooks: crate::ParkHooks,
 }
 
 impl Default for Config {
@@ -78,6 +80,7 @@ impl Default for Config {
         Config {
             global_queue_interval: GLOBAL_QUEUE_INTERVAL,
             event_interval: EVENT_INTERVAL,
+            park_hooks: crate::ParkHooks::default(),
         }
     }
 }
@@ -244,7 +247,9 @@ impl CurrentThread {
                 || LOCAL.with(|l| !l.borrow().ready.is_empty());
             if !has_work {
                 shared.parks.fetch_add(1, Ordering::Relaxed);
+                self.config.park_hooks.before_park();
                 core.driver.park(None);
+                self.config.park_hooks.after_unpark();
             }
             shared.parked.store(false, Ordering::Relaxed);
         }

@@ -19,11 +19,12 @@ pub mod global_fifo;
 pub mod metrics;
 pub mod multi_thread;
 mod scheduler;
+mod stop;
 pub mod thread;
 
 pub use context::{Handle, spawn, try_current};
 pub use driver::{Driver, ParkThread, Unpark};
 pub use multi_thread::{block_in_place, yield_now};
 pub use scheduler::Scheduler;
-pub use thread::{ThreadBody, ThreadConfig};
+pub use thread::{ParkHooks, ThreadBody, ThreadCallback, ThreadConfig};
 pub use zokio_task::{Runnable, ScheduleInfo};

@@ -21,6 +21,51 @@ pub struct ThreadConfig {
     pub stack_size: Option<usize>,
     /// Runs a thread's body inside the runtime's context: it must call the body exactly once.
     pub wrap: Arc<dyn Fn(ThreadBody) + Send + Sync>,
+    /// Called around each idle park of a worker (`Builder::on_thread_park`/`on_thread_unpark`).
+    pub park_hooks: ParkHooks,
+}
+
+/// A callback run on a runtime thread.
+pub type ThreadCallback = Arc<dyn Fn() + Send + Sync>;
+
+/// The user's callbacks around a worker's idle park.
+///
+/// A scheduler calls [`ParkHooks::before_park`] when a worker runs out of work and is about to
+/// sleep, and [`ParkHooks::after_unpark`] when it wakes from that sleep; not around the driver
+/// polls that a busy worker makes without sleeping.
+#[derive(Clone, Default)]
+pub struct ParkHooks {
+    /// Run just before an idle worker parks.
+    pub before_park: Option<ThreadCallback>,
+    /// Run just after an idle worker wakes.
+    pub after_unpark: Option<ThreadCallback>,
+}
+
+impl ParkHooks {
+    /// Runs the `before_park` callback, if any.
+    #[inline]
+    pub fn before_park(&self) {
+        if let Some(f) = &self.before_park {
+            f();
+        }
+    }
+
+    /// Runs the `after_unpark` callback, if any.
+    #[inline]
+    pub fn after_unpark(&self) {
+        if let Some(f) = &self.after_unpark {
+            f();
+        }
+    }
+}
+
+impl fmt::Debug for ParkHooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParkHooks")
+            .field("before_park", &self.before_park.is_some())
+            .field("after_unpark", &self.after_unpark.is_some())
+            .finish()
+    }
 }
 
 impl ThreadConfig {
@@ -31,6 +76,7 @@ impl ThreadConfig {
             name_fn: Arc::new(move || name.clone()),
             stack_size: None,
             wrap: Arc::new(|body| body()),
+            park_hooks: ParkHooks::default(),
         }
     }
 
@@ -55,6 +101,7 @@ impl fmt::Debug for ThreadConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ThreadConfig")
             .field("stack_size", &self.stack_size)
+            .field("park_hooks", &self.park_hooks)
             .finish_non_exhaustive()
     }
 }

@@ -113,6 +113,7 @@ fn workers_use_the_thread_config() {
                 .push(std::thread::current().name().unwrap().to_owned());
             body();
         }),
+        ..ThreadConfig::default()
     };
     let pool = BlockingPool::new(blocking::Config::default());
     let config = Config {

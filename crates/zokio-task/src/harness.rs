@@ -105,7 +105,9 @@ impl<F: Future> Future for TaskFuture<'_, F> {
                 if let Err(second) = Self::drop_inner(id, inner) {
                     drop_payload(second);
                 }
-                Err(JoinError::panic(id, payload))
+                this.finish();
+                this.list.task_panicked();
+                return Poll::Ready(TaskOutput::new(Err(JoinError::panic(id, payload))));
             }
         };
         this.finish();

@@ -26,10 +26,23 @@ use crate::{AbortHandle, Header};
 /// A runtime must call [`TaskList::close_and_abort_all`] when it shuts down, before it lets go of the
 /// list: every task holds an `Arc` of its list and the list holds a waker of every live task, so a task
 /// that is never woken again keeps both alive until the list is closed.
-#[derive(Debug)]
 pub struct TaskList {
     shards: Box<[Padded<Mutex<Shard>>]>,
     mask: u64,
+    /// Called when a task's poll panics (see [`TaskList::set_panic_hook`]).
+    panic_hook: std::sync::OnceLock<PanicHook>,
+}
+
+/// What [`TaskList::set_panic_hook`] installs.
+type PanicHook = Box<dyn Fn() + Send + Sync>;
+
+impl std::fmt::Debug for TaskList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskList")
+            .field("shards", &self.shards.len())
+            .field("panic_hook", &self.panic_hook.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Keeps each shard on cache lines of its own: neighbouring shards are taken by different threads at
@@ -52,6 +65,27 @@ impl TaskList {
         TaskList {
             shards: (0..n).map(|_| Padded::default()).collect(),
             mask: n as u64 - 1,
+            panic_hook: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Installs `hook`, called on the polling thread each time a task of this list panics in
+    /// `poll` (after the panic is caught and the task has left the list). A runtime uses it for
+    /// `Builder::unhandled_panic`. Returns the hook back if one is installed already.
+    ///
+    /// The hook runs inside the scheduler's `Runnable::run`: it must not block, and may only do
+    /// what a waker may do (set flags, wake tasks, abort tasks).
+    pub fn set_panic_hook(
+        &self,
+        hook: impl Fn() + Send + Sync + 'static,
+    ) -> Result<(), Box<dyn Fn() + Send + Sync>> {
+        self.panic_hook.set(Box::new(hook))
+    }
+
+    /// Runs the panic hook, if any.
+    pub(crate) fn task_panicked(&self) {
+        if let Some(hook) = self.panic_hook.get() {
+            hook();
         }
     }
 

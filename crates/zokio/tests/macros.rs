@@ -34,3 +34,40 @@ async fn start_paused_runs_timers_instantly() {
     zokio::time::sleep(std::time::Duration::from_secs(3600)).await;
     assert!(start.elapsed() < std::time::Duration::from_secs(60));
 }
+
+#[zokio::test(name = "named-by-the-macro")]
+async fn name_argument_names_the_runtime() {
+    assert_eq!(
+        zokio::runtime::Handle::current().name(),
+        Some("named-by-the-macro")
+    );
+}
+
+#[test]
+#[should_panic(expected = "configured to shut down on unhandled panic")]
+fn unhandled_panic_argument_shuts_the_runtime_down() {
+    #[zokio::main(flavor = "current_thread", unhandled_panic = "shutdown_runtime")]
+    async fn run() {
+        zokio::spawn(async { panic!("a task failed") });
+        std::future::pending::<()>().await
+    }
+    run();
+}
+
+struct Service {
+    base: u32,
+}
+
+impl Service {
+    #[zokio::main(flavor = "current_thread")]
+    async fn run(&self, add: u32) -> u32 {
+        let base = self.base;
+        zokio::spawn(async move { base + add }).await.unwrap()
+    }
+}
+
+#[test]
+fn main_attribute_on_a_method_that_takes_self() {
+    let service = Service { base: 40 };
+    assert_eq!(service.run(2), 42);
+}

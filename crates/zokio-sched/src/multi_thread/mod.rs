@@ -191,6 +191,7 @@ fn build(
         global_queue_interval: config.global_queue_interval.map(|n| n.max(1)),
         event_interval: config.event_interval.max(1),
         disable_lifo_slot: config.disable_lifo_slot,
+        park_hooks: config.threads.park_hooks.clone(),
     };
     let driver = Arc::new(SharedDriver::new(driver));
     let mut remotes = Vec::with_capacity(workers);

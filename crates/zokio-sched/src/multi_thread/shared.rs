@@ -39,11 +39,12 @@ pub(crate) struct Shared {
 }
 
 /// The run-loop settings of [`super::Config`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct RunConfig {
     pub(crate) global_queue_interval: Option<u32>,
     pub(crate) event_interval: u32,
     pub(crate) disable_lifo_slot: bool,
+    pub(crate) park_hooks: crate::ParkHooks,
 }
 
 #[derive(Default)]

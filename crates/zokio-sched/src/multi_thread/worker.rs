@@ -357,6 +357,11 @@ pub(crate) fn schedule_local(
 /// `block_in_place`): runs `core` until shutdown, then shuts it down. Returns early, without shutting
 /// the core down, when the core was handed to another thread.
 pub(crate) fn run_worker(handle: Handle, shared: Arc<Shared>, core: Box<Core>) {
+    // A thread wrapper (the facade's) may have entered this runtime's context already, with what
+    // the runtime adds to its handle (a name, a stop signal): keep that one.
+    let handle = context::try_current()
+        .filter(|current| current.id() == handle.id())
+        .unwrap_or(handle);
     let _context = context::enter(handle.clone());
     let _runtime = context::enter_runtime();
     let cx = WorkerContext {
@@ -485,6 +490,7 @@ impl WorkerContext {
         core.tuner.end_batch();
         if core.transition_to_parked(shared) {
             bump(&core.hot(shared).counters.parks, 1);
+            shared.config.park_hooks.before_park();
             while !core.is_shutdown {
                 let timeout = super::lifo_watch::park_timeout(&mut core, shared);
                 // The watcher yields a few times before it sleeps (see `park::YIELDS_BEFORE_SLEEP`):
@@ -510,6 +516,7 @@ impl WorkerContext {
                     break;
                 }
             }
+            shared.config.park_hooks.after_unpark();
         }
         // A watcher keeps its watch while it searches (see `lifo_watch`); it gives it up in `run_task`.
         core.tuner.start_batch();

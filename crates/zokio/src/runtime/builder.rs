@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use zokio_sched::{Driver, Scheduler, ThreadBody, ThreadConfig};
 
-use super::{Handle, Kind, Runtime};
+use super::{Handle, Kind, Runtime, UnhandledPanic};
 
 type Callback = Arc<dyn Fn() + Send + Sync>;
 type CustomScheduler =
@@ -36,6 +36,10 @@ pub struct Builder {
     thread_stack_size: Option<usize>,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+    on_thread_park: Option<Callback>,
+    on_thread_unpark: Option<Callback>,
+    name: Option<Arc<str>>,
+    unhandled_panic: UnhandledPanic,
     max_blocking_threads: usize,
     thread_keep_alive: Duration,
     global_queue_interval: Option<u32>,
@@ -78,6 +82,10 @@ impl Builder {
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
+            on_thread_park: None,
+            on_thread_unpark: None,
+            name: None,
+            unhandled_panic: UnhandledPanic::Ignore,
             max_blocking_threads: 512,
             thread_keep_alive: Duration::from_secs(10),
             global_queue_interval: None,
@@ -164,6 +172,94 @@ impl Builder {
         F: Fn() + Send + Sync + 'static,
     {
         self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it runs out of work and is about to sleep (not around
+    /// the driver polls of a busy worker). On a current-thread runtime, the thread inside
+    /// `block_on`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let counter = parks.clone();
+    /// let rt = zokio::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .on_thread_park(move || {
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { zokio::time::sleep(std::time::Duration::from_millis(1)).await });
+    /// assert!(parks.load(Ordering::SeqCst) >= 1);
+    /// ```
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it wakes from the sleep that
+    /// [`Builder::on_thread_park`] announced.
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// Names the runtime; [`Handle::name`] returns it.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the name is empty or only white space.
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_current_thread().name("ingest").build().unwrap();
+    /// assert_eq!(rt.handle().name(), Some("ingest"));
+    /// ```
+    #[track_caller]
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
+        let name = name.into();
+        assert!(
+            !name.trim().is_empty(),
+            "a runtime name must not be empty: pass a non-empty name to Builder::name"
+        );
+        self.name = Some(name.into());
+        self
+    }
+
+    /// What the runtime does when a task panics (default [`UnhandledPanic::Ignore`]).
+    ///
+    /// With [`UnhandledPanic::ShutdownRuntime`] the first panicking task shuts the runtime down:
+    /// every task is cancelled, and `block_on` panics with a message that says so. Unlike Tokio's
+    /// (unstable, current-thread only) setting, this one is stable and works on every flavour.
+    /// Panics inside `spawn_blocking` closures do not count: they are always returned through the
+    /// closure's `JoinHandle`.
+    ///
+    /// ```
+    /// use zokio::runtime::{Builder, UnhandledPanic};
+    ///
+    /// let rt = Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+    ///     .build()
+    ///     .unwrap();
+    /// let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     rt.block_on(async {
+    ///         zokio::spawn(async { panic!("boom") });
+    ///         std::future::pending::<()>().await
+    ///     })
+    /// }));
+    /// assert!(outcome.is_err());
+    /// ```
+    pub fn unhandled_panic(&mut self, behavior: UnhandledPanic) -> &mut Self {
+        self.unhandled_panic = behavior;
         self
     }
 
@@ -309,6 +405,7 @@ impl Builder {
                         .global_queue_interval
                         .unwrap_or(zokio_sched::current_thread::GLOBAL_QUEUE_INTERVAL),
                     event_interval: self.event_interval,
+                    park_hooks: self.park_hooks(),
                 };
                 let scheduler = zokio_sched::current_thread::CurrentThread::new(driver, config);
                 Ok((Arc::new(scheduler), Kind::CurrentThread))
@@ -351,7 +448,10 @@ impl Builder {
                 reactor.forbid_pause();
             }
         }
-        let sched = zokio_sched::Handle::with_blocking(scheduler, blocking.spawner().clone());
+        let stop = self.install_unhandled_panic(&scheduler);
+        let sched = zokio_sched::Handle::with_blocking(scheduler, blocking.spawner().clone())
+            .with_name(self.name.clone())
+            .with_stop_signal(stop);
         cell.set(Some(sched.clone()));
         Ok(Runtime::from_parts(
             Handle { sched, reactor },
@@ -359,6 +459,38 @@ impl Builder {
             kind,
             cell,
         ))
+    }
+
+    fn park_hooks(&self) -> zokio_sched::ParkHooks {
+        zokio_sched::ParkHooks {
+            before_park: self.on_thread_park.clone(),
+            after_unpark: self.on_thread_unpark.clone(),
+        }
+    }
+
+    /// With [`UnhandledPanic::ShutdownRuntime`], a hook on the task list that, on the first task
+    /// panic, cancels every task, refuses new ones, and triggers the signal that makes `block_on`
+    /// panic. The hook holds the list weakly: the list owns the hook.
+    fn install_unhandled_panic(
+        &self,
+        scheduler: &Arc<dyn Scheduler>,
+    ) -> Option<Arc<zokio_sched::context::StopSignal>> {
+        if self.unhandled_panic != UnhandledPanic::ShutdownRuntime {
+            return None;
+        }
+        let stop = Arc::new(zokio_sched::context::StopSignal::default());
+        let list = Arc::downgrade(scheduler.task_list());
+        let signal = Arc::clone(&stop);
+        let _ = scheduler.task_list().set_panic_hook(move || {
+            if signal.is_triggered() {
+                return;
+            }
+            signal.trigger();
+            if let Some(list) = list.upgrade() {
+                list.close_and_abort_all();
+            }
+        });
+        Some(stop)
     }
 
     /// On a runtime that can pause time (the built-in current-thread scheduler with the time
@@ -387,6 +519,7 @@ impl Builder {
         ThreadConfig {
             name_fn: Arc::clone(&self.thread_name),
             stack_size: self.thread_stack_size,
+            park_hooks: self.park_hooks(),
             wrap: Arc::new(move |body: ThreadBody| {
                 let _reactor = reactor.as_ref().map(|r| r.enter());
                 // A thread started after the runtime is gone (none should be) runs outside any
@@ -479,6 +612,8 @@ impl fmt::Debug for Builder {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("event_interval", &self.event_interval)
             .field("disable_lifo_slot", &self.disable_lifo_slot)
+            .field("name", &self.name)
+            .field("unhandled_panic", &self.unhandled_panic)
             .finish_non_exhaustive()
     }
 }

@@ -39,8 +39,8 @@ impl Handle {
     #[track_caller]
     pub fn current() -> Handle {
         match Handle::try_current() {
-            Some(handle) => handle,
-            None => panic!(
+            Ok(handle) => handle,
+            Err(_) => panic!(
                 "there is no reactor running: `Handle::current()` must be called from the context of a \
                  zokio runtime (inside `Runtime::block_on`, a task, `#[zokio::main]`, or after \
                  `Handle::enter()`)"
@@ -48,13 +48,39 @@ impl Handle {
         }
     }
 
-    /// The handle of the current runtime, or `None` outside a runtime context.
-    pub fn try_current() -> Option<Handle> {
-        let sched = zokio_sched::try_current()?;
-        Some(Handle {
-            sched,
-            reactor: zokio_reactor::Handle::try_current(),
-        })
+    /// The handle of the current runtime, or why there is none.
+    ///
+    /// ```
+    /// use zokio::runtime::Handle;
+    ///
+    /// assert!(Handle::try_current().unwrap_err().is_missing_context());
+    /// let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let _guard = rt.enter();
+    /// assert_eq!(Handle::try_current().unwrap().id(), rt.handle().id());
+    /// ```
+    pub fn try_current() -> Result<Handle, super::TryCurrentError> {
+        match zokio_sched::context::try_current_checked() {
+            Ok(sched) => Ok(Handle {
+                sched,
+                reactor: zokio_reactor::Handle::try_current(),
+            }),
+            Err(zokio_sched::context::NoContext::NotEntered) => {
+                Err(super::TryCurrentError::new(false))
+            }
+            Err(zokio_sched::context::NoContext::ThreadLocalDestroyed) => {
+                Err(super::TryCurrentError::new(true))
+            }
+        }
+    }
+
+    /// The id of this handle's runtime, unique among the runtimes alive now.
+    pub fn id(&self) -> super::Id {
+        super::Id::new(self.sched.id())
+    }
+
+    /// The runtime's name, if [`Builder::name`](super::Builder::name) gave it one.
+    pub fn name(&self) -> Option<&str> {
+        self.sched.name()
     }
 
     /// Spawns a task onto this runtime; it starts running even if the handle is dropped.
@@ -119,16 +145,41 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = self.enter();
         let mut output = None;
+        let stop = self.sched.stop_signal();
+        let mut stopped = false;
         {
-            let mut wrapper = std::pin::pin!(async {
-                output = Some(future.await);
-            });
+            let mut future = std::pin::pin!(future);
+            let mut last_waker: Option<std::task::Waker> = None;
+            let mut wrapper = std::pin::pin!(std::future::poll_fn(|cx| {
+                if let Some(stop) = stop {
+                    if stop.poll_triggered(cx).is_ready() {
+                        stopped = true;
+                        return std::task::Poll::Ready(());
+                    }
+                    last_waker = Some(cx.waker().clone());
+                }
+                future.as_mut().poll(cx).map(|out| output = Some(out))
+            }));
             let wrapper: Pin<&mut dyn Future<Output = ()>> = wrapper.as_mut();
             self.sched.scheduler().block_on(wrapper);
+            if let (Some(stop), Some(waker)) = (stop, &last_waker) {
+                stop.unregister(waker);
+            }
+        }
+        if stopped {
+            panic!(
+                "a spawned task panicked and the runtime is configured to shut down on unhandled \
+                 panic (Builder::unhandled_panic(UnhandledPanic::ShutdownRuntime)); every task \
+                 of the runtime has been cancelled"
+            );
         }
         output.expect("the scheduler's block_on returned before the future completed")
     }
 }
+
+// As for `Runtime`: nothing a caught panic could leave half-updated is reachable through a handle.
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
 
 /// Leaves the runtime context entered by [`Handle::enter`] or [`Runtime::enter`](super::Runtime::enter)
 /// when dropped.

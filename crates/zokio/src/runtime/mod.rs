@@ -16,6 +16,7 @@
 
 mod builder;
 mod handle;
+mod id;
 
 use std::future::Future;
 use std::io;
@@ -23,6 +24,7 @@ use std::time::Duration;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle};
+pub use id::{Id, TryCurrentError, UnhandledPanic};
 pub use zokio_sched::metrics::{RuntimeMetrics, WorkerMetrics};
 
 /// Plugging in a scheduler of your own: the traits and types [`Builder::scheduler`] works with.
@@ -171,6 +173,11 @@ impl Runtime {
         blocking.shutdown(left);
     }
 }
+
+// A runtime holds no state that a caught panic could leave half-updated for its user: every
+// internal lock recovers from poisoning, and a task's panic is caught inside the task.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
 
 impl Drop for Runtime {
     fn drop(&mut self) {

@@ -95,3 +95,24 @@ pub fn open_fds() -> usize {
         .expect("/proc/self/fd lists this process's descriptors")
         .count()
 }
+
+/// Waits (yielding the thread) until `cond` holds; fails the test after 10 s instead of hanging.
+pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::yield_now();
+    }
+}
+
+/// The message of a panic payload (`panic!` with or without format arguments).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}

@@ -1,0 +1,2 @@
+#[zokio::main(name = "  ")]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[zokio::main(unhandled_panic = "abort")]
+async fn main() {}
