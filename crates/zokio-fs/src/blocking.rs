@@ -1,8 +1,10 @@
 //! Running file system calls on the blocking pool.
 
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use zokio_task::JoinHandle;
+use zokio_task::{JoinError, JoinHandle};
 
 /// Starts `f` on the current runtime's blocking pool.
 ///
@@ -38,4 +40,16 @@ pub(crate) fn join_error_to_io<R>(result: Result<R, zokio_task::JoinError>) -> i
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         Err(error) => Err(io::Error::other(error)),
     }
+}
+
+/// Polls a trip's handle for an operation that has already spent its unit of the cooperative
+/// budget, so that the handle's own poll does not spend a second one: one ready operation costs
+/// one unit, as in Tokio (where the handle's poll is the only one).
+pub(crate) fn poll_trip<R>(
+    handle: &mut JoinHandle<R>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<R, JoinError>> {
+    zokio_coop::with_budget(zokio_coop::Budget::unconstrained(), || {
+        Pin::new(handle).poll(cx)
+    })
 }

@@ -11,7 +11,7 @@ use std::task::{Context, Poll, ready};
 
 use zokio_task::JoinHandle;
 
-use crate::blocking::{asyncify, join_error_to_io, spawn};
+use crate::blocking::{asyncify, join_error_to_io, poll_trip, spawn};
 
 /// Entries fetched per trip to the blocking pool: large enough that the trip's cost (a few
 /// microseconds) is small next to the `getdents` work, small enough that the first entries arrive
@@ -115,6 +115,16 @@ impl ReadDir {
     ///
     /// An error reading the directory.
     pub fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<DirEntry>>> {
+        // Every entry spends a unit of the cooperative budget, fetched or buffered, so a loop over
+        // a huge directory still yields (Tokio spends one per fetch of 32; zokio's batches are
+        // larger). Fetching a batch is part of the same operation and spends nothing more.
+        let coop = ready!(zokio_coop::poll_proceed(cx));
+        let next = ready!(self.poll_next_unbudgeted(cx));
+        coop.made_progress();
+        Poll::Ready(next)
+    }
+
+    fn poll_next_unbudgeted(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<DirEntry>>> {
         loop {
             if let Some(entry) = self.buffered.pop_front() {
                 return Poll::Ready(entry.map(Some));
@@ -133,7 +143,7 @@ impl ReadDir {
                     }));
                 }
                 State::Busy(handle) => {
-                    let result = ready!(Pin::new(handle).poll(cx));
+                    let result = ready!(poll_trip(handle, cx));
                     let (std, batch) = join_error_to_io(result)?;
                     self.state = State::Idle(Some(std));
                     self.buffered = batch.entries;

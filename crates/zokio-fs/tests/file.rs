@@ -295,3 +295,61 @@ fn unreadable_file_gives_os_error() {
         assert_eq!(error.raw_os_error(), Some(9));
     });
 }
+
+#[test]
+fn reads_never_return_more_than_max_buf_size() {
+    rt().block_on(async {
+        let dir = TempDir::new("max-buf-read");
+        let path = dir.join("data");
+        let data = pattern(1000, 3);
+        std::fs::write(&path, &data).unwrap();
+        // Just written: the data is in the page cache, so reads may be served without the pool.
+        let mut file = File::open(&path).await.unwrap();
+        file.set_max_buf_size(16);
+        let mut back = Vec::new();
+        let mut buf = [0u8; 100];
+        for _ in 0..data.len() {
+            let n = file.read(&mut buf).await.unwrap();
+            assert!(n <= 16, "one read returned {n} bytes, over max_buf_size 16");
+            if n == 0 {
+                break;
+            }
+            back.extend_from_slice(&buf[..n]);
+        }
+        assert!(back == data, "content read in small pieces differs");
+    });
+}
+
+#[test]
+fn reads_from_a_pipe_never_exceed_max_buf_size() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    rt().block_on(async {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` is a writable array of two descriptors, as pipe(2) requires.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: pipe(2) just returned these two descriptors, which nothing else owns.
+        let (reader, writer) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let mut file = File::from_std(std::fs::File::from(reader));
+        file.set_max_buf_size(32);
+        let data = pattern(300, 5);
+        // Written while the file is being read: a read that finds the pipe empty waits on the
+        // blocking pool, one that finds data may take it at once; neither may exceed 32 bytes.
+        let writer = std::thread::spawn({
+            let data = data.clone();
+            move || std::io::Write::write_all(&mut std::fs::File::from(writer), &data).unwrap()
+        });
+        let mut back = Vec::new();
+        let mut buf = [0u8; 128];
+        for _ in 0..data.len() + 1 {
+            let n = file.read(&mut buf).await.unwrap();
+            assert!(n <= 32, "one read returned {n} bytes, over max_buf_size 32");
+            if n == 0 {
+                break;
+            }
+            back.extend_from_slice(&buf[..n]);
+        }
+        writer.join().unwrap();
+        assert!(back == data);
+    });
+}

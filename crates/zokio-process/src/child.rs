@@ -120,22 +120,21 @@ impl Child {
         }
     }
 
-    /// Sends `SIGKILL` without waiting for the exit.
+    /// Sends `SIGKILL` without waiting for the exit. A child already reaped (by
+    /// [`wait`](Self::wait) or [`try_wait`](Self::try_wait)) has nothing left to kill: that is
+    /// `Ok(())`, as in Tokio, and no signal is sent (its id may belong to another process by now).
     ///
     /// # Errors
     ///
-    /// `InvalidInput` if the child was already reaped; otherwise that of `kill(2)`.
+    /// That of `kill(2)`.
     pub fn start_kill(&mut self) -> io::Result<()> {
         match &mut self.state {
             State::Running(reaper) => reaper.kill(),
-            State::Exited(_) => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "cannot kill a process that was already reaped",
-            )),
+            State::Exited(_) => Ok(()),
         }
     }
 
-    /// Kills the child and waits for it to exit.
+    /// Kills the child and waits for it to exit; `Ok(())` at once if it was already reaped.
     ///
     /// # Errors
     ///

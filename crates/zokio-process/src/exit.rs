@@ -96,23 +96,31 @@ impl Reaper {
         Ok(status)
     }
 
-    /// Sends `SIGKILL` (a no-op error-free call if the child already exited but is not reaped).
+    /// Sends `SIGKILL` (harmless if the child already exited but is not reaped); once it is reaped
+    /// there is nothing to kill and nothing is sent.
     pub(crate) fn kill(&mut self) -> io::Result<()> {
         match &mut self.child {
             Some(child) => child.kill(),
-            None => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "cannot kill a process that was already reaped",
-            )),
+            None => Ok(()),
         }
     }
 
-    /// Waits for the exit and reaps the child.
+    /// Waits for the exit and reaps the child. Spends one unit of the task's cooperative budget
+    /// when it completes, as Tokio's `Child::wait` does; the watcher polls inside are part of that
+    /// one operation and spend nothing more.
     pub(crate) fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ExitStatus>> {
         let coop = ready!(zokio_coop::poll_proceed(cx));
+        zokio_coop::with_budget(zokio_coop::Budget::unconstrained(), || self.poll_exit(cx)).map(
+            |result| {
+                coop.made_progress();
+                result
+            },
+        )
+    }
+
+    fn poll_exit(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ExitStatus>> {
         loop {
             if let Some(status) = self.try_wait()? {
-                coop.made_progress();
                 return Poll::Ready(Ok(status));
             }
             match &mut self.watcher {
@@ -126,7 +134,6 @@ impl Reaper {
                         None => Err(io::ErrorKind::WouldBlock.into()),
                     }))?;
                     self.child = None;
-                    coop.made_progress();
                     return Poll::Ready(Ok(status));
                 }
                 Watcher::Signal(listener) => {

@@ -140,10 +140,6 @@ fn try_wait_kill_and_id() {
         assert_eq!(child.wait().await.unwrap(), status);
         assert_eq!(child.id(), None);
         assert!(!exists(pid), "a waited-for child must be reaped");
-        assert_eq!(
-            child.start_kill().unwrap_err().kind(),
-            ErrorKind::InvalidInput
-        );
 
         // start_kill then wait, the two halves of kill.
         let mut child = Command::new("sleep").arg("30").spawn().unwrap();
@@ -247,4 +243,48 @@ fn public_types_are_send_and_sync() {
     check::<zokio_process::ChildStdin>();
     check::<zokio_process::ChildStdout>();
     check::<zokio_process::ChildStderr>();
+}
+
+#[test]
+fn killing_a_child_reaped_by_wait_is_ok() {
+    rt().block_on(async {
+        let mut child = Command::new("true").spawn().unwrap();
+        let status = child.wait().await.unwrap();
+        assert!(status.success());
+        // Reaped: nothing is left to kill, which is not an error (as in Tokio).
+        child.start_kill().unwrap();
+        child.kill().await.unwrap();
+        assert_eq!(child.wait().await.unwrap(), status);
+    });
+}
+
+/// Blocks until process `pid` (a child of ours) has exited, *without* reaping it (`WNOWAIT`), so a
+/// `try_wait` afterwards is sure to collect it.
+fn block_until_exited(pid: u32) {
+    // SAFETY: `siginfo_t` is plain data for which all zeros is a valid value.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is a valid, writable `siginfo_t`; `waitid` reads only its integer arguments.
+    let rc = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOWAIT,
+        )
+    };
+    assert_eq!(rc, 0, "waitid: {}", std::io::Error::last_os_error());
+}
+
+#[test]
+fn killing_a_child_reaped_by_try_wait_is_ok() {
+    rt().block_on(async {
+        let mut child = Command::new("true").spawn().unwrap();
+        block_until_exited(child.id().unwrap());
+        let status = child.try_wait().unwrap().expect("the child has exited");
+        assert!(status.success());
+        assert_eq!(child.id(), None);
+        child.start_kill().unwrap();
+        child.kill().await.unwrap();
+        assert_eq!(child.try_wait().unwrap(), Some(status));
+    });
 }

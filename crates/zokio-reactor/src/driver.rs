@@ -12,6 +12,21 @@
 //!
 //! Other threads interrupt a park through the poller's `notify`: [`Unpark`] does, and so does
 //! inserting a timer earlier than the one the park is waiting for (tokio#3190).
+//!
+//! # No user code under a lock
+//!
+//! A waker is user code: its `wake` or its `Drop` may register a socket, create, reset or drop a
+//! timer, or poll a source, i.e. take the very lock the reactor holds. The reactor's locks (the
+//! slab of sources, each source's waiters, the timer wheel) are therefore only ever held to move
+//! wakers in and out, never to wake or drop one:
+//!
+//! - a park, a shutdown and [`time::advance`](crate::time::advance) collect the wakers they release
+//!   into a vector and wake them once every lock is released;
+//! - storing a waker moves the one it replaces out, to be dropped after the lock is released, and
+//!   removing a timer or a waiter does the same with the waker it held ([`Wheel`] hands every such
+//!   waker back instead of dropping it; see `time::wheel` and `io::source`);
+//! - a timer waker is cloned before the wheel's lock is taken;
+//! - removing a source from the slab drops the slab's reference after the slab's lock is released.
 
 use std::io;
 use std::num::NonZeroUsize;
@@ -29,7 +44,7 @@ use crate::handle::Handle;
 use crate::io::source::Source;
 use crate::selector::{Notifier, ReadyKey, Selector};
 use crate::time::clock::Clock;
-use crate::time::wheel::Wheel;
+use crate::time::wheel::{TimerPoll, Wheel};
 
 /// `parked_until` value while no park is in progress: inserting a timer never notifies then.
 const NOT_PARKED: u64 = 0;
@@ -118,7 +133,8 @@ impl Inner {
                 .add_with_mode(fd.as_raw_fd(), Event::all(source.key), PollMode::Edge)
         };
         if let Err(error) = added {
-            lock(&self.sources).remove(source.key);
+            let removed = lock(&self.sources).remove(source.key);
+            drop(removed);
             return Err(error);
         }
         Ok(source)
@@ -129,12 +145,18 @@ impl Inner {
         // Errors mean the descriptor is already gone from the poller; nothing is left to undo.
         let _ = self.poller.delete(fd);
         let mut sources = lock(&self.sources);
-        if sources
+        let removed = if sources
             .get(source.key)
             .is_some_and(|s| std::ptr::eq(Arc::as_ptr(s), source))
         {
-            sources.remove(source.key);
-        }
+            Some(sources.remove(source.key))
+        } else {
+            None
+        };
+        // Released after the slab's lock: should this be the last reference, the source's stored
+        // wakers are dropped outside it.
+        drop(sources);
+        drop(removed);
     }
 
     // ---- timers ----
@@ -172,20 +194,54 @@ impl Inner {
     /// Registers a timer; `None` when `deadline` has already passed on the wheel.
     pub(crate) fn insert_timer(&self, deadline: StdInstant, waker: &Waker) -> Option<usize> {
         let when = self.deadline_ms(deadline);
-        let key = self.wheel().insert(when, Some(waker.clone()))?;
-        self.notify_if_earlier(when);
-        Some(key)
+        // Cloned before the lock is taken; a refused clone is dropped after it is released.
+        let waker = waker.clone();
+        let inserted = self.wheel().insert(when, Some(waker));
+        match inserted {
+            Ok(key) => {
+                self.notify_if_earlier(when);
+                Some(key)
+            }
+            Err(refused) => {
+                drop(refused);
+                None
+            }
+        }
     }
 
     /// Whether timer `key` fired, in which case it is removed (under the same lock) and `key` is no
     /// longer valid; stores `waker` otherwise.
     pub(crate) fn poll_timer(&self, key: usize, waker: &Waker) -> bool {
         let mut wheel = self.wheel();
-        let fired = wheel.poll(key, waker);
-        if fired {
-            wheel.remove(key);
+        match wheel.poll(key, waker) {
+            TimerPoll::Registered => false,
+            TimerPoll::Fired => {
+                let stale = wheel.remove(key);
+                drop(wheel);
+                drop(stale);
+                true
+            }
+            TimerPoll::NeedsWaker => {
+                // Clone outside the lock, store under it, drop the replaced waker outside it. The
+                // timer may fire in between: `set_waker` then refuses the clone.
+                drop(wheel);
+                let clone = waker.clone();
+                let mut wheel = self.wheel();
+                match wheel.set_waker(key, clone) {
+                    Ok(replaced) => {
+                        drop(wheel);
+                        drop(replaced);
+                        false
+                    }
+                    Err(refused) => {
+                        let stale = wheel.remove(key);
+                        drop(wheel);
+                        drop((refused, stale));
+                        true
+                    }
+                }
+            }
         }
-        fired
     }
 
     /// Moves timer `key` to `deadline`. When that has already passed, the timer is marked fired and
@@ -204,7 +260,10 @@ impl Inner {
     }
 
     pub(crate) fn remove_timer(&self, key: usize) {
-        self.wheel().remove(key);
+        // Bound first, so the wheel's guard (a temporary of this statement) is released before the
+        // waker is dropped.
+        let waker = self.wheel().remove(key);
+        drop(waker);
     }
 
     /// Fires every timer due at the clock's current reading (used after a manual `advance`).

@@ -18,7 +18,8 @@
 //!   new event is closed with a per-source tick, are in the `io::source` module (private; its
 //!   behaviour is pinned by tests).
 //! - **Wakers outside locks.** A park collects wakers into a buffer and wakes them after releasing every
-//!   lock, so a waker that re-enters the reactor cannot deadlock.
+//!   lock, and a waker that is replaced or removed is dropped only after the unlock, so a waker whose
+//!   `wake` or `Drop` re-enters the reactor cannot deadlock (details in the `driver` module).
 //! - **Bounded work per tick.** At most [`ReactorConfig::events_per_tick`] events are handled per
 //!   park; the rest stay in the kernel for the next one, so task polls and I/O interleave.
 //! - **No busy loop.** With nothing to do a park blocks in the kernel without a timeout; a timer
@@ -27,8 +28,9 @@
 //! - **One syscall per park on Linux.** Sources are registered through `polling`, but the park calls
 //!   `epoll_wait` directly with a millisecond timeout: `polling`'s own `wait` re-arms a timerfd and
 //!   its notifier around every call, four syscalls more than needed.
-//! - **Cooperative budget.** Every I/O and timer poll spends a unit of [`zokio_coop`]'s budget, so a
-//!   task looping over an always-ready socket still yields.
+//! - **Cooperative budget.** Every I/O operation, readiness poll, timer poll (an elapsed `Sleep`
+//!   included) and signal delivery spends a unit of [`zokio_coop`]'s budget, where Tokio spends
+//!   one, so a task looping over an always-ready socket or timer still yields.
 //! - **Timers** live in a 6-level, 64-slot wheel at 1 ms resolution (O(1) insert and cancel), see
 //!   [`time`]. A timer earlier than the one a park waits for interrupts the park at once.
 //!

@@ -218,7 +218,8 @@ impl File {
     }
 
     /// Sets the most bytes one trip to the blocking pool moves (default 2 MiB), which also bounds
-    /// how many written bytes may wait in memory.
+    /// how many written bytes may wait in memory. One `read` or `write` call moves at most this
+    /// many bytes, whether it goes to the pool or not (as in Tokio).
     ///
     /// # Panics
     ///

@@ -25,7 +25,7 @@ use std::task::{Context, Poll, Waker, ready};
 use zokio_task::{JoinError, JoinHandle};
 
 use super::nowait::{self, Nowait};
-use crate::blocking::spawn;
+use crate::blocking::{poll_trip, spawn};
 
 /// The most bytes one trip moves unless [`File::set_max_buf_size`](super::File::set_max_buf_size)
 /// says otherwise.
@@ -264,10 +264,14 @@ impl Inner {
                     }
                     if buf.remaining() > 0 || dst.is_empty() {
                         coop.made_progress();
-                        return Poll::Ready(Ok(buf.copy_to(dst)));
+                        // Bounded too: the data may come from a trip started before a smaller
+                        // `max_buf` was set.
+                        let len = dst.len().min(self.max_buf);
+                        return Poll::Ready(Ok(buf.copy_to(&mut dst[..len])));
                     }
                     if self.nowait {
-                        let len = dst.len().min(INLINE_READ_MAX);
+                        // `max_buf` bounds what one read hands out, on the pool or not.
+                        let len = dst.len().min(INLINE_READ_MAX).min(self.max_buf);
                         match nowait::read(std, &mut dst[..len]) {
                             Nowait::Done(result) => {
                                 coop.made_progress();
@@ -282,7 +286,7 @@ impl Inner {
                     self.state = spawn_read(std.clone(), buf, len);
                 }
                 State::Busy { handle, .. } => {
-                    let result = ready!(Pin::new(handle).poll(cx));
+                    let result = ready!(poll_trip(handle, cx));
                     match self.finish(result) {
                         // End of file: say so now rather than reading again.
                         Finished::Read(Ok(0)) => {
@@ -343,9 +347,11 @@ impl Inner {
                             if queue.data.len() >= self.max_buf {
                                 // Full: the trip wakes us when it takes the batch or closes. The
                                 // handle is watched too, for a trip cancelled before it ran.
-                                queue.writer = Some(cx.waker().clone());
+                                let replaced = queue.writer.replace(cx.waker().clone());
                                 drop(queue);
-                                let result = ready!(Pin::new(handle).poll(cx));
+                                // Dropped after the unlock: a waker's `Drop` is user code.
+                                drop(replaced);
+                                let result = ready!(poll_trip(handle, cx));
                                 self.finish(result);
                                 continue;
                             }
@@ -357,7 +363,7 @@ impl Inner {
                         }
                     }
                     // A read, or a write trip that is ending: wait for it, then start another.
-                    let result = ready!(Pin::new(handle).poll(cx));
+                    let result = ready!(poll_trip(handle, cx));
                     self.finish(result);
                 }
             }
@@ -370,7 +376,15 @@ impl Inner {
         std: &Arc<StdFile>,
         pos: SeekFrom,
     ) -> Poll<io::Result<u64>> {
-        ready!(self.poll_idle(cx))?;
+        // One unit per seek, as in Tokio (whose seeks are trips, and a trip's handle spends one);
+        // waiting for writes in flight is part of the seek and spends none.
+        let coop = ready!(zokio_coop::poll_proceed(cx));
+        let idle = ready!(zokio_coop::with_budget(
+            zokio_coop::Budget::unconstrained(),
+            || self.poll_idle(cx)
+        ));
+        coop.made_progress();
+        idle?;
         let State::Idle(buf) = &mut self.state else {
             unreachable!("poll_idle returns Ready only when idle");
         };

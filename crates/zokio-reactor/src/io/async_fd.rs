@@ -138,13 +138,21 @@ impl<T: AsFd> Async<T> {
     }
 
     /// Poll version of [`readable`](Self::readable) with a single waker slot (one task at a time).
+    ///
+    /// Spends a unit of the task's cooperative budget when ready, like every operation here.
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.source.poll_ready(cx, Direction::Read).map_ok(drop)
+        poll_ready_budgeted(&self.source, cx, Direction::Read)
     }
 
     /// Poll version of [`writable`](Self::writable) with a single waker slot (one task at a time).
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.source.poll_ready(cx, Direction::Write).map_ok(drop)
+        poll_ready_budgeted(&self.source, cx, Direction::Write)
+    }
+
+    /// [`poll_readable`](Self::poll_readable) without spending the budget, for an operation of
+    /// this crate that has spent it already.
+    pub(crate) fn poll_readable_unbudgeted(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.source.poll_ready(cx, Direction::Read).map_ok(drop)
     }
 
     /// Runs the non-blocking read `op` until it does not return `WouldBlock`, waiting for read
@@ -205,6 +213,19 @@ impl<T: AsFd> Async<T> {
     pub fn try_write_with<R>(&self, op: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
         try_io(&self.source, Direction::Write, || op(self.get_ref()))
     }
+}
+
+/// A readiness poll that spends a budget unit when ready, as Tokio's `AsyncFd::poll_read_ready` does.
+fn poll_ready_budgeted(
+    source: &Source,
+    cx: &mut Context<'_>,
+    direction: Direction,
+) -> Poll<io::Result<()>> {
+    let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
+    // A shutdown error is no progress: the unit is refunded, as in Tokio.
+    std::task::ready!(source.poll_ready(cx, direction))?;
+    coop.made_progress();
+    Poll::Ready(Ok(()))
 }
 
 impl<T: AsFd> Async<T> {

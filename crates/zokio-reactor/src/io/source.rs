@@ -23,6 +23,16 @@
 //! `AsyncRead`/`AsyncWrite` imply) and a list for the `&self` async methods (`readable()`,
 //! `recv`, `accept`), which any number of tasks may await at once. The driver takes wakers under the
 //! source's lock and wakes them after releasing every lock.
+//!
+//! # No user code under the lock
+//!
+//! A waker's `wake` and `Drop` are user code, and they may well poll or drop an operation on this
+//! same source (a waker that owns the other half of a stream, say). The waiters' lock is thus held
+//! only to move wakers: [`set_readiness`](Source::set_readiness) and [`shutdown`](Source::shutdown)
+//! *take* them into the driver's vector, which wakes them once every lock is released; storing a
+//! new waker moves the one it replaces out and drops it after the unlock, and so does removing a
+//! waiter's entry. Nothing is woken or dropped while the lock is held (only the new waker is
+//! cloned into its slot there).
 
 use std::io;
 use std::sync::Mutex;
@@ -171,10 +181,13 @@ impl Source {
             return Poll::Ready(ready);
         }
         let mut waiters = self.lock();
-        match &mut waiters.slot[direction as usize] {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
+        let replaced = match &mut waiters.slot[direction as usize] {
+            Some(waker) if waker.will_wake(cx.waker()) => None,
+            slot => slot.replace(cx.waker().clone()),
+        };
+        drop(waiters);
+        // Outside the lock: the replaced waker's `Drop` is user code (see the module docs).
+        drop(replaced);
         // The driver sets readiness *before* taking the lock to collect wakers, so either it sees the
         // waker stored above, or this second check sees its readiness.
         match self.check(direction) {
@@ -197,13 +210,18 @@ impl Source {
         }
         let mut waiters = self.lock();
         let list = &mut waiters.lists[direction as usize];
-        match *waiter {
-            None => *waiter = Some(list.insert(Some(cx.waker().clone()))),
+        let replaced = match *waiter {
+            None => {
+                *waiter = Some(list.insert(Some(cx.waker().clone())));
+                None
+            }
             Some(key) => match &mut list[key] {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                slot => *slot = Some(cx.waker().clone()),
+                Some(waker) if waker.will_wake(cx.waker()) => None,
+                slot => slot.replace(cx.waker().clone()),
             },
-        }
+        };
+        drop(waiters);
+        drop(replaced);
         match self.check(direction) {
             Some(ready) => Poll::Ready(ready),
             None => Poll::Pending,
@@ -212,8 +230,9 @@ impl Source {
 
     /// Releases a waiter entry created by [`poll_ready_shared`](Self::poll_ready_shared).
     pub(crate) fn remove_waiter(&self, direction: Direction, waiter: usize) {
-        let mut waiters = self.lock();
-        waiters.lists[direction as usize].remove(waiter);
+        let removed = self.lock().lists[direction as usize].remove(waiter);
+        // The guard was a temporary of the statement above: the waker is dropped after the unlock.
+        drop(removed);
     }
 
     /// Clears the direction's readiness if no event arrived since `event` was observed.

@@ -157,7 +157,10 @@ async fn on_thread<R: Send + 'static>(
         match slot.0.take() {
             Some(result) => Poll::Ready(result),
             None => {
-                slot.1 = Some(cx.waker().clone());
+                let replaced = slot.1.replace(cx.waker().clone());
+                drop(slot);
+                // A waker's `Drop` is user code: never under the lock.
+                drop(replaced);
                 Poll::Pending
             }
         }

@@ -6,6 +6,10 @@
 //! its reactor; whichever listener is woken first drains the socket and *broadcasts*: every pending
 //! signal's version is bumped and all of its listeners are woken. A listener completes when the
 //! version differs from the one it last saw.
+//!
+//! No waker is woken or dropped under a slot's lock: [`Globals::broadcast`] takes the wakers out and
+//! wakes them after the unlock, and storing or removing a listener's waker drops the one it
+//! displaces after the unlock, so a waker that listens for the same signal cannot deadlock.
 
 use std::io::{self, Write};
 use std::os::unix::net::UnixStream;
@@ -117,16 +121,23 @@ impl Slot {
     /// Stores a listener's waker; `key` is created on first use.
     pub(crate) fn register_waker(&self, key: &mut Option<usize>, waker: &Waker) {
         let mut waiters = lock(&self.waiters);
-        match *key {
-            None => *key = Some(waiters.insert(Some(waker.clone()))),
+        let replaced = match *key {
+            None => {
+                *key = Some(waiters.insert(Some(waker.clone())));
+                None
+            }
             Some(key) => match &mut waiters[key] {
-                Some(current) if current.will_wake(waker) => {}
-                slot => *slot = Some(waker.clone()),
+                Some(current) if current.will_wake(waker) => None,
+                slot => slot.replace(waker.clone()),
             },
-        }
+        };
+        drop(waiters);
+        // Outside the lock: a waker's `Drop` may itself listen for this signal.
+        drop(replaced);
     }
 
     pub(crate) fn remove_waker(&self, key: usize) {
-        lock(&self.waiters).remove(key);
+        let removed = lock(&self.waiters).remove(key);
+        drop(removed);
     }
 }

@@ -3,7 +3,7 @@
 use std::future::poll_fn;
 use std::io::{self, Read};
 use std::os::unix::net::UnixStream;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use crate::io::Async;
 use crate::signal::registry::{Globals, MAX_SIGNAL, globals};
@@ -150,29 +150,44 @@ impl Signal {
     }
 
     /// Polls for the next delivery; see [`recv`](Self::recv).
+    ///
+    /// A delivery spends a unit of the task's cooperative budget (as Tokio's does), so a loop
+    /// over a signal that keeps arriving still yields.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        let coop = ready!(zokio_coop::poll_proceed(cx));
         let slot = self.globals.slot(self.signum);
         // Register first, then check: a broadcast after the check finds this waker.
         slot.register_waker(&mut self.waiter, cx.waker());
         if self.take_delivery() {
+            coop.made_progress();
             return Poll::Ready(Some(()));
         }
         // Drain the self-pipe through this listener's registration (any listener may do it), then
-        // publish what was pending.
+        // publish what was pending. These reads are part of this one `recv`: they spend no budget.
         loop {
-            let read = self.receiver.poll_read_with(cx, |mut socket| {
+            let read = self.receiver.try_read_with(|mut socket| {
                 let mut buf = [0u8; 128];
                 socket.read(&mut buf)
             });
             match read {
-                Poll::Ready(Ok(0)) | Poll::Pending => break,
-                Poll::Ready(Ok(_)) => {}
-                Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::Interrupted => {}
-                Poll::Ready(Err(_)) => return Poll::Ready(None),
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    // Drained: wait for the next byte (an event that arrived meanwhile makes
+                    // this ready, and the loop reads again).
+                    match self.receiver.poll_readable_unbudgeted(cx) {
+                        Poll::Pending => break,
+                        Poll::Ready(Ok(())) => {}
+                        Poll::Ready(Err(_)) => return Poll::Ready(None),
+                    }
+                }
+                Err(_) => return Poll::Ready(None),
             }
         }
         self.globals.broadcast();
         if self.take_delivery() {
+            coop.made_progress();
             return Poll::Ready(Some(()));
         }
         Poll::Pending

@@ -139,7 +139,10 @@ impl Clock {
     /// Releases one [`Clock::inhibit_auto_advance`].
     pub(crate) fn allow_auto_advance(&self) {
         let before = self.auto_advance_inhibitors.fetch_sub(1, Ordering::AcqRel);
-        debug_assert!(before > 0, "allow_auto_advance without inhibit_auto_advance");
+        debug_assert!(
+            before > 0,
+            "allow_auto_advance without inhibit_auto_advance"
+        );
     }
 
     /// Whether the driver may jump a paused clock to the next timer now.

@@ -98,13 +98,18 @@ impl Add<Duration> for Instant {
 
     /// # Panics
     ///
-    /// On overflow; use [`Instant::checked_add`] to handle it.
+    /// On overflow, at the caller's location; use [`Instant::checked_add`] to handle it.
+    #[track_caller]
     fn add(self, rhs: Duration) -> Instant {
-        Instant(self.0 + rhs)
+        match self.checked_add(rhs) {
+            Some(instant) => instant,
+            None => panic!("overflow when adding a duration to an instant"),
+        }
     }
 }
 
 impl AddAssign<Duration> for Instant {
+    #[track_caller]
     fn add_assign(&mut self, rhs: Duration) {
         *self = *self + rhs;
     }
@@ -113,12 +118,20 @@ impl AddAssign<Duration> for Instant {
 impl Sub<Duration> for Instant {
     type Output = Instant;
 
+    /// # Panics
+    ///
+    /// On underflow, at the caller's location; use [`Instant::checked_sub`] to handle it.
+    #[track_caller]
     fn sub(self, rhs: Duration) -> Instant {
-        Instant(self.0 - rhs)
+        match self.checked_sub(rhs) {
+            Some(instant) => instant,
+            None => panic!("overflow when subtracting a duration from an instant"),
+        }
     }
 }
 
 impl SubAssign<Duration> for Instant {
+    #[track_caller]
     fn sub_assign(&mut self, rhs: Duration) {
         *self = *self - rhs;
     }

@@ -102,10 +102,13 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
+        // Spent also by an elapsed sleep, as in Tokio: a loop that awaits one (or a `select!` that
+        // keeps picking it) must still yield.
+        let coop = ready!(zokio_coop::poll_proceed(cx));
         if this.elapsed {
+            coop.made_progress();
             return Poll::Ready(());
         }
-        let coop = ready!(zokio_coop::poll_proceed(cx));
         let inner = &this.handle.inner;
         if inner.is_shut_down() {
             panic!("a zokio timer was polled after its runtime shut down");

@@ -12,6 +12,16 @@
 //! Deadlines beyond the wheel's span go to the top level and are re-filed each time their slot comes
 //! round, which is also what keeps a `Duration::MAX` sleep from overflowing anything. A timer fires
 //! when `elapsed >= deadline` and never earlier.
+//!
+//! # No waker runs under the wheel's lock
+//!
+//! The reactor keeps the wheel behind a mutex, and a waker is user code: its `wake` or its `Drop`
+//! may create, poll, reset or drop another timer of the same wheel, which would deadlock on that
+//! mutex. So no method here wakes or drops a waker. Every waker that leaves the wheel is *handed
+//! back* to the caller instead: [`process`](Wheel::process) and [`fire_all`](Wheel::fire_all) push
+//! them onto a vector, and [`insert`](Wheel::insert), [`set_waker`](Wheel::set_waker),
+//! [`reset`](Wheel::reset) and [`remove`](Wheel::remove) return the one they refuse, replace or
+//! release. The reactor (`driver.rs`) wakes or drops them only after it has released the lock.
 
 use std::task::Waker;
 
@@ -52,6 +62,17 @@ pub(crate) struct Wheel {
     entries: Slab<Entry>,
 }
 
+/// What [`Wheel::poll`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimerPoll {
+    /// The timer has fired.
+    Fired,
+    /// Not fired, and the stored waker wakes the polling task.
+    Registered,
+    /// Not fired, and the polling task's waker still has to be stored.
+    NeedsWaker,
+}
+
 /// Where the next slot to process lies.
 #[derive(Debug, Clone, Copy)]
 struct Expiration {
@@ -78,11 +99,15 @@ impl Wheel {
         self.entries.len()
     }
 
-    /// Adds a timer for `when`. Returns its key, or `None` if `when` has already passed (the caller
-    /// completes at once and nothing is stored).
-    pub(crate) fn insert(&mut self, when: u64, waker: Option<Waker>) -> Option<usize> {
+    /// Adds a timer for `when`. Returns its key, or hands `waker` back if `when` has already passed
+    /// (the caller completes at once and nothing is stored).
+    pub(crate) fn insert(
+        &mut self,
+        when: u64,
+        waker: Option<Waker>,
+    ) -> Result<usize, Option<Waker>> {
         if when <= self.elapsed {
-            return None;
+            return Err(waker);
         }
         let key = self.entries.insert(Entry {
             when,
@@ -95,20 +120,30 @@ impl Wheel {
             next: NIL,
         });
         self.link(key);
-        Some(key)
+        Ok(key)
     }
 
-    /// Whether timer `key` has fired; if not, stores `waker` to be woken when it does.
-    pub(crate) fn poll(&mut self, key: usize, waker: &Waker) -> bool {
+    /// Whether timer `key` has fired, or else whether it already holds a waker that wakes the same
+    /// task as `waker` (if not, the caller stores a clone with [`set_waker`](Self::set_waker)).
+    pub(crate) fn poll(&self, key: usize, waker: &Waker) -> TimerPoll {
+        let entry = &self.entries[key];
+        if entry.fired {
+            TimerPoll::Fired
+        } else if entry.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            TimerPoll::Registered
+        } else {
+            TimerPoll::NeedsWaker
+        }
+    }
+
+    /// Stores `waker` in timer `key` and returns the waker it replaces; if the timer has fired
+    /// meanwhile, stores nothing and hands `waker` back as the error.
+    pub(crate) fn set_waker(&mut self, key: usize, waker: Waker) -> Result<Option<Waker>, Waker> {
         let entry = &mut self.entries[key];
         if entry.fired {
-            return true;
+            return Err(waker);
         }
-        match &mut entry.waker {
-            Some(current) if current.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
-        }
-        false
+        Ok(entry.waker.replace(waker))
     }
 
     /// Moves timer `key` to `when`, keeping its waker. If `when` has already passed the timer is
@@ -126,10 +161,10 @@ impl Wheel {
         Ok(())
     }
 
-    /// Removes timer `key` (cancel or clean-up after firing).
-    pub(crate) fn remove(&mut self, key: usize) {
+    /// Removes timer `key` (cancel or clean-up after firing) and returns the waker it still held.
+    pub(crate) fn remove(&mut self, key: usize) -> Option<Waker> {
         self.unlink(key);
-        self.entries.remove(key);
+        self.entries.remove(key).waker
     }
 
     /// The deadline of the earliest occupied slot, in ms. A slot is processed at its start, so this is

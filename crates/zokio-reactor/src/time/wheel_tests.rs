@@ -47,8 +47,8 @@ impl Rng {
 fn past_deadline_is_not_stored() {
     let mut wheel = Wheel::new();
     wheel.process(10, &mut Vec::new());
-    assert_eq!(wheel.insert(10, None), None);
-    assert_eq!(wheel.insert(3, None), None);
+    assert!(matches!(wheel.insert(10, None), Err(None)));
+    assert!(matches!(wheel.insert(3, None), Err(None)));
     assert_eq!(wheel.len(), 0);
 }
 
@@ -88,7 +88,7 @@ fn fires_exactly_at_deadline_across_levels() {
         assert_eq!(*log.lock().unwrap().last().unwrap(), id);
         let mut dummy = Vec::new();
         wheel.process(when, &mut dummy);
-        assert!(wheel.poll(keys[id], &waker(99, &log)));
+        assert_eq!(wheel.poll(keys[id], &waker(99, &log)), TimerPoll::Fired);
     }
 }
 
@@ -111,8 +111,8 @@ fn far_deadlines_never_fire_early_and_do_not_loop() {
     // Ten years of milliseconds in one step.
     assert_eq!(fire(&mut wheel, 315_360_000_000), 1);
     assert_eq!(*log.lock().unwrap(), vec![2]);
-    assert!(!wheel.poll(key, &waker(1, &log)));
-    assert!(wheel.poll(key2, &waker(2, &log)));
+    assert_eq!(wheel.poll(key, &waker(1, &log)), TimerPoll::NeedsWaker);
+    assert_eq!(wheel.poll(key2, &waker(2, &log)), TimerPoll::Fired);
     assert!(wheel.next_deadline().unwrap() > 315_360_000_000);
 }
 
@@ -130,11 +130,40 @@ fn remove_and_reset_unlink() {
     assert_eq!(fire(&mut wheel, 300), 1);
     assert_eq!(*log.lock().unwrap(), vec![3, 1]);
     assert!(wheel.reset(c, 250).is_err());
-    assert!(wheel.poll(c, &waker(3, &log)));
+    assert_eq!(wheel.poll(c, &waker(3, &log)), TimerPoll::Fired);
     wheel.remove(a);
     wheel.remove(c);
     assert_eq!(wheel.len(), 0);
     assert_eq!(wheel.next_deadline(), None);
+}
+
+#[test]
+fn wakers_leaving_the_wheel_are_handed_back() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut wheel = Wheel::new();
+    let a = wheel.insert(100, Some(waker(1, &log))).unwrap();
+    let same = waker(1, &log);
+    // A different `Arc`: `will_wake` is false, so the caller must store it.
+    assert_eq!(wheel.poll(a, &same), TimerPoll::NeedsWaker);
+    let replaced = wheel.set_waker(a, same.clone()).unwrap();
+    assert!(
+        replaced.is_some(),
+        "the replaced waker comes back to the caller"
+    );
+    assert_eq!(wheel.poll(a, &same), TimerPoll::Registered);
+    assert!(
+        wheel.remove(a).is_some(),
+        "remove hands back the stored waker"
+    );
+    let b = wheel.insert(100, Some(waker(2, &log))).unwrap();
+    assert_eq!(fire(&mut wheel, 100), 1);
+    assert!(
+        wheel.set_waker(b, waker(2, &log)).is_err(),
+        "a fired timer refuses a waker"
+    );
+    assert!(wheel.remove(b).is_none());
+    assert!(matches!(wheel.insert(50, Some(same)), Err(Some(_))));
+    assert!(log.lock().unwrap().len() == 1);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
 use crate::io::Async;
+use crate::net::unix::abstract_addr;
 
 /// A Unix-domain datagram socket. Every method takes `&self`.
 ///
@@ -33,9 +34,15 @@ impl fmt::Debug for UnixDatagram {
 }
 
 impl UnixDatagram {
-    /// A socket bound to `path`.
+    /// A socket bound to `path`; a path whose first byte is NUL (`"\0name"`) names a Linux
+    /// abstract socket, here and in [`connect`](Self::connect) and [`send_to`](Self::send_to).
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_std(std::os::unix::net::UnixDatagram::bind(path)?)
+        let path = path.as_ref();
+        let socket = match abstract_addr(path)? {
+            Some(addr) => std::os::unix::net::UnixDatagram::bind_addr(&addr)?,
+            None => std::os::unix::net::UnixDatagram::bind(path)?,
+        };
+        UnixDatagram::from_std(socket)
     }
 
     /// A socket bound to no address.
@@ -63,7 +70,11 @@ impl UnixDatagram {
 
     /// Sets the default peer of [`send`](Self::send) and [`recv`](Self::recv).
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
-        self.io.get_ref().connect(path)
+        let path = path.as_ref();
+        match abstract_addr(path)? {
+            Some(addr) => self.io.get_ref().connect_addr(&addr),
+            None => self.io.get_ref().connect(path),
+        }
     }
 
     /// Sends to the connected peer.
@@ -79,7 +90,14 @@ impl UnixDatagram {
     /// Sends to the socket at `path`.
     pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
         let path = path.as_ref();
-        self.io.write_with(|socket| socket.send_to(buf, path)).await
+        match abstract_addr(path)? {
+            Some(addr) => {
+                self.io
+                    .write_with(|socket| socket.send_to_addr(buf, &addr))
+                    .await
+            }
+            None => self.io.write_with(|socket| socket.send_to(buf, path)).await,
+        }
     }
 
     /// Receives a datagram and its sender's address.

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::task::{Context, Poll};
 
 use crate::io::Async;
-use crate::net::unix::UnixStream;
+use crate::net::unix::{UnixStream, abstract_addr};
 
 /// A Unix-domain socket that accepts connections.
 ///
@@ -41,11 +41,19 @@ impl fmt::Debug for UnixListener {
 impl UnixListener {
     /// Binds to `path` and listens.
     ///
+    /// On Linux and Android a path whose first byte is NUL (`"\0name"`) binds the *abstract*
+    /// socket `name`, which has no file.
+    ///
     /// # Errors
     ///
-    /// `AddrInUse` when `path` exists, and other OS errors.
+    /// `AddrInUse` when `path` exists (or the abstract name is taken), and other OS errors.
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
+        let path = path.as_ref();
+        let listener = match abstract_addr(path)? {
+            Some(addr) => std::os::unix::net::UnixListener::bind_addr(&addr)?,
+            None => std::os::unix::net::UnixListener::bind(path)?,
+        };
+        UnixListener::from_std(listener)
     }
 
     /// Registers a standard listener with the current reactor (switching it to non-blocking mode).

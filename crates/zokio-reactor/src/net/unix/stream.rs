@@ -43,7 +43,8 @@ impl fmt::Debug for UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket at `path`.
+    /// Connects to the socket at `path`; on Linux and Android a path whose first byte is NUL
+    /// (`"\0name"`) names the abstract socket `name`.
     ///
     /// # Errors
     ///
