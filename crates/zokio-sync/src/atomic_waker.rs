@@ -4,6 +4,12 @@
 //! slot by moving `WAITING -> REGISTERING`, `take` by setting `WAKING`. If a wake arrives while a
 //! registration is in progress, the registering side sees it when it tries to go back to `WAITING`
 //! and wakes the new waker itself, so the wake-up is never lost.
+//!
+//! # Locks and user code
+//!
+//! The `REGISTERING`/`WAKING` states act as a lock on the cell. No waker code runs while it is
+//! held: a waker replaced by `register` is dropped after the state is back to `WAITING`, and wakers
+//! are woken after `take` released the cell.
 
 use std::task::Waker;
 
@@ -51,12 +57,12 @@ impl AtomicWaker {
             Ok(_) => {
                 // SAFETY: `REGISTERING` gives us exclusive access to the cell: `take` only touches it
                 // after moving the state from `WAITING` to `WAKING`.
-                unsafe {
+                let displaced = unsafe {
                     self.waker.with_mut(|slot| match &mut *slot {
-                        Some(old) if old.will_wake(waker) => {}
-                        slot => *slot = Some(waker.clone()),
-                    });
-                }
+                        Some(old) if old.will_wake(waker) => None,
+                        slot => slot.replace(waker.clone()),
+                    })
+                };
                 if let Err(_actual) = self.state.compare_exchange(
                     REGISTERING,
                     WAITING,
@@ -72,6 +78,9 @@ impl AtomicWaker {
                         waker.wake();
                     }
                 }
+                // Dropped only once the slot is released: the destructor of the waker it replaced
+                // may wake this very slot (by sending on the channel, say).
+                drop(displaced);
             }
             Err(_) => {
                 // A wake is being delivered right now (or, against the contract, another

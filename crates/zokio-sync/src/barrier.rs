@@ -1,6 +1,11 @@
 //! `Barrier`: lets a fixed number of tasks wait for each other.
+//!
+//! The round's mutex guards two counters only: the leader releases the others through a
+//! [`Notify`] after unlocking, and the waits are `Notify` waits (which keep wakers away from its
+//! lock, see [`crate::notify`]).
 
 use std::fmt;
+use std::future::Future;
 
 use crate::loom::{Mutex, lock};
 use crate::notify::Notify;
@@ -86,7 +91,20 @@ impl Barrier {
         };
         let mut notified = std::pin::pin!(notified);
         loop {
-            notified.as_mut().await;
+            // Each wait spends one unit of every budget in force (Tokio's too, with `tokio-coop`),
+            // as a waiter of Tokio's barrier does: polled through `crate::coop`, with `Notify`'s
+            // own (zokio-only) spending switched off so that zokio's is not spent twice.
+            std::future::poll_fn(|cx| {
+                let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+                let released = zokio_coop::with_budget(zokio_coop::Budget::unconstrained(), || {
+                    notified.as_mut().poll(cx)
+                });
+                if released.is_ready() {
+                    coop.made_progress();
+                }
+                released
+            })
+            .await;
             if lock(&self.state).generation != generation {
                 return BarrierWaitResult(false);
             }

@@ -10,6 +10,19 @@
 //! release while anyone waits hands its permits to the queue front-first under the lock. So a
 //! newcomer on the fast path can never overtake a queued waiter, and a queued writer of an `RwLock`
 //! (which needs every permit) blocks new readers: write preference falls out of FIFO order.
+//!
+//! # Locks and user code
+//!
+//! The waiter list's mutex is the only lock, and no waker runs or is dropped under it: served
+//! waiters' wakers are collected into a [`WakeList`] and woken after unlocking; a waker replaced by
+//! a newer poll, and the node of a waiter that fails or gives up (its waker still inside), are
+//! dropped after unlocking too. `Semaphore`, `Mutex`, `RwLock`, `OnceCell` and the capacity of a
+//! bounded mpsc channel all wait here, so this is how they keep wakers away from the lock.
+//!
+//! # Closing
+//!
+//! After [`BatchSemaphore::close`] every acquire that has not returned yet fails, including one
+//! whose permits were all granted just before the close (as Tokio's): its grant goes back.
 
 use std::fmt;
 use std::task::{Context, Poll, Waker};
@@ -58,6 +71,7 @@ impl fmt::Debug for BatchSemaphore {
     }
 }
 
+#[track_caller]
 fn assert_in_range(permits: usize) {
     assert!(
         permits <= MAX_PERMITS,
@@ -66,6 +80,7 @@ fn assert_in_range(permits: usize) {
 }
 
 impl BatchSemaphore {
+    #[track_caller]
     pub(crate) fn new(permits: usize) -> BatchSemaphore {
         assert_in_range(permits);
         BatchSemaphore {
@@ -75,6 +90,7 @@ impl BatchSemaphore {
     }
 
     #[cfg(not(loom))]
+    #[track_caller]
     pub(crate) const fn const_new(permits: usize) -> BatchSemaphore {
         assert!(
             permits <= MAX_PERMITS,
@@ -137,7 +153,13 @@ impl BatchSemaphore {
     /// Returns `n` permits, serving queued waiters first (FIFO).
     ///
     /// Inlined because every channel receive calls it: the common case is one compare-and-swap.
+    ///
+    /// # Panics
+    ///
+    /// If the count would exceed [`MAX_PERMITS`]; reported at the caller (`Semaphore::add_permits`
+    /// is the public way in), so every function down to the checks tracks its caller.
     #[inline]
+    #[track_caller]
     pub(crate) fn release(&self, n: usize) {
         if n == 0 {
             return;
@@ -162,7 +184,12 @@ impl BatchSemaphore {
     /// The part of [`BatchSemaphore::release`] that serves waiters; kept out of line so that the
     /// inlined fast path stays small.
     #[inline(never)]
+    #[track_caller]
     fn release_slow(&self, n: usize) {
+        // While anyone waits the atomic holds no permits (the invariant), so `n` alone decides
+        // whether the count can overflow: checked here, before locking, so that the locked part
+        // never panics with wakers collected.
+        assert_in_range(n);
         self.release_locked(n, lock(&self.waiters));
     }
 
@@ -340,48 +367,64 @@ impl Acquire {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Closed>> {
         let mut list = lock(&sem.waiters);
-        if list.is_linked(key) {
+        let closed = sem.state.load(Ordering::Acquire) & CLOSED != 0;
+        if !closed && list.is_linked(key) {
             let waiter = list.get_mut(key);
-            match &mut waiter.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                slot => *slot = Some(cx.waker().clone()),
-            }
+            let old = match &mut waiter.waker {
+                Some(waker) if waker.will_wake(cx.waker()) => None,
+                slot => slot.replace(cx.waker().clone()),
+            };
+            drop(list);
+            // The replaced waker is dropped only now: its destructor may use this semaphore.
+            drop(old);
             return Poll::Pending;
         }
-        // Unlinked: either granted in full, or the semaphore was closed.
+        // Granted in full, or closed. A closed semaphore fails every acquire that has not
+        // returned yet, even one granted before the close (as Tokio's does): the grant goes back.
         let waiter = list.remove(key);
         self.key = None;
-        if waiter.needed == 0 {
+        if waiter.needed == 0 && !closed {
+            drop(list);
             return Poll::Ready(Ok(()));
         }
-        let partial = self.requested - waiter.needed;
+        let granted = self.requested - waiter.needed;
         drop(list);
-        sem.release(partial);
+        // Still linked if the close has not unlinked it yet: its waker is dropped here, unlocked.
+        drop(waiter);
+        sem.release(granted);
         Poll::Ready(Err(Closed))
     }
 
     /// Undoes an unfinished acquire: leaves the queue and passes on whatever was already granted.
+    /// Returns whether it gave any permits back (so that a channel can tell its closed receiver).
     ///
     /// Inlined because every acquire future runs it on drop, and almost always it has nothing to do.
     #[inline]
-    pub(crate) fn cancel(&mut self, sem: &BatchSemaphore) {
+    pub(crate) fn cancel(&mut self, sem: &BatchSemaphore) -> bool {
         if self.finished {
-            return;
+            return false;
         }
         self.finished = true;
-        let Some(key) = self.key.take() else { return };
-        Self::leave_queue(self.requested, key, sem);
+        let Some(key) = self.key.take() else {
+            return false;
+        };
+        Self::leave_queue(self.requested, key, sem)
     }
 
     /// The queued part of [`Acquire::cancel`]: unlinks our node and passes on its partial grant.
     #[inline(never)]
-    fn leave_queue(requested: usize, key: usize, sem: &BatchSemaphore) {
+    fn leave_queue(requested: usize, key: usize, sem: &BatchSemaphore) -> bool {
         let mut list = lock(&sem.waiters);
         let waiter = list.remove(key);
         let granted = requested - waiter.needed;
         if granted > 0 || list.is_empty() {
             // Also runs with nothing granted when we were the last waiter, to clear `WAITERS`.
             sem.release_locked(granted, list);
+        } else {
+            drop(list);
         }
+        // A waiter still queued holds its waker: dropped only now that the lock is released.
+        drop(waiter);
+        granted > 0
     }
 }

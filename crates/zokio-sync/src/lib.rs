@@ -19,6 +19,27 @@
 //!   semaphore; [`oneshot`] is a lock-free four-flag state machine; [`broadcast`] is a ring of slots;
 //!   [`watch`] is a versioned `RwLock` plus a [`Notify`].
 //!
+//! # Locks and user code
+//!
+//! No primitive runs code it does not own while it holds one of its internal locks: wakers are
+//! woken, and dropped, only after the lock is released, and so are the values of type `T` a
+//! primitive drops. So a waker's `wake` or `Drop`, or a message's `Drop`, may use the very
+//! primitive it belongs to (send on the channel, release the permit, notify) without deadlocking
+//! the thread. The techniques, used throughout:
+//!
+//! * wakers to wake are collected under the lock into a small stack buffer (or taken out one by
+//!   one) and woken after it;
+//! * a stored waker that a newer poll replaces, and a queued node (with its waker) that a
+//!   cancelled wait removes, are moved out under the lock and dropped after it;
+//! * values are taken out under the lock and dropped after it.
+//!
+//! Each module says how it applies this. Three pieces of user code do run under a lock, on
+//! purpose and as in Tokio, and must not use the same channel: the closure of
+//! [`watch::Sender::send_modify`] (and `send_if_modified`), the predicate of
+//! [`watch::Receiver::wait_for`] (both under the value's lock), and `T::clone` in
+//! [`broadcast`] receives (under the read lock of the value's slot). Wakers are *cloned* under
+//! locks; a `Waker::clone` must not re-enter the primitive.
+//!
 //! # Cancellation
 //!
 //! Every async method documents its cancel safety. Dropping a waiting `lock()`, `acquire()` or

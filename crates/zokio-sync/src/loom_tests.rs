@@ -254,6 +254,32 @@ fn loom_mpsc_last_sender_drop_after_send_is_seen() {
     });
 }
 
+/// A reservation granted its slot just before the receiver closed: whether it is cancelled or
+/// fails on another thread, the slot comes back and the closed receiver sees the end.
+#[test]
+fn loom_mpsc_closed_receiver_ends_when_a_granted_reserve_gives_up() {
+    for poll_it in [false, true] {
+        model(move || {
+            let (tx, mut rx) = mpsc::channel::<u32>(1);
+            let held = tx.try_reserve().unwrap();
+            let mut reserve = Box::pin(tx.clone().reserve_owned());
+            assert!(poll_once(&mut reserve).is_pending());
+            drop(held);
+            rx.close();
+            let other = thread::spawn(move || {
+                if poll_it {
+                    assert!(block_on(reserve).is_err());
+                } else {
+                    drop(reserve);
+                }
+            });
+            assert_eq!(block_on(rx.recv()), None);
+            other.join().unwrap();
+            drop(tx);
+        });
+    }
+}
+
 #[test]
 fn loom_broadcast_send_wakes_receiver() {
     model(|| {

@@ -1,4 +1,7 @@
 //! A fair async mutex: a [`BatchSemaphore`] with one permit guarding an `UnsafeCell`.
+//!
+//! Waiting is the semaphore's, which wakes and drops wakers outside its lock (see
+//! [`crate::batch`]); the value is never touched under that lock.
 
 use std::cell::UnsafeCell;
 use std::fmt;
@@ -125,6 +128,7 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// Never on its own, but calling it inside an async task blocks that task's worker thread and can
     /// deadlock; use it only outside async code.
+    #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         crate::blocking::block_on(self.lock())
     }
@@ -158,6 +162,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// Takes the lock of a shared mutex from synchronous code, blocking the thread.
+    #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         crate::blocking::block_on(self.lock_owned())
     }

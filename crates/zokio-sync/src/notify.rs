@@ -12,6 +12,13 @@
 //! `notify_one` overwrote it, or it was woken some other way) takes the lock and looks at its slot:
 //! a slot that is free, or holds another ticket, can only have been freed by a `notify_one`.
 //! `notify_waiters` and `notify_last` still mark the node and leave freeing it to its future.
+//!
+//! # Locks and user code
+//!
+//! No waker is woken or dropped under the waiter mutex: notifications collect the wakers and wake
+//! them after unlocking; a waker replaced by a newer poll, and the node of a cancelled
+//! `Notified` (whose waker is still inside), are dropped after unlocking. `watch` and `Barrier`
+//! wait through a `Notify`, so this covers them too.
 
 use std::fmt;
 use std::future::Future;
@@ -381,15 +388,20 @@ impl Notified<'_> {
             return true;
         };
         if waiter.notified.is_some() {
-            waiters.list.remove(key);
+            let node = waiters.list.remove(key);
+            drop(waiters);
+            // Its waker was taken by the notifier; dropped unlocked all the same.
+            drop(node);
             return true;
         }
-        if let Some(waker) = waker {
-            match &mut waiter.waker {
-                Some(old) if old.will_wake(waker) => {}
-                slot => *slot = Some(waker.clone()),
-            }
-        }
+        let old = match (waker, &mut waiter.waker) {
+            (Some(waker), Some(old)) if old.will_wake(waker) => None,
+            (Some(waker), slot) => slot.replace(waker.clone()),
+            (None, _) => None,
+        };
+        drop(waiters);
+        // The replaced waker is dropped only now: its destructor may use this `Notify`.
+        drop(old);
         false
     }
 }
@@ -426,8 +438,13 @@ impl Notified<'_> {
     fn leave_queue(&mut self, key: usize, ticket: u64) {
         let notify = self.notify;
         let mut waiters = lock(&notify.waiters);
+        // Our node, kept until the lock is released: a waiter still queued owns its waker, whose
+        // destructor may use this `Notify`.
+        let mut node = None;
         let notified = match waiters.list.try_get_mut(key) {
-            Some(waiter) if waiter.ticket == ticket => waiters.list.remove(key).notified,
+            Some(waiter) if waiter.ticket == ticket => {
+                node.insert(waiters.list.remove(key)).notified
+            }
             // Freed by a `notify_one` (see `register`).
             _ => Some(Kind::One),
         };
@@ -444,6 +461,7 @@ impl Notified<'_> {
             }
         }
         drop(waiters);
+        drop(node);
         if let Some(waker) = forward {
             waker.wake();
         }

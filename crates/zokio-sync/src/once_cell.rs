@@ -1,4 +1,7 @@
 //! `OnceCell`: a value set at most once, possibly by an async initialiser.
+//!
+//! Initialisers take turns through a one-permit [`BatchSemaphore`], which wakes and drops wakers
+//! outside its lock (see [`crate::batch`]); the value is written and dropped with no lock held.
 
 use std::fmt;
 use std::future::Future;

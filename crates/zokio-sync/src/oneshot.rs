@@ -10,6 +10,9 @@
 //!   the other side has not finished; the other side reads the waker only if it saw the bit set at
 //!   the moment it finished. So the two never touch a waker cell at the same time.
 //!
+//! There is no lock, so no user code can run under one: a side drops the waker it replaces while
+//! its task bit is clear, and the value is dropped by whichever side ends up with it.
+//!
 //! # Example
 //!
 //! ```
@@ -313,7 +316,8 @@ impl<T> Receiver<T> {
     /// # Errors
     ///
     /// [`TryRecvError::Empty`] if nothing was sent yet, [`TryRecvError::Closed`] if the sender is gone,
-    /// the receiver was closed, or the value was already taken.
+    /// the receiver was closed, or the value was already taken. After the value or `Closed` the
+    /// receiver is terminated: polling it panics.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let inner = self.inner.as_ref().ok_or(TryRecvError::Closed)?;
         let state = inner.state.load(Ordering::Acquire);
@@ -322,6 +326,8 @@ impl<T> Receiver<T> {
             self.inner = None;
             value.ok_or(TryRecvError::Closed)
         } else if state & CLOSED != 0 {
+            // Ended for good, as when the value was taken: `.await` on it now panics (as Tokio's).
+            self.inner = None;
             Err(TryRecvError::Closed)
         } else {
             Err(TryRecvError::Empty)
@@ -334,11 +340,13 @@ impl<T> Receiver<T> {
     /// # Errors
     ///
     /// [`RecvError`] if the sender was dropped without sending.
+    #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
         crate::blocking::block_on(self)
     }
 
-    /// Whether the value was taken or the channel can no longer produce one.
+    /// Whether the receiver has completed (returned its result, or `try_recv` ended it), so that
+    /// it must not be polled again.
     pub fn is_terminated(&self) -> bool {
         self.inner.is_none()
     }
@@ -350,8 +358,25 @@ impl<T> Drop for Receiver<T> {
     }
 }
 
+/// The receiver was polled after it had completed (returned `Ready`, or been ended by
+/// [`Receiver::try_recv`]): a bug in the caller, reported as Tokio does.
+#[cold]
+#[inline(never)]
+fn polled_after_completion() -> ! {
+    panic!(
+        "`oneshot::Receiver` called after complete: it already returned its result (from `.await`, \
+         a poll or `try_recv`). Poll it only until it completes; `is_terminated()` tells whether it \
+         has (in a `select!` loop, disable its branch with `if !rx.is_terminated()`)."
+    )
+}
+
 /// Awaiting the receiver yields the value, or [`RecvError`] if the sender was dropped without
 /// sending.
+///
+/// # Panics
+///
+/// If polled again after it completed (returned `Ready`, or [`Receiver::try_recv`] returned the
+/// value or [`TryRecvError::Closed`]), as Tokio's does.
 ///
 /// # Cancel safety
 ///
@@ -362,7 +387,7 @@ impl<T> Future for Receiver<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let Some(inner) = self.inner.as_ref() else {
-            return Poll::Ready(Err(RecvError(())));
+            polled_after_completion()
         };
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let state = std::task::ready!(poll_register(

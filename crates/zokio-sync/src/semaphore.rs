@@ -1,4 +1,6 @@
 //! A fair, closable counting semaphore with Tokio's API.
+//!
+//! The waiting, and how it keeps wakers away from its lock, is [`crate::batch`]'s.
 
 use std::fmt;
 use std::future::Future;
@@ -110,7 +112,7 @@ impl Future for AcquireFuture<'_> {
 
 impl Drop for AcquireFuture<'_> {
     fn drop(&mut self) {
-        self.state.cancel(self.sem);
+        let _returned = self.state.cancel(self.sem);
     }
 }
 
@@ -124,6 +126,7 @@ impl Semaphore {
     /// # Panics
     ///
     /// If `permits` exceeds [`Semaphore::MAX_PERMITS`].
+    #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
         Semaphore {
             inner: BatchSemaphore::new(permits),
@@ -137,6 +140,7 @@ impl Semaphore {
     /// assert_eq!(LIMIT.available_permits(), 10);
     /// ```
     #[cfg(not(loom))]
+    #[track_caller]
     pub const fn const_new(permits: usize) -> Semaphore {
         Semaphore {
             inner: BatchSemaphore::const_new(permits),
@@ -152,7 +156,8 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If the total would exceed [`Semaphore::MAX_PERMITS`].
+    /// If `n`, or the total, would exceed [`Semaphore::MAX_PERMITS`].
+    #[track_caller]
     pub fn add_permits(&self, n: usize) {
         self.inner.release(n);
     }
@@ -284,8 +289,9 @@ impl Semaphore {
         })
     }
 
-    /// Closes the semaphore: every waiting and future acquire fails with an error. Permits already
-    /// handed out stay valid, and returning them still works.
+    /// Closes the semaphore: every waiting and future acquire fails with an error (also one whose
+    /// permits were granted just before the close but that had not returned yet; they go back).
+    /// Permits already handed out stay valid, and returning them still works.
     pub fn close(&self) {
         self.inner.close();
     }
@@ -327,6 +333,7 @@ impl SemaphorePermit<'_> {
     /// # Panics
     ///
     /// If the permits come from different semaphores.
+    #[track_caller]
     pub fn merge(&mut self, mut other: SemaphorePermit<'_>) {
         assert!(
             std::ptr::eq(self.sem, other.sem),
@@ -392,6 +399,7 @@ impl OwnedSemaphorePermit {
     /// # Panics
     ///
     /// If the permits come from different semaphores.
+    #[track_caller]
     pub fn merge(&mut self, mut other: OwnedSemaphorePermit) {
         assert!(
             Arc::ptr_eq(&self.sem, &other.sem),

@@ -5,6 +5,19 @@
 //! reader that loads the version under the read lock knows exactly which value it saw. Waiting
 //! receivers park on a [`Notify`] that each send wakes with `notify_waiters`.
 //!
+//! # Locks and user code
+//!
+//! Waiting goes through [`Notify`], which wakes and drops wakers outside its lock, and every
+//! notification is sent after the value's lock is released. The old value of `send` and
+//! `send_replace` is dropped after the write lock is released. The closures of `send_modify` and
+//! `send_if_modified`, and the predicate of `wait_for`, run with the value locked (they get a
+//! reference to it), as in Tokio: they must not use the same channel.
+//!
+//! # Cooperative budget
+//!
+//! `changed`, `wait_for` and `Sender::closed` spend one unit of the budget per call, ready or
+//! not, as Tokio's do.
+//!
 //! # Example
 //!
 //! ```
@@ -249,6 +262,9 @@ impl<T> Sender<T> {
     ///
     /// Cancel safe.
     pub async fn closed(&self) {
+        // One unit per call, as Tokio's: a loop around a `closed()` that is already complete
+        // must still yield now and then.
+        crate::coop::consume_budget().await;
         loop {
             let notified = self.shared.notify_tx.notified();
             if self.is_closed() {
@@ -332,7 +348,8 @@ impl<T> Receiver<T> {
     ///
     /// Cancel safe: a dropped future changes nothing.
     pub async fn changed(&mut self) -> Result<(), RecvError> {
-        changed_impl(&self.shared, &mut self.version).await
+        crate::coop::consume_budget().await;
+        wait_changed(&self.shared, &mut self.version).await
     }
 
     /// Waits until the value satisfies `predicate` (checking the current value first) and returns it,
@@ -349,6 +366,8 @@ impl<T> Receiver<T> {
         &mut self,
         mut predicate: impl FnMut(&T) -> bool,
     ) -> Result<Ref<'_, T>, RecvError> {
+        // One unit per call, however many values it looks at (the predicate may hold at once).
+        crate::coop::consume_budget().await;
         let shared = &*self.shared;
         loop {
             {
@@ -358,7 +377,7 @@ impl<T> Receiver<T> {
                     return Ok(current);
                 }
             }
-            changed_impl(shared, &mut self.version).await?;
+            wait_changed(shared, &mut self.version).await?;
         }
     }
 
@@ -376,8 +395,9 @@ fn read_and_update<'a, T>(shared: &'a Shared<T>, seen: &mut usize) -> Ref<'a, T>
     Ref { guard, has_changed }
 }
 
-async fn changed_impl<T>(shared: &Shared<T>, seen: &mut usize) -> Result<(), RecvError> {
-    crate::coop::consume_budget().await;
+/// Waits for a version other than `*seen` and records it. Spends no budget of its own: its callers
+/// spend one unit per call.
+async fn wait_changed<T>(shared: &Shared<T>, seen: &mut usize) -> Result<(), RecvError> {
     loop {
         // Created before the check, so a send in between still wakes it.
         let notified = shared.notify_rx.notified();

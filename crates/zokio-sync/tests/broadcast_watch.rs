@@ -191,3 +191,104 @@ fn broadcast_values_are_dropped_once_everyone_saw_them() {
     drop(late.try_recv().unwrap());
     assert_eq!(Arc::strong_count(&value), 1);
 }
+
+/// A broadcast value whose `clone` panics if `panics` is set; `token` counts the live copies.
+#[derive(Debug)]
+struct Fragile {
+    id: u32,
+    panics: bool,
+    token: std::sync::Arc<()>,
+}
+
+impl Clone for Fragile {
+    fn clone(&self) -> Fragile {
+        if self.panics {
+            panic!("clone of value {} failed", self.id);
+        }
+        Fragile {
+            id: self.id,
+            panics: false,
+            token: self.token.clone(),
+        }
+    }
+}
+
+fn fragile(id: u32, panics: bool, token: &std::sync::Arc<()>) -> Fragile {
+    Fragile {
+        id,
+        panics,
+        token: token.clone(),
+    }
+}
+
+fn try_recv_panics(rx: &mut broadcast::Receiver<Fragile>) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rx.try_recv())).is_err()
+}
+
+#[test]
+fn broadcast_receiver_moves_past_a_value_whose_clone_panics() {
+    let token = std::sync::Arc::new(());
+    let (tx, mut rx) = broadcast::channel(4);
+    tx.send(fragile(1, true, &token)).unwrap();
+    tx.send(fragile(2, false, &token)).unwrap();
+    // The panic propagates once...
+    assert!(try_recv_panics(&mut rx));
+    // ...and the receiver continues with the next value, then reports what follows.
+    assert_eq!(rx.try_recv().unwrap().id, 2);
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Empty);
+    drop(tx);
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Closed);
+}
+
+#[test]
+fn broadcast_recv_moves_past_a_value_whose_clone_panics() {
+    let token = std::sync::Arc::new(());
+    let (tx, mut rx) = broadcast::channel(4);
+    tx.send(fragile(1, true, &token)).unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        futures_lite::future::block_on(rx.recv())
+    }));
+    assert!(panicked.is_err());
+    let mut recv = Box::pin(rx.recv());
+    assert!(poll_once(&mut recv).is_none(), "nothing after the value");
+    tx.send(fragile(2, false, &token)).unwrap();
+    assert_eq!(poll_once(&mut recv).unwrap().unwrap().id, 2);
+    drop(recv);
+    drop(tx);
+    assert_eq!(
+        futures_lite::future::block_on(rx.recv()).unwrap_err(),
+        RecvError::Closed
+    );
+}
+
+#[test]
+fn broadcast_value_whose_clone_panics_is_dropped_once_every_receiver_passed_it() {
+    let token = std::sync::Arc::new(());
+    let (tx, mut a) = broadcast::channel(4);
+    let mut b = tx.subscribe();
+    tx.send(fragile(1, true, &token)).unwrap();
+    assert!(try_recv_panics(&mut a));
+    assert_eq!(std::sync::Arc::strong_count(&token), 2, "b has not seen it");
+    assert!(try_recv_panics(&mut b));
+    assert_eq!(
+        std::sync::Arc::strong_count(&token),
+        1,
+        "the value is released"
+    );
+    assert_eq!(tx.len(), 0);
+    assert_eq!(a.try_recv().unwrap_err(), TryRecvError::Empty);
+    assert_eq!(b.try_recv().unwrap_err(), TryRecvError::Empty);
+}
+
+#[test]
+fn broadcast_receiver_lagging_onto_a_value_whose_clone_panics_moves_past_it() {
+    let token = std::sync::Arc::new(());
+    let (tx, mut rx) = broadcast::channel(2);
+    for id in 0..4 {
+        tx.send(fragile(id, id == 2, &token)).unwrap();
+    }
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Lagged(2));
+    assert!(try_recv_panics(&mut rx));
+    assert_eq!(rx.try_recv().unwrap().id, 3);
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Empty);
+}

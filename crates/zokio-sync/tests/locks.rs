@@ -362,3 +362,20 @@ fn many_waiters_are_served_in_batches() {
     drop(permits);
     assert_eq!(sem.available_permits(), 70);
 }
+
+#[test]
+fn semaphore_acquire_granted_before_close_fails_after_it_and_returns_the_permits() {
+    let sem = Semaphore::new(2);
+    let held = sem.try_acquire().unwrap();
+    let mut acquire = Box::pin(sem.acquire_many(2));
+    // Takes the free permit and queues for the other, which `held` then hands over.
+    assert!(poll_once(&mut acquire).is_none());
+    drop(held);
+    sem.close();
+    assert!(
+        matches!(poll_once(&mut acquire), Some(Err(AcquireError { .. }))),
+        "an acquire that had not returned before the close fails"
+    );
+    drop(acquire);
+    assert_eq!(sem.available_permits(), 2, "its grant went back");
+}

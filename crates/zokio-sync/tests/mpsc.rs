@@ -349,3 +349,42 @@ fn reserve_many_hands_out_and_returns_slots() {
         assert_eq!(tx.capacity(), 4);
     });
 }
+
+/// Polls `rx` once more after it completed and returns the panic message, if it panicked.
+fn oneshot_poll_again_panics(rx: &mut oneshot::Receiver<u8>) -> Option<String> {
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll_once(rx))).err()?;
+    Some(
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default(),
+    )
+}
+
+#[test]
+fn oneshot_receiver_polled_after_completion_panics() {
+    let (tx, mut rx) = oneshot::channel::<u8>();
+    tx.send(1).unwrap();
+    assert_eq!(poll_once(&mut rx), Some(Ok(1)));
+    assert!(rx.is_terminated());
+    let message = oneshot_poll_again_panics(&mut rx).expect("a second poll panics");
+    assert!(message.contains("called after complete"), "{message}");
+
+    // Also after the error...
+    let (tx, mut rx) = oneshot::channel::<u8>();
+    drop(tx);
+    assert!(matches!(poll_once(&mut rx), Some(Err(_))));
+    assert!(oneshot_poll_again_panics(&mut rx).is_some());
+
+    // ...and after `try_recv` ended it, with the value or closed.
+    let (tx, mut rx) = oneshot::channel::<u8>();
+    tx.send(2).unwrap();
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert!(oneshot_poll_again_panics(&mut rx).is_some());
+    let (_tx, mut rx) = oneshot::channel::<u8>();
+    rx.close();
+    assert_eq!(rx.try_recv(), Err(oneshot::error::TryRecvError::Closed));
+    assert!(rx.is_terminated());
+    assert!(oneshot_poll_again_panics(&mut rx).is_some());
+}

@@ -81,3 +81,37 @@ fn broadcast_receive_loop_yields_to_its_neighbour() {
     });
     assert!(seen <= 256, "received {seen} broadcasts before yielding");
 }
+
+#[test]
+fn watch_wait_for_loop_yields_to_its_neighbour() {
+    let seen = iterations_before_neighbour_ran(|flag| async move {
+        let (_tx, mut rx) = zokio_sync::watch::channel(1);
+        for i in 1..=MESSAGES {
+            assert_eq!(*rx.wait_for(|v| *v == 1).await.unwrap(), 1);
+            if flag.load(Ordering::SeqCst) {
+                return i;
+            }
+        }
+        MESSAGES
+    });
+    assert!(
+        seen <= 256,
+        "wait_for returned {seen} times before yielding"
+    );
+}
+
+#[test]
+fn watch_sender_closed_loop_yields_to_its_neighbour() {
+    let seen = iterations_before_neighbour_ran(|flag| async move {
+        let (tx, rx) = zokio_sync::watch::channel(1);
+        drop(rx);
+        for i in 1..=MESSAGES {
+            tx.closed().await;
+            if flag.load(Ordering::SeqCst) {
+                return i;
+            }
+        }
+        MESSAGES
+    });
+    assert!(seen <= 256, "closed returned {seen} times before yielding");
+}

@@ -13,6 +13,17 @@
 //! Each slot counts the receivers that still have to see its value; the last one drops it, so a
 //! value does not outlive its use (a receiver that lags or is dropped stops counting).
 //!
+//! # Locks and user code
+//!
+//! Wakers are woken after the `tail` lock is released (in batches); a receiver's waker that a
+//! newer poll replaces, and the node of a dropped receiver, are dropped after it too. Values are
+//! dropped with no lock held: an overwritten value after the send, a value every receiver has seen
+//! by its last receiver. `T::clone` runs under the read lock of its slot only, never under `tail`.
+//!
+//! A `T::clone` that panics propagates out of that one `recv`: the receiver has already moved past
+//! the value (and stopped counting towards it), so its next `recv` returns the following value,
+//! or `Lagged`, or `Closed`.
+//!
 //! # Example
 //!
 //! ```
@@ -30,16 +41,18 @@
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 
-use crate::loom::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, RwLockReadGuard, lock};
+use crate::loom::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, lock};
 use crate::notify::Notify;
 use crate::waiters::{WaitList, WakeList};
 
 pub mod error;
+mod read;
 mod weak;
 
 pub use weak::WeakSender;
 
 use error::{RecvError, SendError, TryRecvError};
+use read::{read_slot, release_value, try_read};
 
 struct Slot<T> {
     /// Position of the value held, or `u64::MAX` if never written.
@@ -74,6 +87,7 @@ struct Shared<T> {
 /// # Panics
 ///
 /// If `capacity` is 0 or larger than `usize::MAX / 2`.
+#[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let shared = new_shared(capacity, 1);
     let rx = Receiver {
@@ -85,6 +99,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 /// The state of a new channel with one strong sender and `rx_count` receivers.
+#[track_caller]
 fn new_shared<T>(capacity: usize, rx_count: usize) -> Arc<Shared<T>> {
     assert!(
         capacity > 0,
@@ -189,6 +204,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(2), Ok(1));
     /// assert_eq!(rx.try_recv(), Ok(2));
     /// ```
+    #[track_caller]
     pub fn new(capacity: usize) -> Sender<T> {
         Sender {
             shared: new_shared(capacity, 0),
@@ -343,95 +359,6 @@ impl<T> Drop for Sender<T> {
     }
 }
 
-/// Reads the value at `*next`, or finds out why there is none.
-fn try_read<T: Clone>(shared: &Shared<T>, next: &mut u64) -> Result<T, TryRecvError> {
-    {
-        let slot = read_slot(shared, *next);
-        if slot.pos == *next {
-            let mut released = None;
-            let value = take_copy(shared, slot, *next, &mut released);
-            *next += 1;
-            drop(released);
-            return Ok(value);
-        }
-    }
-    // Not there: either nothing new yet or we were overtaken. Senders write under `tail`, so
-    // holding it gives a stable view.
-    let mut released = None;
-    let tail = lock(&shared.tail);
-    let result = classify(shared, next, &tail, &mut released);
-    drop(tail);
-    drop(released);
-    result
-}
-
-/// Clones the value at `pos` out of its read-locked slot and counts this receiver as done with it.
-/// The last receiver takes the original out into `released`, for the caller to drop once it holds
-/// no lock (a destructor may use this channel).
-fn take_copy<T: Clone>(
-    shared: &Shared<T>,
-    slot: RwLockReadGuard<'_, Slot<T>>,
-    pos: u64,
-    released: &mut Option<T>,
-) -> T {
-    let value = slot.value.clone().expect("written slot holds a value");
-    let last = slot.remaining.fetch_sub(1, Ordering::AcqRel) == 1;
-    drop(slot);
-    if last {
-        *released = release_value(shared, pos);
-    }
-    value
-}
-
-/// Takes the value at `pos` out of its slot if every receiver has seen it (and it was not
-/// overwritten meanwhile). The caller drops it, outside every lock.
-fn release_value<T>(shared: &Shared<T>, pos: u64) -> Option<T> {
-    let mut slot = match shared.buffer[(pos & shared.mask) as usize].write() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    if slot.pos == pos && slot.remaining.load(Ordering::Acquire) == 0 {
-        slot.value.take()
-    } else {
-        None
-    }
-}
-
-fn read_slot<T>(shared: &Shared<T>, pos: u64) -> RwLockReadGuard<'_, Slot<T>> {
-    match shared.buffer[(pos & shared.mask) as usize].read() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
-/// `try_read` with the `tail` lock held.
-fn classify<T: Clone>(
-    shared: &Shared<T>,
-    next: &mut u64,
-    tail: &Tail,
-    released: &mut Option<T>,
-) -> Result<T, TryRecvError> {
-    let slot = read_slot(shared, *next);
-    if slot.pos == *next {
-        let value = take_copy(shared, slot, *next, released);
-        *next += 1;
-        return Ok(value);
-    }
-    drop(slot);
-    if tail.pos == *next {
-        return Err(if tail.closed {
-            TryRecvError::Closed
-        } else {
-            TryRecvError::Empty
-        });
-    }
-    // Our position was overwritten: skip to the oldest value still held.
-    let oldest = tail.pos - (shared.mask + 1);
-    let missed = oldest - *next;
-    *next = oldest;
-    Err(TryRecvError::Lagged(missed))
-}
-
 impl<T: Clone> Receiver<T> {
     /// Takes the next value if there is one.
     ///
@@ -439,45 +366,36 @@ impl<T: Clone> Receiver<T> {
     ///
     /// [`TryRecvError::Empty`], [`TryRecvError::Lagged`] or [`TryRecvError::Closed`].
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        try_read(&self.shared, &mut self.next)
+        try_read(&self.shared, &mut self.next, |_| None)
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
-        let shared = &*self.shared;
-        let result = match try_read(shared, &mut self.next) {
-            Ok(value) => Ok(value),
-            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
-            Err(TryRecvError::Closed) => Err(RecvError::Closed),
-            Err(TryRecvError::Empty) => {
-                let mut released = None;
-                let mut tail = lock(&shared.tail);
-                let result = classify(shared, &mut self.next, &tail, &mut released);
-                if let Err(TryRecvError::Empty) = result {
-                    // Still empty under the lock: queue (or re-queue) our node.
-                    match self.waiter {
-                        Some(key) => {
-                            let slot = tail.waiters.get_mut(key);
-                            match slot {
-                                Some(old) if old.will_wake(cx.waker()) => {}
-                                _ => *slot = Some(cx.waker().clone()),
-                            }
-                            tail.waiters.relink(key);
-                        }
-                        None => {
-                            self.waiter = Some(tail.waiters.push_back(Some(cx.waker().clone())));
-                        }
-                    }
-                    return Poll::Pending;
+        let waiter = &mut self.waiter;
+        let result = try_read(&self.shared, &mut self.next, |tail| {
+            // Still empty under the lock: queue (or re-queue) our node. A waker it replaces is
+            // returned, to be dropped once the lock is released.
+            match *waiter {
+                Some(key) => {
+                    let slot = tail.waiters.get_mut(key);
+                    let displaced = match slot {
+                        Some(old) if old.will_wake(cx.waker()) => None,
+                        _ => slot.replace(cx.waker().clone()),
+                    };
+                    tail.waiters.relink(key);
+                    displaced
                 }
-                drop(tail);
-                drop(released);
-                match result {
-                    Ok(value) => Ok(value),
-                    Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
-                    Err(TryRecvError::Closed | TryRecvError::Empty) => Err(RecvError::Closed),
+                None => {
+                    *waiter = Some(tail.waiters.push_back(Some(cx.waker().clone())));
+                    None
                 }
             }
+        });
+        let result = match result {
+            Ok(value) => Ok(value),
+            Err(TryRecvError::Empty) => return Poll::Pending,
+            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+            Err(TryRecvError::Closed) => Err(RecvError::Closed),
         };
         coop.made_progress();
         Poll::Ready(result)
@@ -503,6 +421,7 @@ impl<T: Clone> Receiver<T> {
     /// # Errors
     ///
     /// As for [`Receiver::recv`].
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
         crate::blocking::block_on(self.recv())
     }
@@ -566,9 +485,8 @@ impl<T> Drop for Receiver<T> {
         let mut tail = lock(&self.shared.tail);
         tail.rx_count -= 1;
         let last = tail.rx_count == 0;
-        if let Some(key) = self.waiter.take() {
-            tail.waiters.remove(key);
-        }
+        // Our node's waker is dropped after unlocking: its destructor may use this channel.
+        let node = self.waiter.take().map(|key| tail.waiters.remove(key));
         // Stop counting towards the values this receiver never took. Senders are excluded by
         // `tail`, so the positions are stable.
         let oldest = tail.pos.saturating_sub(self.shared.mask + 1);
@@ -580,6 +498,7 @@ impl<T> Drop for Receiver<T> {
             }
         }
         drop(tail);
+        drop(node);
         if last {
             self.shared.no_receivers.notify_waiters();
         }

@@ -4,11 +4,10 @@ use std::fmt;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::chan::Chan;
+use super::chan::{Chan, Reserve};
 use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::batch::TryAcquire;
 use crate::loom::Arc;
-use crate::semaphore::AcquireFuture;
 
 /// Creates a bounded channel holding at most `buffer` messages.
 ///
@@ -31,6 +30,7 @@ use crate::semaphore::AcquireFuture;
 /// assert_eq!(rx.recv().await, None);
 /// # });
 /// ```
+#[track_caller]
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
     let chan = Arc::new(Chan::new(Some(buffer)));
@@ -99,7 +99,7 @@ impl<T> Sender<T> {
     ///
     /// [`SendError`] with the value if the receiver is closed.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        match AcquireFuture::new(self.sem(), 1).await {
+        match Reserve::new(&self.chan, self.sem(), 1).await {
             Ok(()) => {
                 self.chan.push(value);
                 Ok(())
@@ -146,7 +146,7 @@ impl<T> Sender<T> {
         value: T,
         timeout: Duration,
     ) -> Result<(), SendTimeoutError<T>> {
-        let acquire = AcquireFuture::new(self.sem(), 1);
+        let acquire = Reserve::new(&self.chan, self.sem(), 1);
         // `Timeout` polls the acquire first, so a granted permit wins over a deadline that passed
         // at the same time; when the deadline wins, dropping the acquire passes on anything it had
         // been granted.
@@ -182,6 +182,7 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] with the value if the receiver is closed.
+    #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         crate::blocking::block_on(self.send(value))
     }
@@ -197,7 +198,7 @@ impl<T> Sender<T> {
     ///
     /// [`SendError`] if the receiver is closed.
     pub async fn reserve(&self) -> Result<Permit<'_, T>, SendError<()>> {
-        match AcquireFuture::new(self.sem(), 1).await {
+        match Reserve::new(&self.chan, self.sem(), 1).await {
             Ok(()) => Ok(Permit { chan: &self.chan }),
             Err(_) => Err(SendError(())),
         }
@@ -217,7 +218,7 @@ impl<T> Sender<T> {
         if n > self.chan.bound() {
             return Err(SendError(()));
         }
-        match AcquireFuture::new(self.sem(), n).await {
+        match Reserve::new(&self.chan, self.sem(), n).await {
             Ok(()) => Ok(PermitIterator {
                 chan: &self.chan,
                 n,
@@ -268,7 +269,7 @@ impl<T> Sender<T> {
     ///
     /// [`SendError`] if the receiver is closed.
     pub async fn reserve_owned(self) -> Result<OwnedPermit<T>, SendError<()>> {
-        match AcquireFuture::new(self.sem(), 1).await {
+        match Reserve::new(&self.chan, self.sem(), 1).await {
             Ok(()) => Ok(OwnedPermit { sender: Some(self) }),
             Err(_) => Err(SendError(())),
         }
@@ -507,11 +508,13 @@ impl<T> Receiver<T> {
     }
 
     /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         crate::blocking::block_on(self.recv())
     }
 
     /// Like [`Receiver::recv_many`], blocking the thread.
+    #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         crate::blocking::block_on(self.recv_many(buffer, limit))
     }

@@ -5,13 +5,28 @@
 //! capacity is a fair [`BatchSemaphore`]: a sender takes a permit before pushing, and the receiver
 //! returns it after popping, so senders waiting for room are served FIFO and a dropped `send`
 //! future passes its turn on. The single receiver parks in an [`AtomicWaker`].
+//!
+//! # Locks and user code
+//!
+//! The queues are lock-free, and messages are dropped with no lock held (the dropped receiver
+//! drains them, the last handle frees the rest). The receiver's waker cell wakes and drops wakers
+//! outside its registration state (see [`AtomicWaker`]); senders waiting for capacity wait in the
+//! semaphore, which keeps wakers away from its lock (see [`crate::batch`]).
+//!
+//! # Closing
+//!
+//! A closed receiver keeps receiving until no message can come: every sender gone, or no capacity
+//! permit still out. So every way a permit comes back (a permit sent or dropped, a `reserve` that
+//! fails at the close or is cancelled with permits granted) wakes it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use concurrent_queue::ConcurrentQueue;
 
 use crate::atomic_waker::AtomicWaker;
-use crate::batch::BatchSemaphore;
+use crate::batch::{Acquire, BatchSemaphore, Closed};
 use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 use crate::notify::Notify;
 
@@ -307,7 +322,73 @@ impl<T> Chan<T> {
     /// As for [`Chan::try_pop`].
     pub(crate) unsafe fn drop_rx(&self) {
         self.close_rx();
-        // SAFETY: our caller is the receiver, as `try_pop` requires.
-        while unsafe { self.try_pop() }.is_some() {}
+        // Nothing will poll this receiver again: its waker goes now, not with the channel (which
+        // lives on with its senders), and before the messages, whose destructors may panic.
+        drop(self.rx_waker.take());
+
+        /// Drops the messages left; dropped itself while unwinding from a message's destructor, it
+        /// drops the rest, so one panicking destructor (whose panic propagates, as with Tokio)
+        /// does not keep the others alive.
+        struct Drain<'a, T>(&'a Chan<T>);
+        impl<T> Drain<'_, T> {
+            fn drain(&self) {
+                // SAFETY: only `drop_rx` creates a `Drain`, and its caller is the receiver, as
+                // `try_pop` requires; the drop-time drain runs after the first one stopped.
+                while unsafe { self.0.try_pop() }.is_some() {}
+            }
+        }
+        impl<T> Drop for Drain<'_, T> {
+            fn drop(&mut self) {
+                self.drain();
+            }
+        }
+        let drain = Drain(self);
+        drain.drain();
+    }
+}
+
+/// Waits for `n` capacity permits of a bounded channel: the future behind `send`, `reserve` and
+/// their variants.
+///
+/// A wait that fails (the receiver closed) or is cancelled gives back whatever it had been
+/// granted. A closed receiver waits for exactly those outstanding permits before `recv` returns
+/// `None`, so both cases wake it.
+pub(crate) struct Reserve<'a, T> {
+    chan: &'a Chan<T>,
+    sem: &'a BatchSemaphore,
+    state: Acquire,
+}
+
+impl<'a, T> Reserve<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>, sem: &'a BatchSemaphore, n: usize) -> Reserve<'a, T> {
+        Reserve {
+            chan,
+            sem,
+            state: Acquire::new(n),
+        }
+    }
+}
+
+impl<T> Future for Reserve<'_, T> {
+    type Output = Result<(), Closed>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Closed>> {
+        let this = self.get_mut();
+        let result = std::task::ready!(this.state.poll_acquire(this.sem, cx));
+        if result.is_err() {
+            // Only `close_rx` closes the semaphore. Any grant went back inside `poll_acquire`.
+            this.chan.rx_waker.wake();
+        }
+        Poll::Ready(result)
+    }
+}
+
+impl<T> Drop for Reserve<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.state.cancel(self.sem) && self.chan.is_rx_closed() {
+            self.chan.rx_waker.wake();
+        }
     }
 }

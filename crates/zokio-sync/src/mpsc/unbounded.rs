@@ -195,6 +195,7 @@ impl<T> UnboundedReceiver<T> {
     }
 
     /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         crate::blocking::block_on(self.recv())
     }

@@ -7,6 +7,9 @@
 //! The guards live in `guards` (borrowing the lock) and `owned` (holding an `Arc` of it); each
 //! kind can be narrowed to part of the value with `map`/`try_map`, and a write guard can be turned
 //! into a read guard without letting another writer in.
+//!
+//! Waiting is the semaphore's, which wakes and drops wakers outside its lock (see
+//! [`crate::batch`]); the value is never touched under that lock.
 
 mod guards;
 mod owned;
@@ -68,6 +71,7 @@ impl<T> RwLock<T> {
     /// # Panics
     ///
     /// If `max_readers` is zero or above `u32::MAX >> 3`.
+    #[track_caller]
     pub fn with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
         assert!(
             max_readers > 0 && max_readers <= MAX_READS,
@@ -103,6 +107,7 @@ impl<T> RwLock<T> {
     /// # });
     /// ```
     #[cfg(not(loom))]
+    #[track_caller]
     pub const fn const_with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
         assert!(
             max_readers > 0 && max_readers <= MAX_READS,
@@ -189,11 +194,13 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Read access from synchronous code, blocking the thread. Do not call it inside async code.
+    #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         crate::blocking::block_on(self.read())
     }
 
     /// Write access from synchronous code, blocking the thread. Do not call it inside async code.
+    #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         crate::blocking::block_on(self.write())
     }

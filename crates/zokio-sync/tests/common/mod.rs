@@ -7,6 +7,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+pub mod hooks;
+
 /// A spawned task's result, awaitable from the test's main future.
 pub type Handle<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
