@@ -20,8 +20,9 @@
 //! panic payload's destructor are all caught. A dropped `JoinHandle` releases the waker of whoever last
 //! awaited it (tokio#6986).
 //!
-//! A scheduler creates tasks with [`spawn`], receives their [`Runnable`]s through its schedule function
-//! and calls [`Runnable::run`](async_task::Runnable::run) to poll them. At shutdown it calls
+//! A scheduler creates tasks with [`spawn`] (or [`spawn_local`], for a `!Send` future bound to the
+//! spawning thread), receives their [`Runnable`]s through its schedule function and calls
+//! [`Runnable::run`](async_task::Runnable::run) to poll them. At shutdown it calls
 //! [`TaskList::close_and_abort_all`] and runs or drops (outside its locks) every `Runnable` it then
 //! receives.
 //!
@@ -67,7 +68,7 @@ pub use id::{Id, id, try_id};
 pub use join_handle::JoinHandle;
 pub use join_set::JoinSet;
 pub use list::TaskList;
-pub use spawn::spawn;
+pub use spawn::{spawn, spawn_local};
 
 /// A task that is ready to be polled, as a scheduler receives it. Call `run()` to poll it once.
 pub type Runnable = async_task::Runnable<Header>;

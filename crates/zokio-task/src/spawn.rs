@@ -1,7 +1,12 @@
 //! Creating tasks.
 
+use std::cell::Cell;
 use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 
 use async_task::{Builder, ScheduleInfo, WithInfo};
 
@@ -51,15 +56,99 @@ where
     F::Output: Send + 'static,
     S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
 {
+    // SAFETY: `F: Send` and `F::Output: Send` (bounds above), so the future and its output may be
+    // used and dropped on any thread, which is the first condition of `spawn_raw`; `F: 'static`,
+    // `F::Output: 'static` and `S: Send + Sync + 'static` are the others.
+    unsafe { spawn_raw(future, schedule, list) }
+}
+
+/// Creates a task for a future that need not be `Send`: the primitive behind `LocalSet`.
+///
+/// Like [`spawn`], except that the task is bound to the thread that calls `spawn_local`: its future
+/// is only ever polled and dropped there. The returned [`Runnable`] (and those `schedule` later
+/// receives) must be run and dropped on that thread. Its wakers, its [`AbortHandle`] and its
+/// [`JoinHandle`] (when `F::Output: Send`) may still go to any thread, so `schedule` is called from
+/// whichever thread wakes the task and must be `Send + Sync`, as for [`spawn`]: a scheduler of local
+/// tasks queues remote wakes and runs them on its own thread.
+///
+/// # Panics
+///
+/// A `Runnable` run on another thread does not poll the future: the task completes at once with a
+/// panic [`JoinError`](crate::JoinError) ("local task polled by a thread that didn't spawn it"), and
+/// the future is leaked, not dropped, since dropping it there would be unsound. A `Runnable` dropped
+/// on another thread leaks the future the same way. Neither unwinds into the caller.
+///
+/// ```
+/// use std::rc::Rc;
+/// use std::sync::{Arc, Mutex};
+/// use zokio_task::{Runnable, TaskList};
+///
+/// let queue: Arc<Mutex<Vec<Runnable>>> = Arc::default();
+/// let list = Arc::new(TaskList::new(1));
+/// let shared = Rc::new(20); // `Rc` is not `Send`: `zokio_task::spawn` would refuse this future.
+/// let q = queue.clone();
+/// let (runnable, handle) =
+///     zokio_task::spawn_local(async move { *shared + 1 }, move |r, _| q.lock().unwrap().push(r), &list);
+/// runnable.run(); // On the spawning thread, as required.
+/// assert_eq!(futures_lite::future::block_on(handle).unwrap(), 21);
+/// ```
+pub fn spawn_local<F, S>(
+    future: F,
+    schedule: S,
+    list: &Arc<TaskList>,
+) -> (Runnable, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
+{
+    let future = ThreadBound::new(future);
+    // SAFETY: `spawn_raw`'s first condition is that the future be used and dropped on one thread only,
+    // or be `Send`. `ThreadBound` makes it so: it records the spawning thread and, on any other,
+    // panics in `poll` and in `drop` before it touches `F` (the panic is caught by `TaskFuture`,
+    // and an `F` that was not dropped is leaked, which is sound). So `F` is polled and dropped only
+    // on the spawning thread whatever thread runs or drops the Runnable, exactly the guarantee
+    // async-task's own `spawn_local` relies on.
+    //
+    // The output: `TaskOutput<F::Output>` is produced only by a poll of `F`, so on the spawning
+    // thread; async-task then drops it either in `Runnable::run` on the same thread (the handle
+    // was detached), or where the `JoinHandle` is, and the `JoinHandle` is `Send` only when
+    // `F::Output` is. A `JoinHandle` of a `!Send` output therefore stays on the spawning thread.
+    //
+    // `F: 'static`, `F::Output: 'static` and `S: Send + Sync + 'static` are the other conditions.
+    unsafe { spawn_raw(future, schedule, list) }
+}
+
+/// Creates the task and registers it. The body of [`spawn`] and [`spawn_local`].
+///
+/// # Safety
+///
+/// - `F` is `Send`, or its value is polled and dropped only on the calling thread whatever thread
+///   runs or drops the task's Runnables (as [`ThreadBound`] ensures);
+/// - `F::Output` is `Send`, or it is only produced on the calling thread and never sent anywhere
+///   else except through a `JoinHandle`, which is `Send` only when the output is.
+///
+/// `'static` everywhere and a `Send + Sync` schedule function are required by the bounds.
+unsafe fn spawn_raw<F, S>(
+    future: F,
+    schedule: S,
+    list: &Arc<TaskList>,
+) -> (Runnable, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
+{
     let list_for_task = Arc::clone(list);
     let factory = task_factory(future, list_for_task);
     // SAFETY: `spawn_unchecked` lifts async-task's `Send`/`'static` checks; its contract holds here:
-    // - the task's future, `TaskFuture<'_, F>`, is `Send`: `F: Send`, `&Header` is `Send` because
-    //   `Header` is `Sync`, and `Arc<TaskList>` is `Send`; so the Runnable may run and drop it on any
-    //   thread;
+    // - the task's future is `TaskFuture<'_, F>`: `&Header` is `Send` because `Header` is `Sync`,
+    //   `Arc<TaskList>` is `Send`, and `F` is `Send` or thread-bound (this function's contract); so
+    //   whatever thread runs or drops the Runnable, nothing reaches `F` on a thread it may not be on;
     // - its only non-`'static` borrow is of the task's own metadata, which async-task drops after the
     //   future (the future is dropped on completion or cancellation, the metadata when the allocation
-    //   is freed); the output type `TaskOutput<F::Output>` borrows nothing;
+    //   is freed); the output type `TaskOutput<F::Output>` borrows nothing, and goes only where this
+    //   function's contract allows;
     // - `schedule` is `Send + Sync + 'static` (bounds above), so the Runnable's wakers may be used and
     //   dropped on any thread, at any time.
     let (runnable, task) = unsafe {
@@ -86,4 +175,73 @@ fn task_factory<'a, F: Future>(
     list: Arc<TaskList>,
 ) -> impl FnOnce(&'a Header) -> TaskFuture<'a, F> {
     move |header| TaskFuture::new(header, future, list)
+}
+
+/// A number for the current thread, unique for the life of the process (never reused, unlike the
+/// address of a thread-local). Kept in a `Cell<u64>`, which has no destructor: the thread-local is
+/// readable even while the thread's other thread-locals are being destroyed, so a `LocalSet` kept
+/// in a thread-local can still drop its tasks.
+fn thread_number() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        static NUMBER: Cell<u64> = const { Cell::new(0) };
+    }
+    NUMBER.with(|number| {
+        if number.get() == 0 {
+            number.set(NEXT.fetch_add(1, Ordering::Relaxed));
+        }
+        number.get()
+    })
+}
+
+/// A future that may only be polled and dropped on the thread that created it: the wrapper
+/// [`spawn_local`] puts around a `!Send` future.
+///
+/// On another thread, `poll` and `drop` panic before they touch the inner future (`drop` only
+/// returns when the thread is unwinding already); the inner future is then leaked (it is in a
+/// `ManuallyDrop`), never dropped on the wrong thread.
+struct ThreadBound<F> {
+    thread: u64,
+    /// Structurally pinned: only reached through `Pin` in `poll`, dropped in place in `drop`.
+    inner: ManuallyDrop<F>,
+}
+
+impl<F> ThreadBound<F> {
+    fn new(inner: F) -> ThreadBound<F> {
+        ThreadBound {
+            thread: thread_number(),
+            inner: ManuallyDrop::new(inner),
+        }
+    }
+}
+
+impl<F: Future> Future for ThreadBound<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        assert!(
+            self.thread == thread_number(),
+            "local task polled by a thread that didn't spawn it"
+        );
+        // SAFETY: `inner` is structurally pinned: `ThreadBound` never moves it out or hands out a
+        // `&mut F` other than this pinned one, and its `Drop` drops it in place.
+        let inner = unsafe { self.map_unchecked_mut(|this| &mut *this.inner) };
+        inner.poll(cx)
+    }
+}
+
+impl<F> Drop for ThreadBound<F> {
+    fn drop(&mut self) {
+        if self.thread != thread_number() {
+            // Leak the inner future. Panic to report it, unless this thread is unwinding already
+            // (a second panic would abort the process).
+            if std::thread::panicking() {
+                return;
+            }
+            panic!("local task dropped by a thread that didn't spawn it");
+        }
+        // SAFETY: `inner` is dropped exactly once, here, in place (it is pinned), on the thread that
+        // created it (checked just above); the wrapper is never used again.
+        unsafe { ManuallyDrop::drop(&mut self.inner) }
+    }
 }

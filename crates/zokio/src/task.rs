@@ -1,4 +1,6 @@
-//! Tasks: spawn them, await them, cancel them, yield, and run blocking code beside them.
+//! Tasks: spawn them, await them, cancel them, yield, and run blocking code beside them; run `!Send`
+//! futures on one thread with [`LocalSet`] and [`spawn_local`]; keep per-task values with
+//! [`task_local!`](crate::task_local) and [`LocalKey`].
 //!
 //! ```
 //! # zokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -18,7 +20,16 @@ pub use zokio_coop::{Unconstrained, consume_budget, unconstrained};
 pub use zokio_task::{AbortHandle, Id, JoinError, JoinHandle, id, try_id};
 
 mod join_set;
+mod local;
+mod task_local;
 pub use join_set::JoinSet;
+pub use local::{LocalEnterGuard, LocalSet, spawn_local};
+pub use task_local::{AccessError, LocalKey};
+
+/// Futures returned by this module's functions, for code that names their types.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
 
 /// Spawns `future` as a new task on the current runtime and returns a handle to its output.
 ///
@@ -65,12 +76,14 @@ where
 /// # Panics
 ///
 /// Panics on a current-thread runtime or outside a runtime: there is no worker to hand over there.
-/// Use [`spawn_blocking`] instead.
+/// Also panics inside a [`LocalSet`] (its `run_until`, its tasks, or its drop), whose tasks all
+/// wait on the one thread. Use [`spawn_blocking`] instead.
 #[track_caller]
 pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
+    local::assert_block_in_place_allowed();
     zokio_sched::block_in_place(f)
 }
 

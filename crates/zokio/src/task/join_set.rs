@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 
 use zokio_task::{AbortHandle, Id, JoinError};
 
+use super::LocalSet;
 use crate::runtime::Handle;
 
 /// A set of tasks, awaited in the order they finish.
@@ -131,6 +132,63 @@ impl<T: Send + 'static> JoinSet<T> {
         F: FnOnce() -> T + Send + 'static,
     {
         self.inner.insert(super::spawn_blocking(f))
+    }
+}
+
+impl<T: 'static> JoinSet<T> {
+    /// Spawns the `!Send` future `future` onto the current [`LocalSet`] and adds it to the set; see
+    /// [`spawn_local`](super::spawn_local).
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a `LocalSet`.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use zokio::task::{JoinSet, LocalSet};
+    ///
+    /// # zokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// LocalSet::new()
+    ///     .run_until(async {
+    ///         let mut set = JoinSet::new();
+    ///         for i in 0..3 {
+    ///             let local = Rc::new(i); // `!Send`
+    ///             set.spawn_local(async move { *local * 2 });
+    ///         }
+    ///         let mut outputs = set.join_all().await;
+    ///         outputs.sort();
+    ///         assert_eq!(outputs, [0, 2, 4]);
+    ///     })
+    ///     .await;
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.inner.insert(super::spawn_local(future))
+    }
+
+    /// Spawns the `!Send` future `future` onto `local_set` and adds it to the set. It runs when
+    /// `local_set` is driven; see [`LocalSet::spawn_local`].
+    ///
+    /// ```
+    /// use zokio::task::{JoinSet, LocalSet};
+    ///
+    /// # zokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let local = LocalSet::new();
+    /// let mut set = JoinSet::new();
+    /// set.spawn_local_on(async { std::rc::Rc::new(5) }, &local);
+    /// let five = local.run_until(set.join_next()).await.unwrap().unwrap();
+    /// assert_eq!(*five, 5);
+    /// # });
+    /// ```
+    pub fn spawn_local_on<F>(&mut self, future: F, local_set: &LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.inner.insert(local_set.spawn_local(future))
     }
 }
 
