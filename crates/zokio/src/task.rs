@@ -17,6 +17,27 @@
 use std::future::Future;
 
 pub use zokio_coop::{Unconstrained, consume_budget, unconstrained};
+
+/// The cooperative budget under Tokio's path (`tokio::task::coop`): every resource operation spends
+/// one unit of a per-poll budget, and a task that has spent it yields.
+///
+/// ```
+/// # zokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use zokio::task::coop;
+///
+/// assert!(coop::has_budget_remaining());
+/// for _ in 0..1000 {
+///     // Yields now and then, so that the loop cannot starve its neighbours.
+///     coop::consume_budget().await;
+/// }
+/// # });
+/// ```
+pub mod coop {
+    pub use zokio_coop::{
+        RestoreOnPending, Unconstrained, consume_budget, has_budget_remaining, poll_proceed,
+        unconstrained,
+    };
+}
 pub use zokio_task::{AbortHandle, Id, JoinError, JoinHandle, id, try_id};
 
 mod join_set;

@@ -143,6 +143,15 @@ impl Handle {
     /// task): blocking there would stall the tasks it should run. Use `.await` instead.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        // Checked here, before any scheduler code, so that the panic names the caller.
+        if zokio_coop::is_in_runtime() {
+            panic!(
+                "Cannot start a runtime from within a runtime. This happens because a function \
+                 (like `block_on`) attempted to block the current thread while the thread is \
+                 being used to drive asynchronous tasks. Use `.await` instead, or move the \
+                 blocking call to `zokio::task::spawn_blocking`."
+            );
+        }
         let _enter = self.enter();
         let mut output = None;
         let stop = self.sched.stop_signal();
