@@ -8,8 +8,10 @@
 //! # Locks and user code
 //!
 //! The `REGISTERING`/`WAKING` states act as a lock on the cell. No waker code runs while it is
-//! held: a waker replaced by `register` is dropped after the state is back to `WAITING`, and wakers
-//! are woken after `take` released the cell.
+//! held, except the `Waker::clone` of a registration: a waker replaced by `register` is dropped
+//! after the state is back to `WAITING`, and wakers are woken after `take` released the cell. A
+//! clone that panics still releases the cell (the panic goes on afterwards), so the slot keeps
+//! working after a `catch_unwind`.
 
 use std::task::Waker;
 
@@ -55,14 +57,19 @@ impl AtomicWaker {
             Ordering::Acquire,
         ) {
             Ok(_) => {
-                // SAFETY: `REGISTERING` gives us exclusive access to the cell: `take` only touches it
-                // after moving the state from `WAITING` to `WAKING`.
-                let displaced = unsafe {
-                    self.waker.with_mut(|slot| match &mut *slot {
-                        Some(old) if old.will_wake(waker) => None,
-                        slot => slot.replace(waker.clone()),
-                    })
-                };
+                // The clone is the waker's own code and may panic. Caught, so that the cell is
+                // released either way (else every later `register` and `take` would find it
+                // held for good), then let go on below.
+                let replaced = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    // SAFETY: `REGISTERING` gives us exclusive access to the cell: `take` only
+                    // touches it after moving the state from `WAITING` to `WAKING`.
+                    unsafe {
+                        self.waker.with_mut(|slot| match &mut *slot {
+                            Some(old) if old.will_wake(waker) => None,
+                            slot => slot.replace(waker.clone()),
+                        })
+                    }
+                }));
                 if let Err(_actual) = self.state.compare_exchange(
                     REGISTERING,
                     WAITING,
@@ -70,7 +77,8 @@ impl AtomicWaker {
                     Ordering::Acquire,
                 ) {
                     // A wake came in while we registered (state is REGISTERING | WAKING). It could not
-                    // touch the cell, so we deliver it ourselves.
+                    // touch the cell, so we deliver it ourselves (to the old waker if the clone
+                    // panicked: it belongs to the same receiver).
                     // SAFETY: still exclusive: the waking side backed off when it saw REGISTERING.
                     let waker = unsafe { self.waker.with_mut(|slot| (*slot).take()) };
                     self.state.swap(WAITING, Ordering::AcqRel);
@@ -78,9 +86,12 @@ impl AtomicWaker {
                         waker.wake();
                     }
                 }
-                // Dropped only once the slot is released: the destructor of the waker it replaced
-                // may wake this very slot (by sending on the channel, say).
-                drop(displaced);
+                match replaced {
+                    // Dropped only once the slot is released: the destructor of the waker it
+                    // replaced may wake this very slot (by sending on the channel, say).
+                    Ok(displaced) => drop(displaced),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
             }
             Err(_) => {
                 // A wake is being delivered right now (or, against the contract, another

@@ -37,7 +37,7 @@
 //! purpose and as in Tokio, and must not use the same channel: the closure of
 //! [`watch::Sender::send_modify`] (and `send_if_modified`), the predicate of
 //! [`watch::Receiver::wait_for`] (both under the value's lock), and `T::clone` in
-//! [`broadcast`] receives (under the read lock of the value's slot). Wakers are *cloned* under
+//! [`broadcast`] receives (under the lock of the value's slot). Wakers are *cloned* under
 //! locks; a `Waker::clone` must not re-enter the primitive.
 //!
 //! # Cancellation
@@ -79,6 +79,8 @@ mod loom_locks;
 #[cfg(all(test, loom))]
 mod loom_mpsc_list;
 #[cfg(all(test, loom))]
+mod loom_set_once;
+#[cfg(all(test, loom))]
 mod loom_tests;
 mod macros;
 mod mutex;
@@ -87,6 +89,7 @@ mod once_cell;
 mod private;
 mod rwlock;
 mod semaphore;
+mod set_once;
 mod waiters;
 
 pub mod mpsc;
@@ -98,7 +101,7 @@ pub mod __private {
 pub mod broadcast;
 pub mod futures {
     //! Named future types, at the paths Tokio uses (`tokio::sync::futures::Notified`).
-    pub use crate::notify::Notified;
+    pub use crate::notify::{Notified, OwnedNotified};
 }
 pub mod oneshot;
 pub mod time;
@@ -117,3 +120,4 @@ pub use rwlock::{
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+pub use set_once::{SetOnce, SetOnceError};

@@ -1,10 +1,13 @@
 //! `select!`, `join!`, `try_join!` and `pin!`, written with `$crate::` paths so that they work
 //! unchanged when re-exported (as `zokio::select!` and so on).
 //!
-//! The macros are plain `macro_rules!`. Each branch gets an index from a fixed list (64 at most, as
-//! in Tokio) that names its tuple field, its disable bit and its output variant. Futures are pinned
-//! in place with `core::pin::pin!`, so the expansion contains no `unsafe` and also compiles in
-//! crates that forbid it.
+//! The macros are plain `macro_rules!` that recurse once per branch. Each `select!` branch gets an
+//! index from a fixed list (64 at most, as in Tokio) that names its disable bit and its output
+//! variant. The branch futures go into one tuple inside a [`Multi`](crate::__private::Multi),
+//! whose poll closure captures nothing: the awaited future is the futures plus a mask (or, for
+//! `join!`, a one-byte rotation), with no pointers to them. Fields are reached pinned through
+//! [`PinTuple`](crate::__private::PinTuple), so the expansion contains no `unsafe` and also
+//! compiles in crates that forbid it.
 
 /// Waits on several futures at once and runs the handler of the first that completes with a value
 /// matching its pattern; the other futures are dropped.
@@ -20,11 +23,18 @@
 ///
 /// * Preconditions are evaluated first; a branch whose precondition is `false` is disabled (its
 ///   future is still created, never polled).
+/// * The async expressions may be anything that implements [`IntoFuture`](std::future::IntoFuture).
 /// * Branches are polled in a random order each time, so no branch starves; `biased;` polls them
 ///   top to bottom instead.
 /// * If a future completes with a value that does not match its pattern (e.g. `None` for
 ///   `Some(v) = rx.recv()`), its branch is disabled and the others keep going.
-/// * When every branch is disabled, the `else` handler runs; without `else` that panics.
+/// * When every branch is disabled, the `else` handler runs; without `else` that panics. A
+///   `select!` with only an `else` branch just runs it.
+/// * Every branch future is dropped before the handler runs, so a handler may use what the
+///   futures borrowed.
+/// * Like Tokio's, it returns `Pending` without polling anything once the task's cooperative
+///   budget is spent (zokio's, and Tokio's too with the `tokio-coop` feature), so a loop around
+///   a `select!` of always-ready futures still yields.
 ///
 /// # Example
 ///
@@ -41,117 +51,193 @@
 ///     else => 0,
 /// };
 /// assert_eq!(got, 7);
+/// // The `rx.recv()` future is gone when the handler runs: the handler may use `rx` again.
+/// tx.send(8).await.unwrap();
+/// drop(tx);
+/// let both = select! {
+///     v = rx.recv() => (v, rx.recv().await),
+/// };
+/// assert_eq!(both, (Some(8), None));
 /// # });
 /// ```
 #[macro_export]
 macro_rules! select {
-    (biased; $($tokens:tt)*) => {
-        $crate::__select_parse!(@{ true; []; [(0 _0) (1 _1) (2 _2) (3 _3) (4 _4) (5 _5) (6 _6) (7 _7) (8 _8) (9 _9) (10 _10) (11 _11) (12 _12) (13 _13) (14 _14) (15 _15) (16 _16) (17 _17) (18 _18) (19 _19) (20 _20) (21 _21) (22 _22) (23 _23) (24 _24) (25 _25) (26 _26) (27 _27) (28 _28) (29 _29) (30 _30) (31 _31) (32 _32) (33 _33) (34 _34) (35 _35) (36 _36) (37 _37) (38 _38) (39 _39) (40 _40) (41 _41) (42 _42) (43 _43) (44 _44) (45 _45) (46 _46) (47 _47) (48 _48) (49 _49) (50 _50) (51 _51) (52 _52) (53 _53) (54 _54) (55 _55) (56 _56) (57 _57) (58 _58) (59 _59) (60 _60) (61 _61) (62 _62) (63 _63)]; [] } $($tokens)*)
+    (biased; else => $else:expr $(,)?) => {
+        $else
     };
-    ($($tokens:tt)*) => {
-        $crate::__select_parse!(@{ false; []; [(0 _0) (1 _1) (2 _2) (3 _3) (4 _4) (5 _5) (6 _6) (7 _7) (8 _8) (9 _9) (10 _10) (11 _11) (12 _12) (13 _13) (14 _14) (15 _15) (16 _16) (17 _17) (18 _18) (19 _19) (20 _20) (21 _21) (22 _22) (23 _23) (24 _24) (25 _25) (26 _26) (27 _27) (28 _28) (29 _29) (30 _30) (31 _31) (32 _32) (33 _33) (34 _34) (35 _35) (36 _36) (37 _37) (38 _38) (39 _39) (40 _40) (41 _41) (42 _42) (43 _43) (44 _44) (45 _45) (46 _46) (47 _47) (48 _48) (49 _49) (50 _50) (51 _51) (52 _52) (53 _53) (54 _54) (55 _55) (56 _56) (57 _57) (58 _58) (59 _59) (60 _60) (61 _61) (62 _62) (63 _63)]; [] } $($tokens)*)
+    (else => $else:expr $(,)?) => {
+        $else
+    };
+    (biased;) => {
+        ::core::compile_error!("select! requires at least one branch")
+    };
+    () => {
+        ::core::compile_error!("select! requires at least one branch")
+    };
+    (biased; $($tokens:tt)+) => {
+        $crate::__select_parse!(@start true; $($tokens)+)
+    };
+    ($($tokens:tt)+) => {
+        $crate::__select_parse!(@start false; $($tokens)+)
     };
 }
 
+/// Reads `select!`'s branches one by one. The state: whether it is biased, the `else` handler,
+/// the indices left (index, output variant, type of the mask that covers it), the mask type so
+/// far, one `_` per branch read (to pick a branch's future out of the tuple), and the branches.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_parse {
+    (@start $biased:tt; $($tokens:tt)+) => {
+        $crate::__select_parse!(@{ $biased; []; [
+            (0 _0 u8) (1 _1 u8) (2 _2 u8) (3 _3 u8) (4 _4 u8) (5 _5 u8) (6 _6 u8) (7 _7 u8)
+            (8 _8 u16) (9 _9 u16) (10 _10 u16) (11 _11 u16) (12 _12 u16) (13 _13 u16) (14 _14 u16)
+            (15 _15 u16) (16 _16 u32) (17 _17 u32) (18 _18 u32) (19 _19 u32) (20 _20 u32)
+            (21 _21 u32) (22 _22 u32) (23 _23 u32) (24 _24 u32) (25 _25 u32) (26 _26 u32)
+            (27 _27 u32) (28 _28 u32) (29 _29 u32) (30 _30 u32) (31 _31 u32) (32 _32 u64)
+            (33 _33 u64) (34 _34 u64) (35 _35 u64) (36 _36 u64) (37 _37 u64) (38 _38 u64)
+            (39 _39 u64) (40 _40 u64) (41 _41 u64) (42 _42 u64) (43 _43 u64) (44 _44 u64)
+            (45 _45 u64) (46 _46 u64) (47 _47 u64) (48 _48 u64) (49 _49 u64) (50 _50 u64)
+            (51 _51 u64) (52 _52 u64) (53 _53 u64) (54 _54 u64) (55 _55 u64) (56 _56 u64)
+            (57 _57 u64) (58 _58 u64) (59 _59 u64) (60 _60 u64) (61 _61 u64) (62 _62 u64)
+            (63 _63 u64)
+        ]; u8; []; [] } $($tokens)+)
+    };
     // All branches read.
-    (@{ $biased:tt; $else:tt; $idx:tt; $branches:tt }) => {
-        $crate::__select_impl!($biased; $else; $branches)
+    (@{ $biased:tt; $else:tt; $idx:tt; $mask:tt; $skip:tt; $branches:tt }) => {
+        $crate::__select_impl!($biased; $else; $mask; $branches)
     };
     // Separator left over after a block handler.
-    (@{ $biased:tt; $else:tt; $idx:tt; $branches:tt } , $($rest:tt)*) => {
-        $crate::__select_parse!(@{ $biased; $else; $idx; $branches } $($rest)*)
+    (@{ $biased:tt; $else:tt; $idx:tt; $mask:tt; $skip:tt; $branches:tt } , $($rest:tt)*) => {
+        $crate::__select_parse!(@{ $biased; $else; $idx; $mask; $skip; $branches } $($rest)*)
     };
-    (@{ $biased:tt; []; $idx:tt; $branches:tt } else => $handler:block $($rest:tt)*) => {
-        $crate::__select_parse!(@{ $biased; [$handler]; $idx; $branches } $($rest)*)
+    (@{ $biased:tt; []; $idx:tt; $mask:tt; $skip:tt; $branches:tt }
+        else => $handler:block $($rest:tt)*) => {
+        $crate::__select_parse!(@{ $biased; [$handler]; $idx; $mask; $skip; $branches } $($rest)*)
     };
-    (@{ $biased:tt; []; $idx:tt; $branches:tt } else => $handler:expr $(, $($rest:tt)*)?) => {
-        $crate::__select_parse!(@{ $biased; [$handler]; $idx; $branches } $($($rest)*)?)
+    (@{ $biased:tt; []; $idx:tt; $mask:tt; $skip:tt; $branches:tt }
+        else => $handler:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@{ $biased; [$handler]; $idx; $mask; $skip; $branches }
+            $($($rest)*)?)
     };
-    (@{ $biased:tt; $else:tt; [($i:tt $v:ident) $($idx:tt)*]; [$($branches:tt)*] }
-        $p:pat = $f:expr, if $c:expr => $handler:block $($rest:tt)*) => {
-        $crate::__select_parse!(@{ $biased; $else; [$($idx)*];
-            [$($branches)* ($i $v [$p] [$f] [$c] [$handler])] } $($rest)*)
+    (@{ $biased:tt; $else:tt; [($i:tt $v:ident $m:tt) $($idx:tt)*]; $mask:tt; [$($s:tt)*];
+        [$($branches:tt)*] } $p:pat = $f:expr, if $c:expr => $handler:block $($rest:tt)*) => {
+        $crate::__select_parse!(@{ $biased; $else; [$($idx)*]; $m; [$($s)* _];
+            [$($branches)* ($i $v [$($s)*] [$p] [$f] [$c] [$handler])] } $($rest)*)
     };
-    (@{ $biased:tt; $else:tt; [($i:tt $v:ident) $($idx:tt)*]; [$($branches:tt)*] }
-        $p:pat = $f:expr, if $c:expr => $handler:expr $(, $($rest:tt)*)?) => {
-        $crate::__select_parse!(@{ $biased; $else; [$($idx)*];
-            [$($branches)* ($i $v [$p] [$f] [$c] [$handler])] } $($($rest)*)?)
+    (@{ $biased:tt; $else:tt; [($i:tt $v:ident $m:tt) $($idx:tt)*]; $mask:tt; [$($s:tt)*];
+        [$($branches:tt)*] } $p:pat = $f:expr, if $c:expr => $handler:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@{ $biased; $else; [$($idx)*]; $m; [$($s)* _];
+            [$($branches)* ($i $v [$($s)*] [$p] [$f] [$c] [$handler])] } $($($rest)*)?)
     };
-    (@{ $biased:tt; $else:tt; [($i:tt $v:ident) $($idx:tt)*]; [$($branches:tt)*] }
-        $p:pat = $f:expr => $handler:block $($rest:tt)*) => {
-        $crate::__select_parse!(@{ $biased; $else; [$($idx)*];
-            [$($branches)* ($i $v [$p] [$f] [true] [$handler])] } $($rest)*)
+    (@{ $biased:tt; $else:tt; [($i:tt $v:ident $m:tt) $($idx:tt)*]; $mask:tt; [$($s:tt)*];
+        [$($branches:tt)*] } $p:pat = $f:expr => $handler:block $($rest:tt)*) => {
+        $crate::__select_parse!(@{ $biased; $else; [$($idx)*]; $m; [$($s)* _];
+            [$($branches)* ($i $v [$($s)*] [$p] [$f] [true] [$handler])] } $($rest)*)
     };
-    (@{ $biased:tt; $else:tt; [($i:tt $v:ident) $($idx:tt)*]; [$($branches:tt)*] }
-        $p:pat = $f:expr => $handler:expr $(, $($rest:tt)*)?) => {
-        $crate::__select_parse!(@{ $biased; $else; [$($idx)*];
-            [$($branches)* ($i $v [$p] [$f] [true] [$handler])] } $($($rest)*)?)
+    (@{ $biased:tt; $else:tt; [($i:tt $v:ident $m:tt) $($idx:tt)*]; $mask:tt; [$($s:tt)*];
+        [$($branches:tt)*] } $p:pat = $f:expr => $handler:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@{ $biased; $else; [$($idx)*]; $m; [$($s)* _];
+            [$($branches)* ($i $v [$($s)*] [$p] [$f] [true] [$handler])] } $($($rest)*)?)
     };
-    (@{ $biased:tt; $else:tt; []; $branches:tt } $($rest:tt)+) => {
+    (@{ $biased:tt; $else:tt; []; $mask:tt; $skip:tt; $branches:tt } $($rest:tt)+) => {
         ::core::compile_error!("select! supports at most 64 branches")
     };
 }
 
+/// The expansion of `select!`: one [`Multi`](crate::__private::Multi) holding the futures and the
+/// mask of disabled branches, awaited in a statement of its own so that the futures (and the
+/// temporaries their expressions created) are dropped before the handler runs.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_impl {
-    ($biased:tt; [$($else:tt)*];
-        [$( ($i:tt $v:ident [$($p:tt)*] [$($f:tt)*] [$($c:tt)*] [$($h:tt)*]) )*]) => {{
+    ($biased:tt; [$($else:tt)*]; $mask:tt; []) => {
+        ::core::compile_error!("select! requires at least one branch")
+    };
+    ($biased:tt; [$($else:tt)*]; $mask:tt;
+        [$( ($i:tt $v:ident [$($s:tt)*] [$($p:tt)*] [$($f:tt)*] [$($c:tt)*] [$($h:tt)*]) )*]) => {{
         #[allow(non_camel_case_types, dead_code)]
         enum __SelectOut<$($v,)*> {
             $($v($v),)*
             Disabled,
         }
-        let __branches: u32 = [$($i),*].len() as u32;
         // Preconditions first, as documented; a disabled future is still created but never polled.
-        let mut __disabled: u64 = 0;
+        #[allow(unused_mut)]
+        let mut __disabled: $mask = 0;
         $(
             if !($($c)*) {
-                __disabled |= 1u64 << $i;
+                __disabled |= 1 << $i;
             }
         )*
         #[allow(unused_mut)]
-        let mut __futures = ( $( $crate::__private::pin!($($f)*), )* );
-        let __start: u32 = if $biased { 0 } else { $crate::__private::random_start(__branches) };
-        let __output = $crate::__private::poll_fn(|__cx| {
-            let mut __any_pending = false;
-            for __n in 0..__branches {
-                let __branch = (__start + __n) % __branches;
-                $(
-                    if __branch == $i {
-                        if __disabled & (1u64 << $i) == 0 {
-                            match $crate::__private::Future::poll(__futures.$i.as_mut(), __cx) {
-                                $crate::__private::Poll::Ready(__value) => {
-                                    // A completed future must not be polled again.
-                                    __disabled |= 1u64 << $i;
-                                    let mut __matched = false;
-                                    // Test the pattern without moving the value: the guard only
-                                    // runs on a match, records it and declines the arm.
-                                    #[allow(unused_variables, unused_mut, unreachable_patterns)]
-                                    match __value {
-                                        $($p)* if { __matched = true; false } => ::core::unreachable!(),
-                                        _ => {}
-                                    }
-                                    if __matched {
-                                        return $crate::__private::Poll::Ready(__SelectOut::$v(__value));
-                                    }
+        let mut __output = $crate::__private::Multi::new(
+            ( $( $crate::__private::IntoFuture::into_future($($f)*), )* ),
+            __disabled,
+            |mut __futures, __disabled, __cx| {
+                // An expression, not a `const` item: items are not hygienic, and a `const` here
+                // would shadow one of the caller's with the same name in its expressions.
+                let __branches: u32 = [$($i),*].len() as u32;
+                ::core::task::ready!($crate::__private::poll_budget_available(__cx));
+                let __start: u32 = if $biased {
+                    0
+                } else {
+                    $crate::__private::random_start(__branches)
+                };
+                let mut __any_pending = false;
+                for __n in 0..__branches {
+                    #[allow(clippy::modulo_one)]
+                    let __branch = (__start + __n) % __branches;
+                    match __branch {
+                        $(
+                            // A branch whose output type is `!` makes the rest unreachable.
+                            #[allow(unreachable_code)]
+                            $i => {
+                                let __bit: $mask = 1 << $i;
+                                if *__disabled & __bit != 0 {
+                                    continue;
                                 }
-                                $crate::__private::Poll::Pending => __any_pending = true,
+                                let ( $($s,)* __future, .. ) =
+                                    $crate::__private::PinTuple::project(__futures.as_mut());
+                                // Bound through a `match` whose other arm diverges, as in
+                                // Tokio: an output type nothing else constrains (a disabled
+                                // branch's) then falls back like a never-returning one.
+                                #[allow(unused_mut)]
+                                let mut __value = match $crate::__private::Future::poll(
+                                    __future, __cx,
+                                ) {
+                                    $crate::__private::Poll::Ready(__value) => __value,
+                                    $crate::__private::Poll::Pending => {
+                                        __any_pending = true;
+                                        continue;
+                                    }
+                                };
+                                // A completed future must not be polled again.
+                                *__disabled |= __bit;
+                                let mut __matched = false;
+                                // Test the pattern without moving the value: the guard only runs
+                                // on a match, records it and declines the arm.
+                                #[allow(unused_variables, unused_mut, unreachable_patterns)]
+                                match __value {
+                                    $($p)* if { __matched = true; false } => ::core::unreachable!(),
+                                    _ => {}
+                                }
+                                if __matched {
+                                    return $crate::__private::Poll::Ready(
+                                        __SelectOut::$v(__value),
+                                    );
+                                }
                             }
-                        }
-                        continue;
+                        )*
+                        _ => ::core::unreachable!("select! branch index out of range"),
                     }
-                )*
-            }
-            if __any_pending {
-                $crate::__private::Poll::Pending
-            } else {
-                $crate::__private::Poll::Ready(__SelectOut::Disabled)
-            }
-        })
+                }
+                if __any_pending {
+                    $crate::__private::Poll::Pending
+                } else {
+                    $crate::__private::Poll::Ready(__SelectOut::Disabled)
+                }
+            },
+        )
         .await;
         #[allow(unreachable_patterns, unused_variables)]
         match __output {
@@ -176,90 +262,157 @@ macro_rules! __select_else {
 /// Runs several futures concurrently on the current task and returns all their outputs as a tuple,
 /// once every one of them has completed.
 ///
+/// The operands may be anything that implements [`IntoFuture`](std::future::IntoFuture). Each
+/// time it is polled, `join!` starts with the next branch after the one it started with last
+/// time, so a branch that always spends the task's whole cooperative budget cannot starve the
+/// others; `join!(biased; ...)` always polls them top to bottom instead.
+///
 /// ```
 /// # futures_lite::future::block_on(async {
 /// let (a, b) = zokio_sync::join!(async { 1 }, async { "two" });
 /// assert_eq!((a, b), (1, "two"));
+/// let (c, ()) = zokio_sync::join!(biased; std::future::ready(3), async {});
+/// assert_eq!(c, 3);
 /// # });
 /// ```
 #[macro_export]
 macro_rules! join {
-    (@[$( ($i:tt $e:expr) )*] [$($idx:tt)*]) => {{
-        #[allow(unused_mut)]
-        let mut __pinned = ( $( $crate::__private::pin!($e), )* );
-        #[allow(unused_mut)]
-        let mut __futures = ( $( $crate::__private::MaybeDone::new(__pinned.$i.as_mut()), )* );
-        $crate::__private::poll_fn(|__cx| {
-            let mut __all_done = true;
-            $( __all_done &= __futures.$i.poll_done(__cx); )*
-            let _ = __cx;
-            if __all_done {
-                $crate::__private::Poll::Ready(())
-            } else {
-                $crate::__private::Poll::Pending
-            }
-        })
-        .await;
-        ( $( __futures.$i.take_output(), )* )
-    }};
-    (@[$($acc:tt)*] [$i:tt $($idx:tt)*] $e:expr $(, $($rest:tt)*)?) => {
-        $crate::join!(@[$($acc)* ($i $e)] [$($idx)*] $($($rest)*)?)
+    (biased; $($e:expr),+ $(,)?) => {
+        $crate::__join_impl!(join; Biased; [0]; []; []; $($e,)+)
     };
-    ($($e:tt)*) => {
-        $crate::join!(@[] [0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63] $($e)*)
+    ($($e:expr),+ $(,)?) => {
+        $crate::__join_impl!(join; Rotator; [0]; []; []; $($e,)+)
+    };
+    (biased;) => {
+        ()
+    };
+    () => {
+        ()
     };
 }
 
 /// Like [`join!`], for futures returning `Result`: returns `Ok` with every value once all
-/// succeed, or the first `Err` as soon as one fails (dropping the others).
+/// succeed, or the first `Err` as soon as one fails (dropping the others). `biased;` works as in
+/// [`join!`].
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
 /// let ok: Result<(u8, u8), &str> = zokio_sync::try_join!(async { Ok(1) }, async { Ok(2) });
 /// assert_eq!(ok, Ok((1, 2)));
 /// let err: Result<(u8, u8), &str> =
-///     zokio_sync::try_join!(async { Ok(1) }, async { Err("boom") });
+///     zokio_sync::try_join!(biased; async { Ok(1) }, async { Err("boom") });
 /// assert_eq!(err, Err("boom"));
 /// # });
 /// ```
 #[macro_export]
 macro_rules! try_join {
-    (@[$( ($i:tt $e:expr) )*] [$($idx:tt)*]) => {{
-        #[allow(unused_mut)]
-        let mut __pinned = ( $( $crate::__private::pin!($e), )* );
-        #[allow(unused_mut)]
-        let mut __futures = ( $( $crate::__private::MaybeDone::new(__pinned.$i.as_mut()), )* );
-        let __result = $crate::__private::poll_fn(|__cx| {
-            let mut __all_done = true;
-            $(
-                match __futures.$i.poll_try(__cx) {
-                    ::core::result::Result::Ok(__done) => __all_done &= __done,
-                    ::core::result::Result::Err(__error) => {
-                        return $crate::__private::Poll::Ready(::core::result::Result::Err(__error));
-                    }
+    (biased; $($e:expr),+ $(,)?) => {
+        $crate::__join_impl!(try_join; Biased; [0]; []; []; $($e,)+)
+    };
+    ($($e:expr),+ $(,)?) => {
+        $crate::__join_impl!(try_join; Rotator; [0]; []; []; $($e,)+)
+    };
+    (biased;) => {
+        ::core::result::Result::Ok(())
+    };
+    () => {
+        ::core::result::Result::Ok(())
+    };
+}
+
+/// The expansion of `join!` and `try_join!`. The state while reading the operands: the count so
+/// far (as `0 + 1 + ...`), one `_` per operand read (to pick an operand's slot out of the tuple),
+/// and the operands read.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __join_impl {
+    ($kind:ident; $rot:ident; [$($n:tt)*]; [$($s:tt)*]; [$($acc:tt)*]; $e:expr, $($rest:tt)*) => {
+        $crate::__join_impl!($kind; $rot; [$($n)* + 1]; [$($s)* _]; [$($acc)* ([$($s)*] $e)];
+            $($rest)*)
+    };
+    (join; $rot:ident; [$($n:tt)*]; $skip:tt; [$( ([$($s:tt)*] $e:expr) )+];) => {{
+        $crate::__private::Multi::new(
+            ( $( $crate::__private::MaybeDone::new($e), )+ ),
+            <$crate::__private::$rot as ::core::default::Default>::default(),
+            |mut __futures, __rotator, __cx| {
+                // Skip the first `__skip` slots on the first pass, poll every slot once.
+                let __branches: u32 = $($n)*;
+                let mut __skip = __rotator.start(__branches);
+                let mut __left = __branches;
+                let mut __pending = false;
+                loop {
+                    $(
+                        if __left == 0 {
+                            break;
+                        }
+                        if __skip > 0 {
+                            __skip -= 1;
+                        } else {
+                            __left -= 1;
+                            let ( $($s,)* __slot, .. ) =
+                                $crate::__private::PinTuple::project(__futures.as_mut());
+                            if !__slot.poll_done(__cx) {
+                                __pending = true;
+                            }
+                        }
+                    )+
                 }
-            )*
-            let _ = __cx;
-            if __all_done {
-                $crate::__private::Poll::Ready(::core::result::Result::Ok(()))
-            } else {
-                $crate::__private::Poll::Pending
-            }
-        })
-        .await;
-        match __result {
-            ::core::result::Result::Ok(()) => {
-                ::core::result::Result::Ok(( $( __futures.$i.take_ok(), )* ))
-            }
-            ::core::result::Result::Err(__error) => ::core::result::Result::Err(__error),
-        }
+                if __pending {
+                    return $crate::__private::Poll::Pending;
+                }
+                $crate::__private::Poll::Ready(( $({
+                    let ( $($s,)* __slot, .. ) =
+                        $crate::__private::PinTuple::project(__futures.as_mut());
+                    __slot.take_output()
+                },)+ ))
+            },
+        )
+        .await
     }};
-    (@[$($acc:tt)*] [$i:tt $($idx:tt)*] $e:expr $(, $($rest:tt)*)?) => {
-        $crate::try_join!(@[$($acc)* ($i $e)] [$($idx)*] $($($rest)*)?)
-    };
-    ($($e:tt)*) => {
-        $crate::try_join!(@[] [0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63] $($e)*)
-    };
+    (try_join; $rot:ident; [$($n:tt)*]; $skip:tt; [$( ([$($s:tt)*] $e:expr) )+];) => {{
+        $crate::__private::Multi::new(
+            ( $( $crate::__private::MaybeDone::new($e), )+ ),
+            <$crate::__private::$rot as ::core::default::Default>::default(),
+            |mut __futures, __rotator, __cx| {
+                let __branches: u32 = $($n)*;
+                let mut __skip = __rotator.start(__branches);
+                let mut __left = __branches;
+                let mut __pending = false;
+                loop {
+                    $(
+                        if __left == 0 {
+                            break;
+                        }
+                        if __skip > 0 {
+                            __skip -= 1;
+                        } else {
+                            __left -= 1;
+                            let ( $($s,)* __slot, .. ) =
+                                $crate::__private::PinTuple::project(__futures.as_mut());
+                            match __slot.poll_try(__cx) {
+                                ::core::result::Result::Ok(true) => {}
+                                ::core::result::Result::Ok(false) => __pending = true,
+                                ::core::result::Result::Err(__error) => {
+                                    return $crate::__private::Poll::Ready(
+                                        ::core::result::Result::Err(__error),
+                                    );
+                                }
+                            }
+                        }
+                    )+
+                }
+                if __pending {
+                    return $crate::__private::Poll::Pending;
+                }
+                $crate::__private::Poll::Ready(::core::result::Result::Ok(( $({
+                    let ( $($s,)* __slot, .. ) =
+                        $crate::__private::PinTuple::project(__futures.as_mut());
+                    __slot.take_ok()
+                },)+ )))
+            },
+        )
+        .await
+    }};
 }
 
 /// Pins values on the stack: `pin!(a, b)` shadows the local variables `a` and `b` with

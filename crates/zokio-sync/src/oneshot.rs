@@ -350,6 +350,35 @@ impl<T> Receiver<T> {
     pub fn is_terminated(&self) -> bool {
         self.inner.is_none()
     }
+
+    /// Whether no value is waiting to be received: nothing was sent yet, the sender was dropped
+    /// without sending, the receiver was closed before a value came, or the value was already
+    /// received. An empty receiver is not necessarily safe to poll: see
+    /// [`Receiver::is_terminated`].
+    ///
+    /// ```
+    /// use zokio_sync::oneshot;
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = oneshot::channel();
+    /// assert!(rx.is_empty());
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// assert_eq!((&mut rx).await, Ok(1));
+    /// assert!(rx.is_empty() && rx.is_terminated());
+    /// # });
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        let Some(inner) = self.inner.as_ref() else {
+            return true;
+        };
+        if inner.state.load(Ordering::Acquire) & VALUE_SENT == 0 {
+            return true;
+        }
+        // SAFETY: VALUE_SENT was observed (Acquire), so the sender is done with the value cell;
+        // the only other accessor is this receiver taking the value, which needs `&mut self`.
+        unsafe { inner.value.with(|slot| (*slot).is_none()) }
+    }
 }
 
 impl<T> Drop for Receiver<T> {

@@ -289,6 +289,88 @@ impl Semaphore {
         })
     }
 
+    /// Waits for one permit from synchronous code, blocking the thread; [`Semaphore::acquire`]
+    /// for threads that are not running async code.
+    ///
+    /// # Panics
+    ///
+    /// When called from a thread that drives a zokio runtime (a worker or `block_on`): blocking
+    /// there could deadlock. Use `acquire().await`, or call this from `spawn_blocking`.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is (or gets) closed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Semaphore;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(0));
+    /// let worker = {
+    ///     let semaphore = semaphore.clone();
+    ///     std::thread::spawn(move || {
+    ///         let permit = semaphore.blocking_acquire().unwrap();
+    ///         permit.forget();
+    ///     })
+    /// };
+    /// semaphore.add_permits(1);
+    /// worker.join().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        crate::blocking::block_on(self.acquire())
+    }
+
+    /// Waits for `n` permits at once from synchronous code, blocking the thread; the request
+    /// keeps its FIFO place as in [`Semaphore::acquire_many`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Semaphore::blocking_acquire`].
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is (or gets) closed.
+    #[track_caller]
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        crate::blocking::block_on(self.acquire_many(n))
+    }
+
+    /// Waits for one permit of a shared semaphore from synchronous code, blocking the thread; the
+    /// permit keeps the `Arc` alive.
+    ///
+    /// # Panics
+    ///
+    /// As [`Semaphore::blocking_acquire`].
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is (or gets) closed.
+    #[track_caller]
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        crate::blocking::block_on(self.acquire_owned())
+    }
+
+    /// Waits for `n` permits of a shared semaphore from synchronous code, blocking the thread.
+    ///
+    /// # Panics
+    ///
+    /// As [`Semaphore::blocking_acquire`].
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is (or gets) closed.
+    #[track_caller]
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        crate::blocking::block_on(self.acquire_many_owned(n))
+    }
+
     /// Closes the semaphore: every waiting and future acquire fails with an error (also one whose
     /// permits were granted just before the close but that had not returned yet; they go back).
     /// Permits already handed out stay valid, and returning them still works.

@@ -199,6 +199,46 @@ fn rwlock_blocking_read_in_a_runtime_reports_the_caller() {
 }
 
 #[test]
+fn semaphore_blocking_acquire_in_a_runtime_reports_the_caller() {
+    in_runtime(|| {
+        let semaphore = Semaphore::new(1);
+        assert_panics_here!(drop(semaphore.blocking_acquire()));
+    });
+}
+
+#[test]
+fn semaphore_blocking_acquire_many_in_a_runtime_reports_the_caller() {
+    in_runtime(|| {
+        let semaphore = Semaphore::new(1);
+        assert_panics_here!(drop(semaphore.blocking_acquire_many(1)));
+    });
+}
+
+#[test]
+fn semaphore_blocking_acquire_owned_in_a_runtime_reports_the_caller() {
+    in_runtime(|| {
+        let semaphore = Arc::new(Semaphore::new(1));
+        assert_panics_here!(drop(semaphore.clone().blocking_acquire_owned()));
+    });
+}
+
+#[test]
+fn semaphore_blocking_acquire_many_owned_in_a_runtime_reports_the_caller() {
+    in_runtime(|| {
+        let semaphore = Arc::new(Semaphore::new(1));
+        assert_panics_here!(drop(semaphore.clone().blocking_acquire_many_owned(1)));
+    });
+}
+
+#[test]
+fn mpsc_unbounded_blocking_recv_many_in_a_runtime_reports_the_caller() {
+    in_runtime(|| {
+        let (_tx, mut rx) = mpsc::unbounded_channel::<u8>();
+        assert_panics_here!(let _ = rx.blocking_recv_many(&mut Vec::new(), 1););
+    });
+}
+
+#[test]
 fn rwlock_blocking_write_in_a_runtime_reports_the_caller() {
     in_runtime(|| {
         let lock = RwLock::new(());

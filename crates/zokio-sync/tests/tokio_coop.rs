@@ -2,6 +2,7 @@
 //! over an always-ready primitive yields now and then, so its neighbours on the same thread run.
 //! (Without the feature the loop would run to the end before anyone else got the thread.)
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -114,4 +115,32 @@ fn watch_sender_closed_loop_yields_to_its_neighbour() {
         MESSAGES
     });
     assert!(seen <= 256, "closed returned {seen} times before yielding");
+}
+
+/// Like Tokio's, `select!` polls nothing once the task's budget is spent (it only checks, it
+/// spends nothing itself).
+#[test]
+fn select_waits_while_tokios_budget_is_spent() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        std::future::poll_fn(|cx| {
+            while tokio::task::coop::has_budget_remaining() {
+                match tokio::task::coop::poll_proceed(cx) {
+                    std::task::Poll::Ready(unit) => unit.made_progress(),
+                    std::task::Poll::Pending => unreachable!("budget left"),
+                }
+            }
+            let mut select = std::pin::pin!(async {
+                zokio_sync::select! { v = std::future::ready(1) => v }
+            });
+            assert!(select.as_mut().poll(cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+        // Back from the scheduler with a fresh budget.
+        tokio::task::yield_now().await;
+        assert_eq!(zokio_sync::select! { v = std::future::ready(1) => v }, 1);
+    });
 }

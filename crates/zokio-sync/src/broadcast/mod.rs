@@ -1,7 +1,9 @@
 //! A multi-producer, multi-consumer channel where every receiver sees every value.
 //!
 //! Values go into a ring of `capacity` slots (rounded up to a power of two), each behind its own
-//! reader-writer lock so that receivers clone values in parallel. The write position and the
+//! mutex, under which receivers clone the value: one clone of a value at a time, so that `T` needs
+//! only be `Send` (as with Tokio's channel, the handles are `Send` and `Sync` for `T: Send`; a
+//! read lock shared by several cloning threads would need `T: Sync`). The write position and the
 //! waiting receivers live under one `tail` mutex, which every send takes. A receiver that falls more
 //! than `capacity` values behind has lost the oldest ones: its next `recv` returns
 //! [`RecvError::Lagged`] with the number skipped and then continues from the oldest value still
@@ -18,7 +20,7 @@
 //! Wakers are woken after the `tail` lock is released (in batches); a receiver's waker that a
 //! newer poll replaces, and the node of a dropped receiver, are dropped after it too. Values are
 //! dropped with no lock held: an overwritten value after the send, a value every receiver has seen
-//! by its last receiver. `T::clone` runs under the read lock of its slot only, never under `tail`.
+//! by its last receiver. `T::clone` runs under the lock of its slot only, never under `tail`.
 //!
 //! A `T::clone` that panics propagates out of that one `recv`: the receiver has already moved past
 //! the value (and stopped counting towards it), so its next `recv` returns the following value,
@@ -41,7 +43,7 @@
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 
-use crate::loom::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, lock};
+use crate::loom::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 use crate::notify::Notify;
 use crate::waiters::{WaitList, WakeList};
 
@@ -52,7 +54,7 @@ mod weak;
 pub use weak::WeakSender;
 
 use error::{RecvError, SendError, TryRecvError};
-use read::{read_slot, release_value, try_read};
+use read::{lock_slot, release_value, try_read};
 
 struct Slot<T> {
     /// Position of the value held, or `u64::MAX` if never written.
@@ -71,7 +73,7 @@ struct Tail {
 }
 
 struct Shared<T> {
-    buffer: Box<[RwLock<Slot<T>>]>,
+    buffer: Box<[Mutex<Slot<T>>]>,
     mask: u64,
     tail: Mutex<Tail>,
     /// Strong senders: the channel closes for receivers when this reaches zero.
@@ -112,7 +114,7 @@ fn new_shared<T>(capacity: usize, rx_count: usize) -> Arc<Shared<T>> {
     let capacity = capacity.next_power_of_two();
     let buffer = (0..capacity)
         .map(|_| {
-            RwLock::new(Slot {
+            Mutex::new(Slot {
                 pos: u64::MAX,
                 remaining: AtomicUsize::new(0),
                 value: None,
@@ -223,12 +225,8 @@ impl<T> Sender<T> {
             return Err(SendError(value));
         }
         let pos = tail.pos;
-        let slot = &self.shared.buffer[(pos & self.shared.mask) as usize];
         let old = {
-            let mut slot = match slot.write() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let mut slot = lock_slot(&self.shared, pos);
             slot.pos = pos;
             slot.remaining.store(tail.rx_count, Ordering::Release);
             slot.value.replace(value)
@@ -262,7 +260,7 @@ impl<T> Sender<T> {
         let oldest = tail.pos.saturating_sub(self.shared.mask + 1);
         (oldest..tail.pos)
             .filter(|&pos| {
-                let slot = read_slot(&self.shared, pos);
+                let slot = lock_slot(&self.shared, pos);
                 slot.pos == pos && slot.remaining.load(Ordering::Acquire) > 0
             })
             .count()
@@ -491,7 +489,7 @@ impl<T> Drop for Receiver<T> {
         // `tail`, so the positions are stable.
         let oldest = tail.pos.saturating_sub(self.shared.mask + 1);
         for pos in self.next.max(oldest)..tail.pos {
-            let slot = read_slot(&self.shared, pos);
+            let slot = lock_slot(&self.shared, pos);
             if slot.pos == pos && slot.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
                 drop(slot);
                 released.extend(release_value(&self.shared, pos));

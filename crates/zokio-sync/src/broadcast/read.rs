@@ -1,6 +1,6 @@
 //! Reading a slot: the receive path shared by `recv`, `try_recv` and the receiver's drop.
 //!
-//! A receive first looks at its slot under the slot's read lock alone. Only when the value is not
+//! A receive first looks at its slot under the slot's lock alone. Only when the value is not
 //! there does it take the `tail` lock, to tell "nothing new" from "overtaken" (and to queue its
 //! waker); `T::clone` never runs under `tail`.
 
@@ -8,7 +8,7 @@ use std::task::Waker;
 
 use super::error::TryRecvError;
 use super::{Shared, Slot, Tail};
-use crate::loom::{Ordering, RwLockReadGuard, lock};
+use crate::loom::{MutexGuard, Ordering, lock};
 
 /// Reads the value at `*next`, or finds out why there is none. When there is none yet,
 /// `register` runs under the `tail` lock (a receiver queues its waker there) and returns whatever
@@ -46,7 +46,7 @@ pub(super) fn try_read<T: Clone>(
 /// Clones the value at `*next` if it is there, moving `*next` past it.
 #[inline]
 fn read_at<T: Clone>(shared: &Shared<T>, next: &mut u64) -> Option<T> {
-    let slot = read_slot(shared, *next);
+    let slot = lock_slot(shared, *next);
     if slot.pos != *next {
         return None;
     }
@@ -57,13 +57,13 @@ fn read_at<T: Clone>(shared: &Shared<T>, next: &mut u64) -> Option<T> {
     Some(take_copy(shared, slot, pos))
 }
 
-/// Clones the value at `pos` out of its read-locked slot and counts this receiver as done with it,
+/// Clones the value at `pos` out of its locked slot and counts this receiver as done with it,
 /// also when the clone panics. The last receiver takes the original out and drops it, once it holds
 /// no lock (a destructor may use this channel).
-fn take_copy<T: Clone>(shared: &Shared<T>, slot: RwLockReadGuard<'_, Slot<T>>, pos: u64) -> T {
+fn take_copy<T: Clone>(shared: &Shared<T>, slot: MutexGuard<'_, Slot<T>>, pos: u64) -> T {
     struct Seen<'a, T> {
         shared: &'a Shared<T>,
-        slot: Option<RwLockReadGuard<'a, Slot<T>>>,
+        slot: Option<MutexGuard<'a, Slot<T>>>,
         pos: u64,
     }
     impl<T> Drop for Seen<'_, T> {
@@ -94,10 +94,7 @@ fn take_copy<T: Clone>(shared: &Shared<T>, slot: RwLockReadGuard<'_, Slot<T>>, p
 /// Takes the value at `pos` out of its slot if every receiver has seen it (and it was not
 /// overwritten meanwhile). The caller drops it, outside every lock.
 pub(super) fn release_value<T>(shared: &Shared<T>, pos: u64) -> Option<T> {
-    let mut slot = match shared.buffer[(pos & shared.mask) as usize].write() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    };
+    let mut slot = lock_slot(shared, pos);
     if slot.pos == pos && slot.remaining.load(Ordering::Acquire) == 0 {
         slot.value.take()
     } else {
@@ -105,17 +102,16 @@ pub(super) fn release_value<T>(shared: &Shared<T>, pos: u64) -> Option<T> {
     }
 }
 
-pub(super) fn read_slot<T>(shared: &Shared<T>, pos: u64) -> RwLockReadGuard<'_, Slot<T>> {
-    match shared.buffer[(pos & shared.mask) as usize].read() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
+/// Locks the slot of position `pos`. Lock order: `tail` (if taken) before a slot, and never two
+/// slots at once.
+pub(super) fn lock_slot<T>(shared: &Shared<T>, pos: u64) -> MutexGuard<'_, Slot<T>> {
+    lock(&shared.buffer[(pos & shared.mask) as usize])
 }
 
 /// With the `tail` lock held: why there is no value at `*next` (moving `*next` to the oldest value
 /// held if this receiver lagged), or `None` if there is one after all.
 fn classify<T>(shared: &Shared<T>, next: &mut u64, tail: &Tail) -> Option<TryRecvError> {
-    if read_slot(shared, *next).pos == *next {
+    if lock_slot(shared, *next).pos == *next {
         return None;
     }
     if tail.pos == *next {

@@ -64,6 +64,16 @@ pub(crate) struct Chan<T> {
     closed_notify: Notify,
 }
 
+// A panic cannot leave a `Chan` half-updated where a handle used after `catch_unwind` would see
+// it: messages move in and out whole through the lock-free queues, the counters and flags are
+// single atomic operations, the receiver's waker cell is released even when a `Waker::clone`
+// panics, the semaphore's lock ignores poisoning and its critical sections stay consistent, and
+// a message's own `Drop` never runs inside one of our updates. So, as Tokio does for its
+// channel, every handle is unwind safe whatever the message type (messages are moved through a
+// handle, never shared by reference).
+impl<T> std::panic::RefUnwindSafe for Chan<T> {}
+impl<T> std::panic::UnwindSafe for Chan<T> {}
+
 impl<T> Chan<T> {
     pub(crate) fn new(bound: Option<usize>) -> Chan<T> {
         let (queue, sem, bound) = match bound {

@@ -136,6 +136,27 @@ impl<T> WeakUnboundedSender<T> {
             chan: self.chan.clone(),
         })
     }
+
+    /// Number of strong senders of the channel.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    ///
+    /// let (tx, _rx) = mpsc::unbounded_channel::<u8>();
+    /// let weak = tx.downgrade();
+    /// let _weak2 = weak.clone();
+    /// assert_eq!((weak.strong_count(), weak.weak_count()), (1, 2));
+    /// drop(tx);
+    /// assert_eq!((weak.strong_count(), weak.weak_count()), (0, 2));
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.chan.strong_count()
+    }
+
+    /// Number of weak senders of the channel (this one included).
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_count()
+    }
 }
 
 impl<T> Clone for WeakUnboundedSender<T> {
@@ -200,10 +221,52 @@ impl<T> UnboundedReceiver<T> {
         crate::blocking::block_on(self.recv())
     }
 
+    /// Like [`UnboundedReceiver::recv_many`], blocking the thread. Do not call it inside async
+    /// code.
+    ///
+    /// # Panics
+    ///
+    /// When called from a thread that drives a zokio runtime (a worker or `block_on`).
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    ///
+    /// let (tx, mut rx) = mpsc::unbounded_channel();
+    /// std::thread::spawn(move || {
+    ///     for i in 0..3 {
+    ///         tx.send(i).unwrap();
+    ///     }
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// let mut buffer = Vec::new();
+    /// assert_eq!(rx.blocking_recv_many(&mut buffer, 2), 2);
+    /// assert_eq!(rx.blocking_recv_many(&mut buffer, 2), 1);
+    /// assert_eq!(buffer, [0, 1, 2]);
+    /// // Every sender is gone and the buffer is drained.
+    /// assert_eq!(rx.blocking_recv_many(&mut buffer, 2), 0);
+    /// ```
+    #[track_caller]
+    pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        crate::blocking::block_on(self.recv_many(buffer, limit))
+    }
+
     /// Polls for the next message (for hand-written futures).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
         unsafe { self.chan.poll_recv(cx) }
+    }
+
+    /// Polls for up to `limit` messages (for hand-written futures); `Ready(0)` means closed and
+    /// drained (or `limit` is 0).
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
+        unsafe { self.chan.poll_recv_many(cx, buffer, limit) }
     }
 
     /// Closes the channel: sends fail from now on, buffered messages can still be received.

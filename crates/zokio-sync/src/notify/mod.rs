@@ -4,6 +4,8 @@
 //! it, a count of `notify_waiters` calls. `notify_one` with nobody waiting is a single CAS; waiters
 //! queue FIFO in a [`WaitList`] under a mutex. A `Notified` future remembers the call count when it is
 //! created, which is how it sees a `notify_waiters` that happened before its first poll.
+//! `Notified` (which borrows the `Notify`) and `OwnedNotified` (which holds an `Arc` to it) run the
+//! same state machine, in [`notified`].
 //!
 //! Every queued waiter gets a unique *ticket*. `notify_one` frees the front waiter's node outright
 //! and publishes its ticket in `picked`, so the woken future completes on its next poll with one
@@ -17,16 +19,20 @@
 //!
 //! No waker is woken or dropped under the waiter mutex: notifications collect the wakers and wake
 //! them after unlocking; a waker replaced by a newer poll, and the node of a cancelled
-//! `Notified` (whose waker is still inside), are dropped after unlocking. `watch` and `Barrier`
+//! `Notified` (whose waker is still inside), are dropped after unlocking; an `OwnedNotified`
+//! drops its `Arc` (maybe the last one) only after that. `watch` and `Barrier`
 //! wait through a `Notify`, so this covers them too.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::Waker;
 
 use crate::loom::{AtomicU64, AtomicUsize, Mutex, Ordering, lock};
 use crate::waiters::WaitList;
+
+mod notified;
+
+pub use notified::{Notified, OwnedNotified};
 
 const EMPTY: usize = 0;
 const WAITING: usize = 1;
@@ -141,11 +147,30 @@ impl Notify {
     /// Cancel safe: a future dropped after it was picked by `notify_one` but before it completed passes
     /// the notification on to the next waiter (or stores it as the permit), so none is lost.
     pub fn notified(&self) -> Notified<'_> {
-        let calls = self.state.load(Ordering::SeqCst) / CALL;
-        Notified {
-            notify: self,
-            state: NotifiedState::Init { calls },
-        }
+        Notified::new(self)
+    }
+
+    /// Like [`Notify::notified`], but the future holds an [`Arc`] to the `Notify` instead of a
+    /// borrow, so it is `'static` (and `Send`): it can be kept in a struct or moved into another
+    /// task. It waits in the same queue, with the same fairness and cancel safety.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Notify;
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let notify = Arc::new(Notify::new());
+    /// let mut waiter = Box::pin(notify.clone().notified_owned());
+    /// // Queue it now, so that it is first in line for `notify_one`.
+    /// assert!(!waiter.as_mut().enable());
+    /// notify.notify_one();
+    /// waiter.await;
+    /// # });
+    /// ```
+    pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
+        OwnedNotified::new(self)
     }
 
     /// Wakes the task that has waited longest, or stores one permit if nobody waits (several calls
@@ -254,215 +279,6 @@ impl Notify {
             .store((state & !STATE_MASK) + CALL, Ordering::SeqCst);
         drop(waiters);
         for waker in wakers {
-            waker.wake();
-        }
-    }
-}
-
-#[derive(Debug)]
-enum NotifiedState {
-    Init { calls: usize },
-    Waiting { key: usize, ticket: u64 },
-    Done,
-}
-
-/// A future waiting for a [`Notify`] notification. Created by [`Notify::notified`].
-#[must_use = "futures do nothing unless polled"]
-pub struct Notified<'a> {
-    notify: &'a Notify,
-    state: NotifiedState,
-}
-
-impl fmt::Debug for Notified<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Notified")
-            .field("state", &self.state)
-            .finish()
-    }
-}
-
-impl Notified<'_> {
-    /// Registers the future as a waiter without polling it, so that it can receive `notify_one`.
-    /// Returns `true` if it was already notified (the next poll completes at once).
-    pub fn enable(self: Pin<&mut Self>) -> bool {
-        self.get_mut().register(None)
-    }
-
-    /// Takes a stored permit or queues; returns whether the future is now notified.
-    ///
-    /// The lock-free checks stay small enough to inline into `poll`; the locked paths are split
-    /// out so that a stored permit costs two atomic operations and nothing else.
-    fn register(&mut self, waker: Option<&Waker>) -> bool {
-        match self.state {
-            NotifiedState::Done => true,
-            NotifiedState::Init { calls } => {
-                if self.take_permit(calls) || self.queue(calls, waker) {
-                    self.state = NotifiedState::Done;
-                    return true;
-                }
-                false
-            }
-            NotifiedState::Waiting { key, ticket } => {
-                // The common wake-up: `notify_one` picked us and already freed our node.
-                if self.notify.picked.load(Ordering::Acquire) == ticket
-                    || self.poll_queued(key, ticket, waker)
-                {
-                    self.state = NotifiedState::Done;
-                    return true;
-                }
-                false
-            }
-        }
-    }
-
-    /// Whether a `notify_waiters` since our creation or a stored permit (which this consumes)
-    /// completes us; `false` means we must queue.
-    #[inline]
-    fn take_permit(&self, calls: usize) -> bool {
-        let notify = self.notify;
-        let mut state = notify.state.load(Ordering::SeqCst);
-        loop {
-            if state / CALL != calls {
-                return true;
-            }
-            if state & STATE_MASK != NOTIFIED {
-                return false;
-            }
-            match notify.state.compare_exchange(
-                state,
-                state & !STATE_MASK,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(_) => return true,
-                Err(actual) => state = actual,
-            }
-        }
-    }
-
-    /// Queues under the lock, re-checking the state there (it may have moved since
-    /// [`Notified::take_permit`]); returns `true` if we turned out to be notified after all.
-    #[inline(never)]
-    fn queue(&mut self, calls: usize, waker: Option<&Waker>) -> bool {
-        let notify = self.notify;
-        let mut waiters = lock(&notify.waiters);
-        let mut state = notify.state.load(Ordering::SeqCst);
-        loop {
-            if state / CALL != calls {
-                return true;
-            }
-            let next = match state & STATE_MASK {
-                // Only holders of the lock move WAITING (and the call count) away, so no CAS.
-                WAITING => break,
-                NOTIFIED => state & !STATE_MASK,
-                _ => (state & !STATE_MASK) | WAITING,
-            };
-            match notify
-                .state
-                .compare_exchange(state, next, Ordering::SeqCst, Ordering::SeqCst)
-            {
-                Ok(_) if state & STATE_MASK == NOTIFIED => return true,
-                Ok(_) => break,
-                Err(actual) => state = actual,
-            }
-        }
-        let ticket = waiters.next_ticket;
-        waiters.next_ticket += 1;
-        let key = waiters.list.push_back(Waiter {
-            ticket,
-            waker: waker.cloned(),
-            notified: None,
-        });
-        self.state = NotifiedState::Waiting { key, ticket };
-        false
-    }
-
-    /// A queued future's poll when `picked` did not name it: under the lock, reads its node (or
-    /// finds it freed) and refreshes the stored waker. Returns whether it was notified.
-    #[inline(never)]
-    fn poll_queued(&mut self, key: usize, ticket: u64, waker: Option<&Waker>) -> bool {
-        let mut waiters = lock(&self.notify.waiters);
-        let Some(waiter) = waiters.list.try_get_mut(key).filter(|w| w.ticket == ticket) else {
-            // Our node is gone, and only `notify_one` frees a waiting node; the lock (taken by
-            // that `notify_one` too) orders its writes before our return.
-            return true;
-        };
-        if waiter.notified.is_some() {
-            let node = waiters.list.remove(key);
-            drop(waiters);
-            // Its waker was taken by the notifier; dropped unlocked all the same.
-            drop(node);
-            return true;
-        }
-        let old = match (waker, &mut waiter.waker) {
-            (Some(waker), Some(old)) if old.will_wake(waker) => None,
-            (Some(waker), slot) => slot.replace(waker.clone()),
-            (None, _) => None,
-        };
-        drop(waiters);
-        // The replaced waker is dropped only now: its destructor may use this `Notify`.
-        drop(old);
-        false
-    }
-}
-
-impl Future for Notified<'_> {
-    type Output = ();
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // zokio's budget only: `tokio::sync::Notify` spends none of Tokio's (see `crate::coop`).
-        let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
-        if self.get_mut().register(Some(cx.waker())) {
-            coop.made_progress();
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
-}
-
-impl Drop for Notified<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        if let NotifiedState::Waiting { key, ticket } = self.state {
-            self.leave_queue(key, ticket);
-        }
-    }
-}
-
-impl Notified<'_> {
-    /// Drop of a future still queued (or picked but not yet polled): frees its node and passes
-    /// on a `notify_one` it had received.
-    #[inline(never)]
-    fn leave_queue(&mut self, key: usize, ticket: u64) {
-        let notify = self.notify;
-        let mut waiters = lock(&notify.waiters);
-        // Our node, kept until the lock is released: a waiter still queued owns its waker, whose
-        // destructor may use this `Notify`.
-        let mut node = None;
-        let notified = match waiters.list.try_get_mut(key) {
-            Some(waiter) if waiter.ticket == ticket => {
-                node.insert(waiters.list.remove(key)).notified
-            }
-            // Freed by a `notify_one` (see `register`).
-            _ => Some(Kind::One),
-        };
-        let mut forward = None;
-        if notified == Some(Kind::One) {
-            // We were picked but never completed: hand the notification on.
-            forward = notify.notify_locked(&mut waiters, End::Front);
-        } else if notified.is_none() && waiters.list.is_empty() {
-            let state = notify.state.load(Ordering::SeqCst);
-            if state & STATE_MASK == WAITING {
-                notify
-                    .state
-                    .store((state & !STATE_MASK) | EMPTY, Ordering::SeqCst);
-            }
-        }
-        drop(waiters);
-        drop(node);
-        if let Some(waker) = forward {
             waker.wake();
         }
     }
