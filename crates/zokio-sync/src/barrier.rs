@@ -25,6 +25,23 @@ use crate::notify::Notify;
 /// assert!(barrier.wait().await.is_leader());
 /// # });
 /// ```
+///
+/// Three threads, each running its own executor, meet before going on:
+///
+/// ```
+/// use std::sync::Arc;
+/// use zokio_sync::Barrier;
+///
+/// let barrier = Arc::new(Barrier::new(3));
+/// let threads: Vec<_> = (0..3)
+///     .map(|_| {
+///         let barrier = barrier.clone();
+///         std::thread::spawn(move || futures_lite::future::block_on(barrier.wait()))
+///     })
+///     .collect();
+/// let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+/// assert_eq!(results.iter().filter(|r| r.is_leader()).count(), 1);
+/// ```
 pub struct Barrier {
     n: usize,
     state: Mutex<Round>,
@@ -44,11 +61,37 @@ impl fmt::Debug for Barrier {
 }
 
 /// What [`Barrier::wait`] returns: exactly one task per round is the leader.
+///
+/// ```
+/// use futures_lite::future::zip;
+/// use zokio_sync::Barrier;
+/// # futures_lite::future::block_on(async {
+/// let barrier = Barrier::new(2);
+/// let (a, b) = zip(barrier.wait(), barrier.wait()).await;
+/// // Exactly one of the two is the leader.
+/// assert!(a.is_leader() ^ b.is_leader());
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarrierWaitResult(bool);
 
 impl BarrierWaitResult {
     /// Whether this task was the one that completed the round (exactly one per round is).
+    ///
+    /// ```
+    /// use zokio_sync::Barrier;
+    /// # futures_lite::future::block_on(async {
+    /// let barrier = Barrier::new(3);
+    /// let results = futures_lite::future::zip(
+    ///     futures_lite::future::zip(barrier.wait(), barrier.wait()),
+    ///     barrier.wait(),
+    /// )
+    /// .await;
+    /// let ((a, b), c) = results;
+    /// let leaders = [a, b, c].iter().filter(|r| r.is_leader()).count();
+    /// assert_eq!(leaders, 1);
+    /// # });
+    /// ```
     pub fn is_leader(&self) -> bool {
         self.0
     }
@@ -56,6 +99,24 @@ impl BarrierWaitResult {
 
 impl Barrier {
     /// A barrier that releases its waiters in groups of `n`. A barrier of 0 behaves like one of 1.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Barrier;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let barrier = Arc::new(Barrier::new(3));
+    /// let mut tasks = Vec::new();
+    /// for _ in 0..3 {
+    ///     let barrier = barrier.clone();
+    ///     tasks.push(zokio::spawn(async move { barrier.wait().await.is_leader() }));
+    /// }
+    /// let mut leaders = 0;
+    /// for task in tasks {
+    ///     leaders += task.await.unwrap() as usize;
+    /// }
+    /// assert_eq!(leaders, 1);
+    /// # });
+    /// ```
     pub fn new(n: usize) -> Barrier {
         Barrier {
             n: n.max(1),
@@ -74,6 +135,22 @@ impl Barrier {
     ///
     /// Not cancel safe: the arrival is counted at the first poll, and a dropped future still counts
     /// towards the current round.
+    ///
+    /// ```
+    /// use futures_lite::future::{poll_once, zip};
+    /// use zokio_sync::Barrier;
+    /// # futures_lite::future::block_on(async {
+    /// let barrier = Barrier::new(2);
+    /// let mut first = Box::pin(barrier.wait());
+    /// assert!(poll_once(&mut first).await.is_none()); // alone: waits
+    /// let second = barrier.wait().await; // the second arrival completes the round
+    /// assert!(second.is_leader());
+    /// assert!(!first.await.is_leader());
+    /// // The barrier resets: the next round needs two new arrivals.
+    /// let (a, b) = zip(barrier.wait(), barrier.wait()).await;
+    /// assert!(a.is_leader() != b.is_leader());
+    /// # });
+    /// ```
     pub async fn wait(&self) -> BarrierWaitResult {
         let (generation, notified) = {
             let mut round = lock(&self.state);

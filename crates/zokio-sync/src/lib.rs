@@ -101,6 +101,25 @@ pub mod __private {
 pub mod broadcast;
 pub mod futures {
     //! Named future types, at the paths Tokio uses (`tokio::sync::futures::Notified`).
+    //!
+    //! ```
+    //! use std::sync::Arc;
+    //! use zokio_sync::Notify;
+    //! use zokio_sync::futures::{Notified, OwnedNotified};
+    //!
+    //! // The names let a struct hold a pending wait.
+    //! struct Waiting {
+    //!     wait: OwnedNotified,
+    //! }
+    //! # futures_lite::future::block_on(async {
+    //! let notify = Arc::new(Notify::new());
+    //! let waiting = Waiting { wait: notify.clone().notified_owned() };
+    //! let borrowed: Notified<'_> = notify.notified();
+    //! notify.notify_waiters(); // both were created before this call
+    //! waiting.wait.await;
+    //! borrowed.await;
+    //! # });
+    //! ```
     pub use crate::notify::{Notified, OwnedNotified};
 }
 pub mod oneshot;

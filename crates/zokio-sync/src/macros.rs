@@ -60,6 +60,31 @@
 /// assert_eq!(both, (Some(8), None));
 /// # });
 /// ```
+///
+/// A loop that serves two channels until both are closed, the usual shape of an actor:
+///
+/// ```
+/// use zokio_sync::{mpsc, select};
+///
+/// # futures_lite::future::block_on(async {
+/// let (jobs_tx, mut jobs) = mpsc::unbounded_channel();
+/// let (ctl_tx, mut ctl) = mpsc::unbounded_channel();
+/// jobs_tx.send(2).unwrap();
+/// jobs_tx.send(3).unwrap();
+/// ctl_tx.send("reset").unwrap();
+/// drop((jobs_tx, ctl_tx));
+/// let (mut total, mut resets) = (0, 0);
+/// loop {
+///     select! {
+///         biased; // control messages first
+///         Some(_) = ctl.recv() => resets += 1,
+///         Some(n) = jobs.recv() => total += n,
+///         else => break, // both returned `None`: their branches are disabled
+///     }
+/// }
+/// assert_eq!((total, resets), (5, 1));
+/// # });
+/// ```
 #[macro_export]
 macro_rules! select {
     (biased; else => $else:expr $(,)?) => {
@@ -275,6 +300,31 @@ macro_rules! __select_else {
 /// assert_eq!(c, 3);
 /// # });
 /// ```
+///
+/// The operands make progress together: here the sender would wait forever on the full channel
+/// if the receiver did not run at the same time.
+///
+/// ```
+/// use zokio_sync::{join, mpsc};
+///
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut rx) = mpsc::channel(1);
+/// let send_all = async move {
+///     for i in 0..3 {
+///         tx.send(i).await.unwrap(); // waits for the receiver to make room
+///     }
+/// };
+/// let recv_all = async {
+///     let mut sum = 0;
+///     while let Some(i) = rx.recv().await {
+///         sum += i;
+///     }
+///     sum
+/// };
+/// let ((), sum) = join!(send_all, recv_all);
+/// assert_eq!(sum, 3);
+/// # });
+/// ```
 #[macro_export]
 macro_rules! join {
     (biased; $($e:expr),+ $(,)?) => {
@@ -302,6 +352,10 @@ macro_rules! join {
 /// let err: Result<(u8, u8), &str> =
 ///     zokio_sync::try_join!(biased; async { Ok(1) }, async { Err("boom") });
 /// assert_eq!(err, Err("boom"));
+/// // The first error returns at once, without waiting for the operands still pending.
+/// let early: Result<((), ()), &str> =
+///     zokio_sync::try_join!(std::future::pending(), async { Err("stop") });
+/// assert_eq!(early, Err("stop"));
 /// # });
 /// ```
 #[macro_export]
@@ -426,6 +480,32 @@ macro_rules! __join_impl {
 /// zokio_sync::pin!(fut);
 /// let mut cx = Context::from_waker(Waker::noop());
 /// assert_eq!(fut.as_mut().poll(&mut cx), Poll::Ready(5));
+/// ```
+///
+/// Pinning a future once, so that a loop can keep polling the same one through `&mut` (here in
+/// `select!`, until it completes):
+///
+/// ```
+/// use zokio_sync::{mpsc, pin, select};
+///
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut rx) = mpsc::unbounded_channel();
+/// for i in 1..=3 {
+///     tx.send(i).unwrap();
+/// }
+/// pin! {
+///     let done = async { "done" };
+/// }
+/// let mut seen = 0;
+/// let finished = loop {
+///     select! {
+///         biased;
+///         Some(_) = rx.recv() => seen += 1,
+///         msg = &mut done => break msg, // the same future each time round
+///     }
+/// };
+/// assert_eq!((seen, finished), (3, "done"));
+/// # });
 /// ```
 #[macro_export]
 macro_rules! pin {

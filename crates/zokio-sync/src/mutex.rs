@@ -45,6 +45,15 @@ unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 
 /// The lock was held by someone else; returned by the `try_*` methods of [`Mutex`] and
 /// [`RwLock`](crate::RwLock).
+///
+/// ```
+/// use zokio_sync::{Mutex, TryLockError};
+///
+/// let m = Mutex::new(());
+/// let _held = m.try_lock().unwrap();
+/// let err: TryLockError = m.try_lock().unwrap_err();
+/// assert_eq!(err.to_string(), "operation would block");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TryLockError(pub(crate) ());
 
@@ -58,6 +67,16 @@ impl std::error::Error for TryLockError {}
 
 impl<T> Mutex<T> {
     /// A new, unlocked mutex.
+    ///
+    /// ```
+    /// use zokio_sync::Mutex;
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let names = Mutex::new(vec!["a"]);
+    /// names.lock().await.push("b");
+    /// assert_eq!(*names.lock().await, ["a", "b"]);
+    /// # });
+    /// ```
     pub fn new(value: T) -> Mutex<T> {
         Mutex {
             sem: BatchSemaphore::new(1),
@@ -80,6 +99,11 @@ impl<T> Mutex<T> {
     }
 
     /// Consumes the mutex and returns the value.
+    ///
+    /// ```
+    /// let m = zokio_sync::Mutex::new(String::from("done"));
+    /// assert_eq!(m.into_inner(), "done");
+    /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -92,6 +116,24 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// Cancel safe in the sense of fairness: a dropped `lock()` future leaves the queue, and if the lock
     /// was already handed to it, the lock passes to the next waiter. Calling again queues at the back.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Mutex;
+    ///
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let guard = log.lock().await;
+    /// // While `guard` is held, the task's `lock()` waits.
+    /// let task = zokio::spawn({
+    ///     let log = log.clone();
+    ///     async move { log.lock().await.push("task") }
+    /// });
+    /// drop(guard);
+    /// task.await.unwrap();
+    /// assert_eq!(*log.lock().await, ["task"]);
+    /// # });
+    /// ```
     pub async fn lock(&self) -> MutexGuard<'_, T> {
         self.acquire().await;
         MutexGuard {
@@ -112,6 +154,14 @@ impl<T: ?Sized> Mutex<T> {
     /// # Errors
     ///
     /// [`TryLockError`] if the lock is held or queued for.
+    ///
+    /// ```
+    /// let m = zokio_sync::Mutex::new(1);
+    /// let guard = m.try_lock().unwrap();
+    /// assert!(m.try_lock().is_err()); // held
+    /// drop(guard);
+    /// assert_eq!(*m.try_lock().unwrap(), 1);
+    /// ```
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         match self.sem.try_acquire(1) {
             Ok(()) => Ok(MutexGuard {
@@ -128,6 +178,19 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// Never on its own, but calling it inside an async task blocks that task's worker thread and can
     /// deadlock; use it only outside async code.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Mutex;
+    ///
+    /// let hits = Arc::new(Mutex::new(0));
+    /// let worker = std::thread::spawn({
+    ///     let hits = hits.clone();
+    ///     move || *hits.blocking_lock() += 1
+    /// });
+    /// worker.join().unwrap();
+    /// assert_eq!(*hits.blocking_lock(), 1);
+    /// ```
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         crate::blocking::block_on(self.lock())
@@ -138,6 +201,20 @@ impl<T: ?Sized> Mutex<T> {
     /// # Cancel safety
     ///
     /// Same as [`Mutex::lock`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{Mutex, OwnedMutexGuard};
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let shared = Arc::new(Mutex::new(0));
+    /// // The guard owns a clone of the `Arc`, so it can outlive this scope or move into a task.
+    /// let mut guard: OwnedMutexGuard<i32> = shared.clone().lock_owned().await;
+    /// *guard = 5;
+    /// drop(guard);
+    /// assert_eq!(*shared.lock().await, 5);
+    /// # });
+    /// ```
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         self.acquire().await;
         OwnedMutexGuard {
@@ -151,6 +228,15 @@ impl<T: ?Sized> Mutex<T> {
     /// # Errors
     ///
     /// [`TryLockError`] if the lock is held or queued for.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let shared = Arc::new(zokio_sync::Mutex::new('x'));
+    /// let guard = shared.clone().try_lock_owned().unwrap();
+    /// assert!(shared.clone().try_lock_owned().is_err());
+    /// drop(guard);
+    /// assert!(shared.try_lock_owned().is_ok());
+    /// ```
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         match self.sem.try_acquire(1) {
             Ok(()) => Ok(OwnedMutexGuard {
@@ -162,12 +248,27 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// Takes the lock of a shared mutex from synchronous code, blocking the thread.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let shared = Arc::new(zokio_sync::Mutex::new(vec![1]));
+    /// let mut guard = shared.clone().blocking_lock_owned();
+    /// guard.push(2);
+    /// drop(guard);
+    /// assert_eq!(*shared.blocking_lock(), [1, 2]);
+    /// ```
     #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         crate::blocking::block_on(self.lock_owned())
     }
 
     /// Direct access through `&mut self`: no locking needed.
+    ///
+    /// ```
+    /// let mut m = zokio_sync::Mutex::new(1);
+    /// *m.get_mut() += 1; // `&mut` proves there is no guard alive
+    /// assert_eq!(m.into_inner(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }
@@ -197,6 +298,20 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 }
 
 /// Exclusive access to a [`Mutex`]'s value; unlocks when dropped.
+///
+/// ```
+/// use zokio_sync::Mutex;
+///
+/// # futures_lite::future::block_on(async {
+/// let m = Mutex::new(10);
+/// {
+///     let mut guard = m.lock().await;
+///     *guard += 1; // `DerefMut` to the value
+///     assert!(m.try_lock().is_err());
+/// } // dropped here: unlocked
+/// assert_eq!(*m.lock().await, 11);
+/// # });
+/// ```
 #[must_use = "dropping the guard unlocks the mutex at once"]
 pub struct MutexGuard<'a, T: ?Sized> {
     lock: &'a Mutex<T>,
@@ -240,6 +355,20 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// # Errors
     ///
     /// The original guard when `f` returns `None`.
+    ///
+    /// ```
+    /// use zokio_sync::{Mutex, MutexGuard};
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let m = Mutex::new(vec![1, 2]);
+    /// let first = MutexGuard::try_map(m.lock().await, |v| v.first_mut()).unwrap();
+    /// assert_eq!(*first, 1);
+    /// drop(first);
+    /// m.lock().await.clear();
+    /// let back = MutexGuard::try_map(m.lock().await, |v| v.first_mut());
+    /// assert!(back.is_err()); // the original guard, still locked
+    /// # });
+    /// ```
     pub fn try_map<U: ?Sized>(
         this: Self,
         f: impl FnOnce(&mut T) -> Option<&mut U>,
@@ -259,6 +388,15 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 
     /// The mutex this guard locks.
+    ///
+    /// ```
+    /// use zokio_sync::{Mutex, MutexGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let m = Mutex::new(0);
+    /// let guard = m.lock().await;
+    /// assert!(std::ptr::eq(MutexGuard::mutex(&guard), &m));
+    /// # });
+    /// ```
     pub fn mutex(this: &Self) -> &'a Mutex<T> {
         this.lock
     }
@@ -298,6 +436,19 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
 }
 
 /// A [`MutexGuard`] narrowed to part of the value by [`MutexGuard::map`]; unlocks when dropped.
+///
+/// ```
+/// use zokio_sync::{MappedMutexGuard, Mutex, MutexGuard};
+///
+/// # futures_lite::future::block_on(async {
+/// let m = Mutex::new((0, 0));
+/// let mut second: MappedMutexGuard<'_, i32> = MutexGuard::map(m.lock().await, |p| &mut p.1);
+/// *second = 7;
+/// assert!(m.try_lock().is_err()); // the whole mutex stays locked
+/// drop(second);
+/// assert_eq!(*m.lock().await, (0, 7));
+/// # });
+/// ```
 #[must_use = "dropping the guard unlocks the mutex at once"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
     sem: &'a BatchSemaphore,
@@ -312,6 +463,18 @@ unsafe impl<T: ?Sized + Sync> Sync for MappedMutexGuard<'_, T> {}
 
 impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// Narrows the guard further.
+    ///
+    /// ```
+    /// use zokio_sync::{MappedMutexGuard, Mutex, MutexGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let m = Mutex::new(((1, 2), 3));
+    /// let inner = MutexGuard::map(m.lock().await, |v| &mut v.0);
+    /// let mut deepest = MappedMutexGuard::map(inner, |p| &mut p.1);
+    /// *deepest += 10;
+    /// drop(deepest);
+    /// assert_eq!(*m.lock().await, ((1, 12), 3));
+    /// # });
+    /// ```
     pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
         // SAFETY: the lock is held and `data` points into the locked value.
         let data: *mut U = f(unsafe { &mut *this.data });
@@ -353,6 +516,19 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, T> {
 }
 
 /// Exclusive access to a shared [`Mutex`] that keeps the `Arc` alive; unlocks when dropped.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zokio_sync::Mutex;
+///
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let m = Arc::new(Mutex::new(0));
+/// let mut guard = m.clone().lock_owned().await;
+/// // `'static`: the guard can move into a spawned task.
+/// zokio::spawn(async move { *guard += 1 }).await.unwrap();
+/// assert_eq!(*m.lock().await, 1);
+/// # });
+/// ```
 #[must_use = "dropping the guard unlocks the mutex at once"]
 pub struct OwnedMutexGuard<T: ?Sized> {
     lock: Arc<Mutex<T>>,
@@ -366,11 +542,33 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedMutexGuard<T> {}
 
 impl<T: ?Sized> OwnedMutexGuard<T> {
     /// The mutex this guard locks.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{Mutex, OwnedMutexGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let m = Arc::new(Mutex::new(0));
+    /// let guard = m.clone().lock_owned().await;
+    /// assert!(Arc::ptr_eq(OwnedMutexGuard::mutex(&guard), &m));
+    /// # });
+    /// ```
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.lock
     }
 
     /// Narrows the guard to a part of the value.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{Mutex, OwnedMutexGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let m = Arc::new(Mutex::new((String::new(), 0)));
+    /// let mut text = OwnedMutexGuard::map(m.clone().lock_owned().await, |p| &mut p.0);
+    /// text.push_str("hi");
+    /// drop(text);
+    /// assert_eq!(m.lock().await.0, "hi");
+    /// # });
+    /// ```
     pub fn map<U: ?Sized>(
         this: Self,
         f: impl FnOnce(&mut T) -> &mut U,
@@ -416,6 +614,20 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
 }
 
 /// An [`OwnedMutexGuard`] narrowed to part of the value; unlocks when dropped.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zokio_sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+/// # futures_lite::future::block_on(async {
+/// let m = Arc::new(Mutex::new([0u8; 4]));
+/// let mut tail: OwnedMappedMutexGuard<[u8; 4], [u8]> =
+///     OwnedMutexGuard::map(m.clone().lock_owned().await, |a| &mut a[2..]);
+/// tail.fill(9);
+/// assert!(m.try_lock().is_err());
+/// drop(tail);
+/// assert_eq!(*m.lock().await, [0, 0, 9, 9]);
+/// # });
+/// ```
 #[must_use = "dropping the guard unlocks the mutex at once"]
 pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
     lock: Arc<Mutex<T>>,

@@ -45,6 +45,16 @@ unsafe impl<T: Send + Sync> Sync for OnceCell<T> {}
 unsafe impl<T: Send> Send for OnceCell<T> {}
 
 /// Why [`OnceCell::set`] failed; either way the value is given back.
+///
+/// ```
+/// use zokio_sync::{OnceCell, SetError};
+/// let cell = OnceCell::new();
+/// cell.set("first").unwrap();
+/// match cell.set("second") {
+///     Err(SetError::AlreadyInitializedError(v)) => assert_eq!(v, "second"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub enum SetError<T> {
     /// The cell already holds a value.
@@ -55,16 +65,42 @@ pub enum SetError<T> {
 
 impl<T> SetError<T> {
     /// Whether the cell was already initialised.
+    ///
+    /// ```
+    /// let cell = zokio_sync::OnceCell::new_with(Some(1));
+    /// let err = cell.set(2).unwrap_err();
+    /// assert!(err.is_already_init_err());
+    /// assert!(!err.is_initializing_err());
+    /// ```
     pub fn is_already_init_err(&self) -> bool {
         matches!(self, SetError::AlreadyInitializedError(_))
     }
 
     /// Whether another task was initialising the cell.
+    ///
+    /// ```
+    /// use futures_lite::future::{pending, poll_once};
+    /// use zokio_sync::OnceCell;
+    /// # futures_lite::future::block_on(async {
+    /// let cell = OnceCell::<u8>::new();
+    /// // An initialiser that is still running holds the cell.
+    /// let mut init = Box::pin(cell.get_or_init(|| pending()));
+    /// assert!(poll_once(&mut init).await.is_none());
+    /// assert!(cell.set(5).unwrap_err().is_initializing_err());
+    /// # });
+    /// ```
     pub fn is_initializing_err(&self) -> bool {
         matches!(self, SetError::InitializingError(_))
     }
 
     /// The value that could not be stored.
+    ///
+    /// ```
+    /// let cell = zokio_sync::OnceCell::new();
+    /// cell.set(vec![1]).unwrap();
+    /// let rejected = cell.set(vec![2, 3]).unwrap_err();
+    /// assert_eq!(rejected.into_inner(), [2, 3]); // the value comes back
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             SetError::AlreadyInitializedError(value) | SetError::InitializingError(value) => value,
@@ -111,6 +147,12 @@ impl<T> From<T> for OnceCell<T> {
 
 impl<T> OnceCell<T> {
     /// An empty cell.
+    ///
+    /// ```
+    /// let cell = zokio_sync::OnceCell::<String>::new();
+    /// assert!(!cell.initialized());
+    /// assert_eq!(cell.get(), None);
+    /// ```
     pub fn new() -> OnceCell<T> {
         OnceCell {
             initialized: AtomicBool::new(false),
@@ -120,6 +162,17 @@ impl<T> OnceCell<T> {
     }
 
     /// An empty cell, usable in `static`s.
+    ///
+    /// ```
+    /// use zokio_sync::OnceCell;
+    ///
+    /// static GREETING: OnceCell<String> = OnceCell::const_new();
+    /// # futures_lite::future::block_on(async {
+    /// let s = GREETING.get_or_init(|| async { "hello".to_string() }).await;
+    /// assert_eq!(s, "hello");
+    /// assert_eq!(GREETING.get().map(String::as_str), Some("hello"));
+    /// # });
+    /// ```
     #[cfg(not(loom))]
     pub const fn const_new() -> OnceCell<T> {
         OnceCell {
@@ -130,6 +183,12 @@ impl<T> OnceCell<T> {
     }
 
     /// A cell holding `value` if it is `Some`.
+    ///
+    /// ```
+    /// use zokio_sync::OnceCell;
+    /// assert_eq!(OnceCell::new_with(Some(3)).get(), Some(&3));
+    /// assert!(!OnceCell::<i32>::new_with(None).initialized());
+    /// ```
     pub fn new_with(value: Option<T>) -> OnceCell<T> {
         let cell = OnceCell::new();
         if let Some(value) = value {
@@ -142,11 +201,25 @@ impl<T> OnceCell<T> {
     }
 
     /// Whether the cell holds a value.
+    ///
+    /// ```
+    /// let cell = zokio_sync::OnceCell::new();
+    /// assert!(!cell.initialized());
+    /// cell.set(()).unwrap();
+    /// assert!(cell.initialized());
+    /// ```
     pub fn initialized(&self) -> bool {
         self.initialized.load(Ordering::Acquire)
     }
 
     /// The value, if set.
+    ///
+    /// ```
+    /// let cell = zokio_sync::OnceCell::new();
+    /// assert_eq!(cell.get(), None); // never waits
+    /// cell.set(10).unwrap();
+    /// assert_eq!(cell.get(), Some(&10));
+    /// ```
     pub fn get(&self) -> Option<&T> {
         if self.initialized() {
             // SAFETY: `initialized` was published with Release after the one write, and the value is
@@ -158,6 +231,12 @@ impl<T> OnceCell<T> {
     }
 
     /// Mutable access to the value, if set.
+    ///
+    /// ```
+    /// let mut cell = zokio_sync::OnceCell::new_with(Some(1));
+    /// *cell.get_mut().unwrap() += 1;
+    /// assert_eq!(cell.get(), Some(&2));
+    /// ```
     pub fn get_mut(&mut self) -> Option<&mut T> {
         if self.initialized() {
             // SAFETY: initialised (see `get`), and `&mut self` makes the access unique.
@@ -184,6 +263,15 @@ impl<T> OnceCell<T> {
     /// # Errors
     ///
     /// [`SetError`] holding `value` if the cell is set or being initialised.
+    ///
+    /// ```
+    /// let cell = zokio_sync::OnceCell::new();
+    /// assert!(cell.set(1).is_ok());
+    /// let err = cell.set(2).unwrap_err();
+    /// assert!(err.is_already_init_err());
+    /// assert_eq!(err.into_inner(), 2);
+    /// assert_eq!(cell.get(), Some(&1)); // unchanged
+    /// ```
     pub fn set(&self, value: T) -> Result<(), SetError<T>> {
         if self.initialized() {
             return Err(SetError::AlreadyInitializedError(value));
@@ -205,6 +293,17 @@ impl<T> OnceCell<T> {
     ///
     /// Cancel safe: if this call is running the initialiser and is dropped, the cell stays empty and
     /// the next waiting caller runs its own initialiser.
+    ///
+    /// ```
+    /// use zokio_sync::OnceCell;
+    /// # futures_lite::future::block_on(async {
+    /// let cell = OnceCell::new();
+    /// let a = *cell.get_or_init(|| async { "ready" }).await;
+    /// // Already set: this initialiser never runs.
+    /// let b = *cell.get_or_init(|| async { unreachable!() }).await;
+    /// assert_eq!((a, b), ("ready", "ready"));
+    /// # });
+    /// ```
     pub async fn get_or_init<F, Fut>(&self, f: F) -> &T
     where
         F: FnOnce() -> Fut,
@@ -229,6 +328,18 @@ impl<T> OnceCell<T> {
     /// # Errors
     ///
     /// Whatever `f` returned.
+    ///
+    /// ```
+    /// use zokio_sync::OnceCell;
+    /// # futures_lite::future::block_on(async {
+    /// let cell = OnceCell::<u16>::new();
+    /// let failed = cell.get_or_try_init(|| async { "70000".parse::<u16>() }).await;
+    /// assert!(failed.is_err());
+    /// assert!(!cell.initialized()); // a failure leaves it empty for the next try
+    /// let ok = cell.get_or_try_init(|| async { "8080".parse::<u16>() }).await;
+    /// assert_eq!(ok, Ok(&8080));
+    /// # });
+    /// ```
     pub async fn get_or_try_init<E, F, Fut>(&self, f: F) -> Result<&T, E>
     where
         F: FnOnce() -> Fut,
@@ -261,11 +372,24 @@ impl<T> OnceCell<T> {
     }
 
     /// Takes the value out, leaving the cell empty.
+    ///
+    /// ```
+    /// let mut cell = zokio_sync::OnceCell::new_with(Some("token"));
+    /// assert_eq!(cell.take(), Some("token"));
+    /// assert!(!cell.initialized());
+    /// assert!(cell.set("fresh").is_ok()); // it can be set again
+    /// ```
     pub fn take(&mut self) -> Option<T> {
         std::mem::take(self).into_inner()
     }
 
     /// Consumes the cell and returns its value, if set.
+    ///
+    /// ```
+    /// use zokio_sync::OnceCell;
+    /// assert_eq!(OnceCell::new_with(Some(5)).into_inner(), Some(5));
+    /// assert_eq!(OnceCell::<i32>::new().into_inner(), None);
+    /// ```
     pub fn into_inner(self) -> Option<T> {
         // Owned: nothing to synchronise with, so Relaxed (loom's atomics have no `get_mut`).
         if self.initialized.load(Ordering::Relaxed) {

@@ -42,6 +42,16 @@ pub mod error {
     use std::fmt;
 
     /// The sender was dropped without sending; returned by awaiting the [`Receiver`](super::Receiver).
+    ///
+    /// ```
+    /// use zokio_sync::oneshot::{self, error::RecvError};
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = oneshot::channel::<u8>();
+    /// drop(tx); // gone without sending
+    /// let err: RecvError = rx.await.unwrap_err();
+    /// assert_eq!(err.to_string(), "channel closed");
+    /// # });
+    /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct RecvError(pub(super) ());
 
@@ -54,6 +64,15 @@ pub mod error {
     impl std::error::Error for RecvError {}
 
     /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned no value.
+    ///
+    /// ```
+    /// use zokio_sync::oneshot::{self, error::TryRecvError};
+    /// let (tx, mut rx) = oneshot::channel();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed)); // already taken
+    /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum TryRecvError {
         /// Nothing was sent yet.
@@ -125,6 +144,17 @@ fn new_inner<T>() -> Arc<Inner<T>> {
 }
 
 /// Creates a oneshot channel.
+///
+/// ```
+/// use zokio_sync::oneshot;
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, rx) = oneshot::channel();
+/// zokio::spawn(async move {
+///     let _ = tx.send(2 + 2); // the reply; ignored if nobody listens any more
+/// });
+/// assert_eq!(rx.await, Ok(4));
+/// # });
+/// ```
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = new_inner::<T>();
     (
@@ -136,11 +166,35 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 }
 
 /// Sends the value. Created by [`channel`].
+///
+/// ```
+/// use zokio_sync::oneshot;
+/// # futures_lite::future::block_on(async {
+/// let (tx, rx) = oneshot::channel::<String>();
+/// assert!(!tx.is_closed());
+/// drop(rx);
+/// assert!(tx.is_closed());
+/// // Sending to a dropped receiver hands the value back.
+/// assert_eq!(tx.send("lost".into()), Err("lost".to_string()));
+/// # });
+/// ```
 pub struct Sender<T> {
     inner: Option<Arc<Inner<T>>>,
 }
 
 /// Receives the value: `.await` it. Created by [`channel`].
+///
+/// ```
+/// use zokio_sync::oneshot;
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut rx) = oneshot::channel();
+/// // `&mut rx` can be awaited (e.g. in `select!`) without consuming the receiver.
+/// let early = futures_lite::future::poll_once(&mut rx).await;
+/// assert!(early.is_none());
+/// tx.send('a').unwrap();
+/// assert_eq!(rx.await, Ok('a'));
+/// # });
+/// ```
 pub struct Receiver<T> {
     inner: Option<Arc<Inner<T>>>,
 }
@@ -209,6 +263,19 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// Gives the value back if the receiver was dropped or closed.
+    ///
+    /// ```
+    /// use zokio_sync::oneshot;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = oneshot::channel();
+    /// assert_eq!(tx.send(1), Ok(()));
+    /// assert_eq!(rx.await, Ok(1));
+    ///
+    /// let (tx, rx) = oneshot::channel();
+    /// drop(rx);
+    /// assert_eq!(tx.send(2), Err(2)); // nobody to receive it
+    /// # });
+    /// ```
     pub fn send(self, value: T) -> Result<(), T> {
         // The sender is finished either way; skipping its destructor (which would only find
         // `inner` taken) keeps a call off the hot path.
@@ -244,6 +311,14 @@ impl<T> Sender<T> {
     }
 
     /// Whether the receiver was dropped or closed.
+    ///
+    /// ```
+    /// use zokio_sync::oneshot;
+    /// let (tx, mut rx) = oneshot::channel::<()>();
+    /// assert!(!tx.is_closed());
+    /// rx.close();
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner
             .as_ref()
@@ -251,6 +326,19 @@ impl<T> Sender<T> {
     }
 
     /// Polls for the receiver going away.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::task::Poll;
+    /// use zokio_sync::oneshot;
+    /// # futures_lite::future::block_on(async {
+    /// let (mut tx, rx) = oneshot::channel::<u8>();
+    /// let still_open = poll_fn(|cx| Poll::Ready(tx.poll_closed(cx).is_pending())).await;
+    /// assert!(still_open);
+    /// drop(rx);
+    /// poll_fn(|cx| tx.poll_closed(cx)).await; // completes: the receiver is gone
+    /// # });
+    /// ```
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let inner = self.inner.as_ref().expect("sender used after send");
@@ -266,6 +354,21 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// ```
+    /// use zokio_sync::oneshot;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (mut tx, rx) = oneshot::channel::<u64>();
+    /// let worker = zokio::spawn(async move {
+    ///     zokio::select! {
+    ///         _ = tx.closed() => "abandoned", // the receiver gave up
+    ///         _ = std::future::pending::<()>() => unreachable!(),
+    ///     }
+    /// });
+    /// drop(rx);
+    /// assert_eq!(worker.await.unwrap(), "abandoned");
+    /// # });
+    /// ```
     pub async fn closed(&mut self) {
         std::future::poll_fn(|cx| self.poll_closed(cx)).await
     }
@@ -299,6 +402,21 @@ impl<T> Receiver<T> {
 
     /// Closes the channel without dropping the receiver: the sender's `send` fails from now on, but a
     /// value sent before still arrives through [`Receiver::try_recv`] or `.await`.
+    ///
+    /// ```
+    /// use zokio_sync::oneshot;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = oneshot::channel();
+    /// rx.close();
+    /// assert_eq!(tx.send(1), Err(1)); // refused after the close
+    /// assert!(rx.await.is_err());
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// tx.send(2).unwrap();
+    /// rx.close(); // a value sent before the close still arrives
+    /// assert_eq!(rx.await, Ok(2));
+    /// # });
+    /// ```
     pub fn close(&mut self) {
         let Some(inner) = self.inner.as_ref() else {
             return;
@@ -318,6 +436,14 @@ impl<T> Receiver<T> {
     /// [`TryRecvError::Empty`] if nothing was sent yet, [`TryRecvError::Closed`] if the sender is gone,
     /// the receiver was closed, or the value was already taken. After the value or `Closed` the
     /// receiver is terminated: polling it panics.
+    ///
+    /// ```
+    /// use zokio_sync::oneshot::{self, error::TryRecvError};
+    /// let (tx, mut rx) = oneshot::channel::<i32>();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // never waits
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let inner = self.inner.as_ref().ok_or(TryRecvError::Closed)?;
         let state = inner.state.load(Ordering::Acquire);
@@ -340,6 +466,18 @@ impl<T> Receiver<T> {
     /// # Errors
     ///
     /// [`RecvError`] if the sender was dropped without sending.
+    ///
+    /// ```
+    /// use zokio_sync::oneshot;
+    /// let (tx, rx) = oneshot::channel();
+    /// let sender = std::thread::spawn(move || tx.send("from a thread").unwrap());
+    /// assert_eq!(rx.blocking_recv(), Ok("from a thread"));
+    /// sender.join().unwrap();
+    ///
+    /// let (tx, rx) = oneshot::channel::<()>();
+    /// drop(tx);
+    /// assert!(rx.blocking_recv().is_err());
+    /// ```
     #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
         crate::blocking::block_on(self)
@@ -347,6 +485,17 @@ impl<T> Receiver<T> {
 
     /// Whether the receiver has completed (returned its result, or `try_recv` ended it), so that
     /// it must not be polled again.
+    ///
+    /// ```
+    /// use zokio_sync::oneshot;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = oneshot::channel();
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_terminated());
+    /// assert_eq!((&mut rx).await, Ok(1));
+    /// assert!(rx.is_terminated()); // polling it again would panic
+    /// # });
+    /// ```
     pub fn is_terminated(&self) -> bool {
         self.inner.is_none()
     }

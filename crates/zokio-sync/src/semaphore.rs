@@ -43,6 +43,16 @@ impl fmt::Debug for Semaphore {
 }
 
 /// The semaphore was closed; returned by the acquire methods.
+///
+/// ```
+/// use zokio_sync::Semaphore;
+/// # futures_lite::future::block_on(async {
+/// let sem = Semaphore::new(1);
+/// sem.close();
+/// let err = sem.acquire().await.unwrap_err();
+/// assert_eq!(err.to_string(), "semaphore closed");
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AcquireError(());
 
@@ -55,6 +65,15 @@ impl fmt::Display for AcquireError {
 impl std::error::Error for AcquireError {}
 
 /// Why a `try_acquire*` call failed.
+///
+/// ```
+/// use zokio_sync::{Semaphore, TryAcquireError};
+/// let sem = Semaphore::new(1);
+/// let _p = sem.try_acquire().unwrap();
+/// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+/// sem.close();
+/// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryAcquireError {
     /// The semaphore was closed.
@@ -126,6 +145,13 @@ impl Semaphore {
     /// # Panics
     ///
     /// If `permits` exceeds [`Semaphore::MAX_PERMITS`].
+    ///
+    /// ```
+    /// use zokio_sync::Semaphore;
+    /// let sem = Semaphore::new(3);
+    /// assert_eq!(sem.available_permits(), 3);
+    /// assert!(!sem.is_closed());
+    /// ```
     #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
         Semaphore {
@@ -148,6 +174,14 @@ impl Semaphore {
     }
 
     /// The number of permits available right now.
+    ///
+    /// ```
+    /// let sem = zokio_sync::Semaphore::new(4);
+    /// let held = sem.try_acquire_many(3).unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// drop(held);
+    /// assert_eq!(sem.available_permits(), 4);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.inner.available_permits()
     }
@@ -157,6 +191,19 @@ impl Semaphore {
     /// # Panics
     ///
     /// If `n`, or the total, would exceed [`Semaphore::MAX_PERMITS`].
+    ///
+    /// ```
+    /// use futures_lite::future::poll_once;
+    /// use zokio_sync::Semaphore;
+    /// # futures_lite::future::block_on(async {
+    /// let sem = Semaphore::new(0);
+    /// let mut waiter = Box::pin(sem.acquire_many(2));
+    /// assert!(poll_once(&mut waiter).await.is_none());
+    /// sem.add_permits(3); // two go to the waiter, one stays free
+    /// let permit = waiter.await.unwrap();
+    /// assert_eq!((permit.num_permits(), sem.available_permits()), (2, 1));
+    /// # });
+    /// ```
     #[track_caller]
     pub fn add_permits(&self, n: usize) {
         self.inner.release(n);
@@ -164,6 +211,14 @@ impl Semaphore {
 
     /// Removes up to `n` available permits for good and returns how many were removed. Permits that
     /// are held right now are not affected.
+    ///
+    /// ```
+    /// let sem = zokio_sync::Semaphore::new(5);
+    /// let held = sem.try_acquire_many(2).unwrap();
+    /// assert_eq!(sem.forget_permits(10), 3); // only the 3 free ones go
+    /// drop(held);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
     pub fn forget_permits(&self, n: usize) -> usize {
         self.inner.forget_permits(n)
     }
@@ -179,6 +234,23 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is (or gets) closed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Semaphore;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let sem = Arc::new(Semaphore::new(1));
+    /// let permit = sem.acquire().await.unwrap();
+    /// let waiter = zokio::spawn({
+    ///     let sem = sem.clone();
+    ///     async move { sem.acquire().await.map(|p| p.num_permits()) }
+    /// });
+    /// drop(permit); // lets the task's `acquire` through
+    /// assert_eq!(waiter.await.unwrap(), Ok(1));
+    /// sem.close();
+    /// assert!(sem.acquire().await.is_err());
+    /// # });
+    /// ```
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         AcquireFuture::new(&self.inner, 1).await?;
         Ok(SemaphorePermit {
@@ -197,6 +269,19 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is (or gets) closed.
+    ///
+    /// ```
+    /// use futures_lite::future::poll_once;
+    /// use zokio_sync::Semaphore;
+    /// # futures_lite::future::block_on(async {
+    /// let sem = Semaphore::new(2);
+    /// let mut big = Box::pin(sem.acquire_many(3));
+    /// assert!(poll_once(&mut big).await.is_none()); // waits, holding its place
+    /// assert!(sem.try_acquire().is_err()); // a smaller request may not jump the queue
+    /// sem.add_permits(1);
+    /// assert_eq!(big.await.unwrap().num_permits(), 3);
+    /// # });
+    /// ```
     pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         AcquireFuture::new(&self.inner, n as usize).await?;
         Ok(SemaphorePermit {
@@ -210,6 +295,15 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    ///
+    /// ```
+    /// use zokio_sync::{Semaphore, TryAcquireError};
+    /// let sem = Semaphore::new(1);
+    /// let permit = sem.try_acquire().unwrap();
+    /// assert_eq!(sem.try_acquire().err(), Some(TryAcquireError::NoPermits));
+    /// drop(permit);
+    /// assert!(sem.try_acquire().is_ok());
+    /// ```
     pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.inner.try_acquire(1)?;
         Ok(SemaphorePermit {
@@ -223,6 +317,14 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    ///
+    /// ```
+    /// use zokio_sync::{Semaphore, TryAcquireError};
+    /// let sem = Semaphore::new(3);
+    /// assert_eq!(sem.try_acquire_many(4).err(), Some(TryAcquireError::NoPermits));
+    /// let p = sem.try_acquire_many(3).unwrap();
+    /// assert_eq!(p.num_permits(), 3);
+    /// ```
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.inner.try_acquire(n as usize)?;
         Ok(SemaphorePermit {
@@ -240,6 +342,28 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is (or gets) closed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Semaphore;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let limit = Arc::new(Semaphore::new(2));
+    /// let mut tasks = Vec::new();
+    /// for i in 0..4 {
+    ///     // At most two tasks run at once: the third waits here for a permit.
+    ///     let permit = limit.clone().acquire_owned().await.unwrap();
+    ///     tasks.push(zokio::spawn(async move {
+    ///         let _permit = permit; // released when the task ends
+    ///         i * 2
+    ///     }));
+    /// }
+    /// let mut sum = 0;
+    /// for task in tasks {
+    ///     sum += task.await.unwrap();
+    /// }
+    /// assert_eq!(sum, 12);
+    /// # });
+    /// ```
     pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         self.acquire_many_owned(1).await
     }
@@ -253,6 +377,18 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is (or gets) closed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Semaphore;
+    /// # futures_lite::future::block_on(async {
+    /// let sem = Arc::new(Semaphore::new(5));
+    /// let permit = sem.clone().acquire_many_owned(4).await.unwrap();
+    /// assert_eq!((permit.num_permits(), sem.available_permits()), (4, 1));
+    /// sem.close();
+    /// assert!(sem.acquire_many_owned(1).await.is_err());
+    /// # });
+    /// ```
     pub async fn acquire_many_owned(
         self: Arc<Self>,
         n: u32,
@@ -269,6 +405,16 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{Semaphore, TryAcquireError};
+    /// let sem = Arc::new(Semaphore::new(1));
+    /// let permit = sem.clone().try_acquire_owned().unwrap();
+    /// assert_eq!(sem.clone().try_acquire_owned().err(), Some(TryAcquireError::NoPermits));
+    /// drop(permit);
+    /// assert!(sem.try_acquire_owned().is_ok());
+    /// ```
     pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.try_acquire_many_owned(1)
     }
@@ -278,6 +424,17 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{Semaphore, TryAcquireError};
+    /// let sem = Arc::new(Semaphore::new(2));
+    /// assert!(sem.clone().try_acquire_many_owned(3).is_err());
+    /// let p = sem.clone().try_acquire_many_owned(2).unwrap();
+    /// assert_eq!(p.num_permits(), 2);
+    /// sem.close();
+    /// assert_eq!(sem.try_acquire_many_owned(1).err(), Some(TryAcquireError::Closed));
+    /// ```
     pub fn try_acquire_many_owned(
         self: Arc<Self>,
         n: u32,
@@ -334,6 +491,16 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is (or gets) closed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Semaphore;
+    /// let sem = Arc::new(Semaphore::new(1));
+    /// let s = sem.clone();
+    /// let worker = std::thread::spawn(move || s.blocking_acquire_many(3).unwrap().num_permits());
+    /// sem.add_permits(2); // now there are 3: the thread gets them all
+    /// assert_eq!(worker.join().unwrap(), 3);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         crate::blocking::block_on(self.acquire_many(n))
@@ -349,6 +516,16 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is (or gets) closed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Semaphore;
+    /// let sem = Arc::new(Semaphore::new(1));
+    /// let permit = sem.clone().blocking_acquire_owned().unwrap();
+    /// // The owned permit can be sent to another thread, which releases it there.
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         crate::blocking::block_on(self.acquire_owned())
@@ -363,6 +540,18 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is (or gets) closed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Semaphore;
+    /// let sem = Arc::new(Semaphore::new(3));
+    /// let permit = sem.clone().blocking_acquire_many_owned(2).unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// sem.close();
+    /// assert!(sem.clone().blocking_acquire_many_owned(1).is_err());
+    /// drop(permit); // returning permits still works after a close
+    /// assert_eq!(sem.available_permits(), 3);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire_many_owned(
         self: Arc<Self>,
@@ -374,17 +563,51 @@ impl Semaphore {
     /// Closes the semaphore: every waiting and future acquire fails with an error (also one whose
     /// permits were granted just before the close but that had not returned yet; they go back).
     /// Permits already handed out stay valid, and returning them still works.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Semaphore;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let sem = Arc::new(Semaphore::new(0));
+    /// let waiter = zokio::spawn({
+    ///     let sem = sem.clone();
+    ///     async move { sem.acquire().await.is_err() }
+    /// });
+    /// # zokio::task::yield_now().await;
+    /// sem.close(); // the task's `acquire` fails, waiting or not
+    /// assert!(waiter.await.unwrap());
+    /// # });
+    /// ```
     pub fn close(&self) {
         self.inner.close();
     }
 
     /// Whether [`Semaphore::close`] was called.
+    ///
+    /// ```
+    /// let sem = zokio_sync::Semaphore::new(1);
+    /// assert!(!sem.is_closed());
+    /// sem.close();
+    /// assert!(sem.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
 }
 
 /// Permits borrowed from a [`Semaphore`]; they go back when this is dropped.
+///
+/// ```
+/// use zokio_sync::Semaphore;
+/// # futures_lite::future::block_on(async {
+/// let sem = Semaphore::new(2);
+/// {
+///     let _permit = sem.acquire().await.unwrap();
+///     assert_eq!(sem.available_permits(), 1);
+/// } // dropped: back to the semaphore
+/// assert_eq!(sem.available_permits(), 2);
+/// # });
+/// ```
 #[must_use = "dropping the permit releases it at once"]
 pub struct SemaphorePermit<'a> {
     sem: &'a Semaphore,
@@ -401,11 +624,23 @@ impl fmt::Debug for SemaphorePermit<'_> {
 
 impl SemaphorePermit<'_> {
     /// Drops the permits without returning them: the semaphore shrinks for good.
+    ///
+    /// ```
+    /// let sem = zokio_sync::Semaphore::new(3);
+    /// sem.try_acquire().unwrap().forget();
+    /// assert_eq!(sem.available_permits(), 2); // one permit is gone for good
+    /// ```
     pub fn forget(mut self) {
         self.permits = 0;
     }
 
     /// How many permits this holds.
+    ///
+    /// ```
+    /// let sem = zokio_sync::Semaphore::new(8);
+    /// let permit = sem.try_acquire_many(5).unwrap();
+    /// assert_eq!(permit.num_permits(), 5);
+    /// ```
     pub fn num_permits(&self) -> usize {
         self.permits as usize
     }
@@ -415,6 +650,16 @@ impl SemaphorePermit<'_> {
     /// # Panics
     ///
     /// If the permits come from different semaphores.
+    ///
+    /// ```
+    /// let sem = zokio_sync::Semaphore::new(3);
+    /// let mut a = sem.try_acquire().unwrap();
+    /// let b = sem.try_acquire_many(2).unwrap();
+    /// a.merge(b);
+    /// assert_eq!(a.num_permits(), 3);
+    /// drop(a);
+    /// assert_eq!(sem.available_permits(), 3);
+    /// ```
     #[track_caller]
     pub fn merge(&mut self, mut other: SemaphorePermit<'_>) {
         assert!(
@@ -426,6 +671,16 @@ impl SemaphorePermit<'_> {
     }
 
     /// Splits `n` permits off into a new permit, or returns `None` if this holds fewer than `n`.
+    ///
+    /// ```
+    /// let sem = zokio_sync::Semaphore::new(4);
+    /// let mut permit = sem.try_acquire_many(4).unwrap();
+    /// let part = permit.split(1).unwrap();
+    /// assert_eq!((permit.num_permits(), part.num_permits()), (3, 1));
+    /// assert!(permit.split(9).is_none()); // it holds only 3
+    /// drop(part);
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
     pub fn split(&mut self, n: usize) -> Option<Self> {
         let n = u32::try_from(n).ok()?;
         if n > self.permits {
@@ -446,6 +701,20 @@ impl Drop for SemaphorePermit<'_> {
 }
 
 /// Permits from an `Arc<Semaphore>`; they go back when this is dropped.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zokio_sync::{OwnedSemaphorePermit, Semaphore};
+/// # futures_lite::future::block_on(async {
+/// let sem = Arc::new(Semaphore::new(1));
+/// let permit: OwnedSemaphorePermit = sem.clone().acquire_owned().await.unwrap();
+/// // No borrow of `sem`: the permit is `'static` and can be stored or sent anywhere.
+/// let stash: Vec<OwnedSemaphorePermit> = vec![permit];
+/// assert_eq!(sem.available_permits(), 0);
+/// drop(stash);
+/// assert_eq!(sem.available_permits(), 1);
+/// # });
+/// ```
 #[must_use = "dropping the permit releases it at once"]
 pub struct OwnedSemaphorePermit {
     sem: Arc<Semaphore>,
@@ -462,16 +731,37 @@ impl fmt::Debug for OwnedSemaphorePermit {
 
 impl OwnedSemaphorePermit {
     /// Drops the permits without returning them: the semaphore shrinks for good.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(zokio_sync::Semaphore::new(2));
+    /// sem.clone().try_acquire_owned().unwrap().forget();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
     pub fn forget(mut self) {
         self.permits = 0;
     }
 
     /// How many permits this holds.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(zokio_sync::Semaphore::new(4));
+    /// let permit = sem.try_acquire_many_owned(3).unwrap();
+    /// assert_eq!(permit.num_permits(), 3);
+    /// ```
     pub fn num_permits(&self) -> usize {
         self.permits as usize
     }
 
     /// The semaphore the permits came from.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(zokio_sync::Semaphore::new(1));
+    /// let permit = sem.clone().try_acquire_owned().unwrap();
+    /// assert!(Arc::ptr_eq(permit.semaphore(), &sem));
+    /// ```
     pub fn semaphore(&self) -> &Arc<Semaphore> {
         &self.sem
     }
@@ -481,6 +771,14 @@ impl OwnedSemaphorePermit {
     /// # Panics
     ///
     /// If the permits come from different semaphores.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(zokio_sync::Semaphore::new(2));
+    /// let mut a = sem.clone().try_acquire_owned().unwrap();
+    /// a.merge(sem.clone().try_acquire_owned().unwrap());
+    /// assert_eq!(a.num_permits(), 2);
+    /// ```
     #[track_caller]
     pub fn merge(&mut self, mut other: OwnedSemaphorePermit) {
         assert!(
@@ -492,6 +790,15 @@ impl OwnedSemaphorePermit {
     }
 
     /// Splits `n` permits off into a new permit, or returns `None` if this holds fewer than `n`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(zokio_sync::Semaphore::new(3));
+    /// let mut permit = sem.clone().try_acquire_many_owned(3).unwrap();
+    /// let one = permit.split(1).unwrap();
+    /// assert_eq!((permit.num_permits(), one.num_permits()), (2, 1));
+    /// assert!(permit.split(5).is_none());
+    /// ```
     pub fn split(&mut self, n: usize) -> Option<Self> {
         let n = u32::try_from(n).ok()?;
         if n > self.permits {

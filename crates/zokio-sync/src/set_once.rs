@@ -70,6 +70,12 @@ unsafe impl<T: Send + Sync> Sync for SetOnce<T> {}
 
 impl<T> SetOnce<T> {
     /// An empty `SetOnce`.
+    ///
+    /// ```
+    /// let once = zokio_sync::SetOnce::<u8>::new();
+    /// assert!(!once.initialized());
+    /// assert_eq!(once.get(), None);
+    /// ```
     pub fn new() -> SetOnce<T> {
         SetOnce::with_state(EMPTY, MaybeUninit::uninit())
     }
@@ -102,6 +108,14 @@ impl<T> SetOnce<T> {
     }
 
     /// A `SetOnce` that holds `value` already if it is `Some`, else an empty one.
+    ///
+    /// ```
+    /// use zokio_sync::SetOnce;
+    /// let full = SetOnce::new_with(Some("x"));
+    /// assert_eq!(full.get(), Some(&"x"));
+    /// assert!(full.set("y").is_err());
+    /// assert!(!SetOnce::<&str>::new_with(None).initialized());
+    /// ```
     pub fn new_with(value: Option<T>) -> SetOnce<T> {
         match value {
             Some(value) => SetOnce::from(value),
@@ -110,6 +124,16 @@ impl<T> SetOnce<T> {
     }
 
     /// A `SetOnce` that holds `value` already, usable in `static`s.
+    ///
+    /// ```
+    /// use zokio_sync::SetOnce;
+    ///
+    /// static LIMIT: SetOnce<usize> = SetOnce::const_new_with(64);
+    /// # futures_lite::future::block_on(async {
+    /// assert_eq!(*LIMIT.wait().await, 64); // already set: no waiting
+    /// assert!(LIMIT.set(1).is_err());
+    /// # });
+    /// ```
     #[cfg(not(loom))]
     pub const fn const_new_with(value: T) -> SetOnce<T> {
         SetOnce {
@@ -120,11 +144,25 @@ impl<T> SetOnce<T> {
     }
 
     /// Whether the value has been set.
+    ///
+    /// ```
+    /// let once = zokio_sync::SetOnce::new();
+    /// assert!(!once.initialized());
+    /// once.set(1).unwrap();
+    /// assert!(once.initialized());
+    /// ```
     pub fn initialized(&self) -> bool {
         self.state.load(Ordering::Acquire) == FULL
     }
 
     /// The value, if it has been set.
+    ///
+    /// ```
+    /// let once = zokio_sync::SetOnce::new();
+    /// assert_eq!(once.get(), None); // does not wait
+    /// once.set('k').unwrap();
+    /// assert_eq!(once.get(), Some(&'k'));
+    /// ```
     pub fn get(&self) -> Option<&T> {
         if self.initialized() {
             // SAFETY: `FULL`, seen with acquire ordering, means the value was written (before the
@@ -149,6 +187,14 @@ impl<T> SetOnce<T> {
     ///
     /// If the value was already set (or another `set` is setting it), returns `value` back in
     /// the error. After `set` returns, either way, [`SetOnce::get`] returns the value.
+    ///
+    /// ```
+    /// use zokio_sync::{SetOnce, SetOnceError};
+    /// let once = SetOnce::new();
+    /// assert_eq!(once.set(1), Ok(()));
+    /// assert_eq!(once.set(2), Err(SetOnceError(2))); // refused value handed back
+    /// assert_eq!(once.get(), Some(&1));
+    /// ```
     pub fn set(&self, value: T) -> Result<(), SetOnceError<T>> {
         if let Err(state) =
             self.state
@@ -216,6 +262,14 @@ impl<T> SetOnce<T> {
     }
 
     /// The value, if it was set, consuming the `SetOnce`.
+    ///
+    /// ```
+    /// use zokio_sync::SetOnce;
+    /// let once = SetOnce::new();
+    /// once.set(String::from("v")).unwrap();
+    /// assert_eq!(once.into_inner().as_deref(), Some("v"));
+    /// assert_eq!(SetOnce::<String>::new().into_inner(), None);
+    /// ```
     pub fn into_inner(self) -> Option<T> {
         let full = self.state.load(Ordering::Acquire) == FULL;
         if !full {
@@ -282,6 +336,14 @@ impl<T: Eq> Eq for SetOnce<T> {}
 
 /// The error of [`SetOnce::set`] when the value was already set; holds the value that was
 /// refused.
+///
+/// ```
+/// use zokio_sync::SetOnce;
+/// let once = SetOnce::from(1);
+/// let err = once.set(2).unwrap_err();
+/// assert_eq!(err.0, 2);
+/// assert_eq!(err.to_string(), "SetOnceError");
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct SetOnceError<T>(pub T);
 

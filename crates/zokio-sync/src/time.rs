@@ -8,6 +8,24 @@
 //! A runtime may install one with [`set_sleep_hook`], so that those waits follow its clock (zokio
 //! does, and its paused time applies); anywhere else they fall back to `futures-timer`'s global
 //! timer thread, which works under any executor.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::Duration;
+//! use zokio_sync::{mpsc, time::Timeout};
+//!
+//! # zokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let (tx, mut rx) = mpsc::channel::<u32>(1);
+//! // Nothing arrives: the deadline (here zokio's sleep; any future works) wins.
+//! let waited = Timeout::new(rx.recv(), zokio::time::sleep(Duration::from_millis(5))).await;
+//! assert!(waited.is_err());
+//! // A message is ready: the receive wins.
+//! tx.send(9).await.unwrap();
+//! let got = Timeout::new(rx.recv(), zokio::time::sleep(Duration::from_secs(60))).await;
+//! assert_eq!(got, Ok(Some(9)));
+//! # });
+//! ```
 
 use std::fmt;
 use std::future::Future;
@@ -19,6 +37,17 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 /// The deadline passed before the future completed.
+///
+/// ```
+/// use zokio_sync::time::{Elapsed, Timeout};
+/// # futures_lite::future::block_on(async {
+/// let err: Elapsed = Timeout::new(std::future::pending::<()>(), async {}).await.unwrap_err();
+/// assert_eq!(err.to_string(), "deadline has elapsed");
+/// // Converts into an `io::Error` of kind `TimedOut`, for `?` in I/O code.
+/// let io: std::io::Error = err.into();
+/// assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed(());
 
@@ -68,6 +97,15 @@ pin_project! {
 
 impl Elapsed {
     /// An `Elapsed` value, for runtimes that build their own timeout types on this error.
+    ///
+    /// ```
+    /// use zokio_sync::time::Elapsed;
+    /// // A runtime's own timeout future can report expiry with the shared error type.
+    /// fn my_timeout_expired() -> Result<(), Elapsed> {
+    ///     Err(Elapsed::new_for_runtime())
+    /// }
+    /// assert!(my_timeout_expired().is_err());
+    /// ```
     pub fn new_for_runtime() -> Elapsed {
         Elapsed(())
     }
@@ -75,31 +113,97 @@ impl Elapsed {
 
 impl<F, D> Timeout<F, D> {
     /// Races `future` against `deadline`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_sync::time::Timeout;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (_tx, rx) = zokio_sync::oneshot::channel::<u8>();
+    /// // Any future can be the deadline; here zokio's timer.
+    /// let deadline = zokio::time::sleep(Duration::from_millis(10));
+    /// assert!(Timeout::new(rx, deadline).await.is_err()); // nothing was sent in time
+    /// # });
+    /// ```
     pub fn new(future: F, deadline: D) -> Timeout<F, D> {
         Timeout { future, deadline }
     }
 
     /// The inner future.
+    ///
+    /// ```
+    /// use zokio_sync::time::Timeout;
+    /// let (tx, rx) = zokio_sync::oneshot::channel::<u8>();
+    /// let t = Timeout::new(rx, std::future::pending::<()>());
+    /// assert!(t.get_ref().is_empty()); // look at the inner receiver
+    /// tx.send(1).unwrap();
+    /// assert!(!t.get_ref().is_empty());
+    /// ```
     pub fn get_ref(&self) -> &F {
         &self.future
     }
 
     /// The inner future, mutably.
+    ///
+    /// ```
+    /// use zokio_sync::time::Timeout;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, rx) = zokio_sync::oneshot::channel::<u8>();
+    /// let mut t = Timeout::new(rx, std::future::pending::<()>());
+    /// t.get_mut().close(); // act on the inner receiver
+    /// assert_eq!(tx.send(1), Err(1));
+    /// assert!(t.await.unwrap().is_err()); // in time, but the channel was closed
+    /// # });
+    /// ```
     pub fn get_mut(&mut self) -> &mut F {
         &mut self.future
     }
 
     /// Consumes the timeout and returns the inner future.
+    ///
+    /// ```
+    /// use zokio_sync::time::Timeout;
+    /// # futures_lite::future::block_on(async {
+    /// let t = Timeout::new(async { "inner" }, std::future::pending::<()>());
+    /// // Take the future back and run it without a deadline.
+    /// assert_eq!(t.into_inner().await, "inner");
+    /// # });
+    /// ```
     pub fn into_inner(self) -> F {
         self.future
     }
 
     /// The deadline future.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_sync::time::Timeout;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let t = Timeout::new(async {}, zokio::time::sleep(Duration::from_secs(5)));
+    /// let left = t.deadline().deadline() - zokio::time::Instant::now();
+    /// assert!(left <= Duration::from_secs(5));
+    /// # });
+    /// ```
     pub fn deadline(&self) -> &D {
         &self.deadline
     }
 
     /// The pinned deadline future, e.g. to reset a timer in place.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio::time::{Instant, sleep};
+    /// use zokio_sync::time::Timeout;
+    /// # zokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build()
+    /// #     .unwrap().block_on(async {
+    /// let start = Instant::now();
+    /// let never = std::future::pending::<()>();
+    /// let mut t = Box::pin(Timeout::new(never, sleep(Duration::from_secs(1))));
+    /// // Push the deadline back, in place.
+    /// t.as_mut().deadline_pin_mut().reset(start + Duration::from_secs(3));
+    /// assert!(t.await.is_err());
+    /// assert!(start.elapsed() >= Duration::from_secs(3));
+    /// # });
+    /// ```
     pub fn deadline_pin_mut(self: Pin<&mut Self>) -> Pin<&mut D> {
         self.project().deadline
     }

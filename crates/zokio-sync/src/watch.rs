@@ -45,6 +45,15 @@ pub mod error {
     use std::fmt;
 
     /// No receiver exists; holds the value that could not be sent.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, rx) = watch::channel(0);
+    /// drop(rx);
+    /// let err = tx.send(5).unwrap_err();
+    /// assert_eq!(err.0, 5); // the value that was not stored
+    /// assert_eq!(*tx.borrow(), 0);
+    /// ```
     #[derive(PartialEq, Eq, Clone, Copy)]
     pub struct SendError<T>(pub T);
 
@@ -63,6 +72,16 @@ pub mod error {
     impl<T> std::error::Error for SendError<T> {}
 
     /// Every sender is gone (and, for `changed`, no unseen value is left).
+    ///
+    /// ```
+    /// use zokio_sync::watch::{self, error::RecvError};
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = watch::channel(1);
+    /// drop(tx);
+    /// let err: RecvError = rx.changed().await.unwrap_err();
+    /// assert_eq!(err.to_string(), "channel closed");
+    /// # });
+    /// ```
     #[derive(Debug, PartialEq, Eq, Clone, Copy)]
     pub struct RecvError(pub(super) ());
 
@@ -98,6 +117,18 @@ impl<T> Shared<T> {
 }
 
 /// Creates a watch channel holding `init`.
+///
+/// ```
+/// use zokio_sync::watch;
+/// # futures_lite::future::block_on(async {
+/// let (tx, rx) = watch::channel(String::from("idle"));
+/// // The initial value counts as already seen.
+/// assert!(!rx.has_changed().unwrap());
+/// assert_eq!(*rx.borrow(), "idle");
+/// tx.send("busy".into()).unwrap();
+/// assert!(rx.has_changed().unwrap());
+/// # });
+/// ```
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared {
         value: RwLock::new(init),
@@ -115,11 +146,40 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
 }
 
 /// Publishes new values; clone it for more producers.
+///
+/// ```
+/// use zokio_sync::watch;
+/// let (tx, rx) = watch::channel(0);
+/// let tx2 = tx.clone();
+/// tx.send(1).unwrap();
+/// tx2.send(2).unwrap(); // only the latest value is kept
+/// assert_eq!(*rx.borrow(), 2);
+/// assert_eq!(tx.sender_count(), 2);
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// Reads the latest value and waits for changes.
+///
+/// ```
+/// use zokio_sync::watch;
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, mut rx) = watch::channel(0);
+/// let watcher = zokio::spawn(async move {
+///     let mut seen = Vec::new();
+///     while rx.changed().await.is_ok() {
+///         seen.push(*rx.borrow_and_update());
+///     }
+///     seen // `changed` fails once the sender is gone
+/// });
+/// tx.send(10).unwrap();
+/// # zokio::task::yield_now().await;
+/// drop(tx);
+/// let seen = watcher.await.unwrap();
+/// assert_eq!(seen.last(), Some(&10)); // intermediate values may be skipped
+/// # });
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The version this receiver has seen.
@@ -144,6 +204,17 @@ impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
 
 /// A read lock on the current value. Do not hold it across `.await` or while sending: senders
 /// wait for it.
+///
+/// ```
+/// use zokio_sync::watch;
+/// let (tx, mut rx) = watch::channel(vec![1, 2]);
+/// {
+///     let r = rx.borrow();
+///     assert_eq!(r.len(), 2); // `Deref` to the value
+/// } // release it before sending
+/// tx.send(vec![3]).unwrap();
+/// assert!(rx.borrow_and_update().has_changed());
+/// ```
 pub struct Ref<'a, T> {
     guard: RwLockReadGuard<'a, T>,
     has_changed: bool,
@@ -151,6 +222,16 @@ pub struct Ref<'a, T> {
 
 impl<T> Ref<'_, T> {
     /// Whether the value was new to the receiver when it was borrowed.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, mut rx) = watch::channel('a');
+    /// assert!(!rx.borrow_and_update().has_changed());
+    /// tx.send('b').unwrap();
+    /// let r = rx.borrow_and_update();
+    /// assert!(r.has_changed()); // it was new when borrowed
+    /// assert_eq!(*r, 'b');
+    /// ```
     pub fn has_changed(&self) -> bool {
         self.has_changed
     }
@@ -171,6 +252,16 @@ impl<T: fmt::Debug> fmt::Debug for Ref<'_, T> {
 
 impl<T> Sender<T> {
     /// A sender with no receiver yet; use [`Sender::subscribe`] to add some.
+    ///
+    /// ```
+    /// use zokio_sync::watch::Sender;
+    /// let tx = Sender::new(0);
+    /// assert_eq!(tx.receiver_count(), 0);
+    /// assert!(tx.send(1).is_err()); // no receiver yet
+    /// let rx = tx.subscribe();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(*rx.borrow(), 2);
+    /// ```
     pub fn new(init: T) -> Sender<T> {
         let (tx, _) = channel(init);
         tx
@@ -181,6 +272,19 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] with the value if there is no receiver (the value is not stored).
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = watch::channel(0);
+    /// tx.send(1).unwrap();
+    /// rx.changed().await.unwrap();
+    /// assert_eq!(*rx.borrow(), 1);
+    /// drop(rx);
+    /// assert_eq!(tx.send(2).unwrap_err().0, 2); // no receiver: not stored
+    /// assert_eq!(*tx.borrow(), 1);
+    /// # });
+    /// ```
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         if self.shared.rx_count.load(Ordering::Acquire) == 0 {
             return Err(SendError(value));
@@ -190,6 +294,16 @@ impl<T> Sender<T> {
     }
 
     /// Modifies the value in place and notifies the receivers, with or without receivers.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, rx) = watch::channel(vec![1]);
+    /// tx.send_modify(|v| v.push(2)); // no need to clone or rebuild the value
+    /// assert!(rx.has_changed().unwrap());
+    /// drop(rx);
+    /// tx.send_modify(|v| v.push(3)); // works without receivers too
+    /// assert_eq!(*tx.borrow(), [1, 2, 3]);
+    /// ```
     pub fn send_modify(&self, modify: impl FnOnce(&mut T)) {
         self.send_if_modified(|value| {
             modify(value);
@@ -198,6 +312,26 @@ impl<T> Sender<T> {
     }
 
     /// Modifies the value in place; notifies the receivers only if `modify` returns `true`.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, mut rx) = watch::channel(5);
+    /// // Raise the value to at least 3; it is 5 already, so nothing changes.
+    /// let changed = tx.send_if_modified(|v| {
+    ///     let raise = *v < 3;
+    ///     if raise {
+    ///         *v = 3;
+    ///     }
+    ///     raise
+    /// });
+    /// assert!(!changed);
+    /// assert!(!rx.has_changed().unwrap()); // receivers were not told
+    /// assert!(tx.send_if_modified(|v| {
+    ///     *v = 1;
+    ///     true
+    /// }));
+    /// assert_eq!(*rx.borrow_and_update(), 1);
+    /// ```
     pub fn send_if_modified(&self, modify: impl FnOnce(&mut T) -> bool) -> bool {
         {
             let mut value = match self.shared.value.write() {
@@ -216,6 +350,15 @@ impl<T> Sender<T> {
 
     /// Stores `value` (with or without receivers), notifies the receivers and returns the old
     /// value.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, rx) = watch::channel("old");
+    /// assert_eq!(tx.send_replace("new"), "old");
+    /// drop(rx);
+    /// assert_eq!(tx.send_replace("newer"), "new"); // stored even without receivers
+    /// assert_eq!(*tx.borrow(), "newer");
+    /// ```
     pub fn send_replace(&self, value: T) -> T {
         let mut value = Some(value);
         let mut old = None;
@@ -224,6 +367,12 @@ impl<T> Sender<T> {
     }
 
     /// The current value.
+    ///
+    /// ```
+    /// let (tx, _rx) = zokio_sync::watch::channel(3);
+    /// tx.send(4).unwrap();
+    /// assert_eq!(*tx.borrow(), 4);
+    /// ```
     pub fn borrow(&self) -> Ref<'_, T> {
         Ref {
             guard: self.shared.read(),
@@ -232,6 +381,16 @@ impl<T> Sender<T> {
     }
 
     /// A new receiver that considers the current value seen.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, _rx) = watch::channel(1);
+    /// tx.send(2).unwrap();
+    /// let late = tx.subscribe();
+    /// assert!(!late.has_changed().unwrap()); // 2 counts as seen for it
+    /// assert_eq!(*late.borrow(), 2);
+    /// assert_eq!(tx.receiver_count(), 2);
+    /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         self.shared.rx_count.fetch_add(1, Ordering::AcqRel);
         let version = self.shared.state.load(Ordering::SeqCst) & !CLOSED;
@@ -242,16 +401,38 @@ impl<T> Sender<T> {
     }
 
     /// Number of receivers.
+    ///
+    /// ```
+    /// let (tx, rx) = zokio_sync::watch::channel(());
+    /// let rx2 = rx.clone();
+    /// assert_eq!(tx.receiver_count(), 2);
+    /// drop((rx, rx2));
+    /// assert_eq!(tx.receiver_count(), 0);
+    /// ```
     pub fn receiver_count(&self) -> usize {
         self.shared.rx_count.load(Ordering::Acquire)
     }
 
     /// Number of senders.
+    ///
+    /// ```
+    /// let (tx, _rx) = zokio_sync::watch::channel(());
+    /// assert_eq!(tx.sender_count(), 1);
+    /// let tx2 = tx.clone();
+    /// assert_eq!(tx2.sender_count(), 2);
+    /// ```
     pub fn sender_count(&self) -> usize {
         self.shared.tx_count.load(Ordering::Acquire)
     }
 
     /// Whether every receiver is gone.
+    ///
+    /// ```
+    /// let (tx, rx) = zokio_sync::watch::channel(0);
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.receiver_count() == 0
     }
@@ -261,6 +442,19 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = watch::channel(0);
+    /// let publisher = zokio::spawn(async move {
+    ///     tx.closed().await; // returns once the last receiver is gone
+    ///     tx.is_closed()
+    /// });
+    /// drop(rx);
+    /// assert!(publisher.await.unwrap());
+    /// # });
+    /// ```
     pub async fn closed(&self) {
         // One unit per call, as Tokio's: a loop around a `closed()` that is already complete
         // must still yield now and then.
@@ -275,6 +469,14 @@ impl<T> Sender<T> {
     }
 
     /// Whether both senders feed the same channel.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (a, _ra) = watch::channel(0);
+    /// let (b, _rb) = watch::channel(0);
+    /// assert!(a.same_channel(&a.clone()));
+    /// assert!(!a.same_channel(&b));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
@@ -300,6 +502,14 @@ impl<T> Drop for Sender<T> {
 
 impl<T> Receiver<T> {
     /// The current value, without marking it seen.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, rx) = watch::channel(0);
+    /// tx.send(1).unwrap();
+    /// assert_eq!(*rx.borrow(), 1);
+    /// assert!(rx.has_changed().unwrap()); // `borrow` does not mark it seen
+    /// ```
     pub fn borrow(&self) -> Ref<'_, T> {
         let guard = self.shared.read();
         let version = self.shared.state.load(Ordering::SeqCst) & !CLOSED;
@@ -310,6 +520,14 @@ impl<T> Receiver<T> {
     }
 
     /// The current value, marking it seen (so [`Receiver::changed`] waits for the next one).
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, mut rx) = watch::channel(0);
+    /// tx.send(1).unwrap();
+    /// assert_eq!(*rx.borrow_and_update(), 1);
+    /// assert!(!rx.has_changed().unwrap()); // now seen
+    /// ```
     pub fn borrow_and_update(&mut self) -> Ref<'_, T> {
         read_and_update(&self.shared, &mut self.version)
     }
@@ -319,6 +537,17 @@ impl<T> Receiver<T> {
     /// # Errors
     ///
     /// [`RecvError`] if every sender is gone.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, mut rx) = watch::channel(0);
+    /// assert_eq!(rx.has_changed(), Ok(false));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.has_changed(), Ok(true));
+    /// rx.mark_unchanged();
+    /// drop(tx);
+    /// assert!(rx.has_changed().is_err()); // every sender is gone
+    /// ```
     pub fn has_changed(&self) -> Result<bool, RecvError> {
         let state = self.shared.state.load(Ordering::SeqCst);
         if state & CLOSED != 0 {
@@ -328,11 +557,29 @@ impl<T> Receiver<T> {
     }
 
     /// Makes the current value count as unseen.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// # futures_lite::future::block_on(async {
+    /// let (_tx, mut rx) = watch::channel("config");
+    /// rx.mark_changed();
+    /// rx.changed().await.unwrap(); // returns at once: the value counts as new
+    /// assert_eq!(*rx.borrow_and_update(), "config");
+    /// # });
+    /// ```
     pub fn mark_changed(&mut self) {
         self.version = self.version.wrapping_sub(STEP);
     }
 
     /// Makes the current value count as seen.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, mut rx) = watch::channel(0);
+    /// tx.send(1).unwrap();
+    /// rx.mark_unchanged(); // skip it without borrowing
+    /// assert_eq!(rx.has_changed(), Ok(false));
+    /// ```
     pub fn mark_unchanged(&mut self) {
         self.version = self.shared.state.load(Ordering::SeqCst) & !CLOSED;
     }
@@ -347,6 +594,21 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: a dropped future changes nothing.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = watch::channel(0);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// rx.changed().await.unwrap(); // one wake-up for both sends
+    /// assert_eq!(*rx.borrow_and_update(), 2);
+    /// tx.send(3).unwrap();
+    /// drop(tx);
+    /// assert!(rx.changed().await.is_ok()); // the unseen 3 is still delivered
+    /// assert!(rx.changed().await.is_err()); // then: closed
+    /// # });
+    /// ```
     pub async fn changed(&mut self) -> Result<(), RecvError> {
         crate::coop::consume_budget().await;
         wait_changed(&self.shared, &mut self.version).await
@@ -362,6 +624,20 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, mut rx) = watch::channel(0);
+    /// zokio::spawn(async move {
+    ///     for progress in [25, 50, 100] {
+    ///         tx.send(progress).unwrap();
+    ///     }
+    /// });
+    /// let done = rx.wait_for(|p| *p >= 100).await.unwrap();
+    /// assert_eq!(*done, 100);
+    /// # });
+    /// ```
     pub async fn wait_for(
         &mut self,
         mut predicate: impl FnMut(&T) -> bool,
@@ -382,6 +658,14 @@ impl<T> Receiver<T> {
     }
 
     /// Whether both receivers listen to the same channel.
+    ///
+    /// ```
+    /// use zokio_sync::watch;
+    /// let (tx, rx) = watch::channel(0);
+    /// let (_other_tx, other_rx) = watch::channel(0);
+    /// assert!(rx.same_channel(&tx.subscribe()));
+    /// assert!(!rx.same_channel(&other_rx));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }

@@ -89,6 +89,19 @@ struct Shared<T> {
 /// # Panics
 ///
 /// If `capacity` is 0 or larger than `usize::MAX / 2`.
+///
+/// ```
+/// use zokio_sync::broadcast;
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, mut rx1) = broadcast::channel(8);
+/// let mut rx2 = tx.subscribe();
+/// let a = zokio::spawn(async move { rx1.recv().await });
+/// let b = zokio::spawn(async move { rx2.recv().await });
+/// assert_eq!(tx.send("news").unwrap(), 2); // two receivers will see it
+/// assert_eq!(a.await.unwrap(), Ok("news"));
+/// assert_eq!(b.await.unwrap(), Ok("news"));
+/// # });
+/// ```
 #[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let shared = new_shared(capacity, 1);
@@ -137,11 +150,35 @@ fn new_shared<T>(capacity: usize, rx_count: usize) -> Arc<Shared<T>> {
 }
 
 /// Sends values to every receiver; clone it for more producers.
+///
+/// ```
+/// use zokio_sync::broadcast;
+/// let (tx, mut rx) = broadcast::channel(4);
+/// let tx2 = tx.clone();
+/// tx.send(1).unwrap();
+/// tx2.send(2).unwrap();
+/// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(1), Ok(2)));
+/// drop(tx);
+/// assert!(!rx.is_closed()); // `tx2` still keeps it open
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// Receives every value sent after it subscribed.
+///
+/// ```
+/// use zokio_sync::broadcast;
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut early) = broadcast::channel(4);
+/// tx.send(1).unwrap();
+/// let mut late = tx.subscribe(); // sees only what is sent from now on
+/// tx.send(2).unwrap();
+/// assert_eq!(early.recv().await, Ok(1));
+/// assert_eq!(early.recv().await, Ok(2));
+/// assert_eq!(late.recv().await, Ok(2));
+/// # });
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     next: u64,
@@ -219,6 +256,18 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] with the value if there is no receiver.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, rx) = broadcast::channel(2);
+    /// let rx2 = rx.resubscribe();
+    /// assert_eq!(tx.send(10).unwrap(), 2); // how many receivers will see it
+    /// for i in 0..5 {
+    ///     tx.send(i).unwrap(); // never blocks, even with nobody reading
+    /// }
+    /// drop((rx, rx2));
+    /// assert_eq!(tx.send(99).unwrap_err().0, 99);
+    /// ```
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
         let mut tail = lock(&self.shared.tail);
         if tail.rx_count == 0 {
@@ -244,17 +293,46 @@ impl<T> Sender<T> {
     }
 
     /// A new receiver that sees values sent from now on.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast::{self, error::TryRecvError};
+    /// let (tx, _rx) = broadcast::channel(4);
+    /// tx.send("before").unwrap();
+    /// let mut rx = tx.subscribe();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // earlier values are not replayed
+    /// tx.send("after").unwrap();
+    /// assert_eq!(rx.try_recv(), Ok("after"));
+    /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         new_receiver(&self.shared)
     }
 
     /// Number of receivers.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, rx) = broadcast::channel::<()>(1);
+    /// let rx2 = tx.subscribe();
+    /// assert_eq!(tx.receiver_count(), 2);
+    /// drop((rx, rx2));
+    /// assert_eq!(tx.receiver_count(), 0);
+    /// ```
     pub fn receiver_count(&self) -> usize {
         lock(&self.shared.tail).rx_count
     }
 
     /// Number of values still held: sent, not yet seen by every receiver that existed when it was
     /// sent, and not yet overwritten.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, mut rx) = broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.len(), 1); // the only receiver has seen 1
+    /// ```
     pub fn len(&self) -> usize {
         let tail = lock(&self.shared.tail);
         let oldest = tail.pos.saturating_sub(self.shared.mask + 1);
@@ -267,11 +345,29 @@ impl<T> Sender<T> {
     }
 
     /// Whether [`Sender::len`] is 0.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, mut rx) = broadcast::channel(4);
+    /// assert!(tx.is_empty());
+    /// tx.send(()).unwrap();
+    /// assert!(!tx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(tx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether both senders feed the same channel.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (a, _ra) = broadcast::channel::<u8>(1);
+    /// let (b, _rb) = broadcast::channel::<u8>(1);
+    /// assert!(a.same_channel(&a.clone()));
+    /// assert!(!a.same_channel(&b));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
@@ -308,6 +404,15 @@ impl<T> Sender<T> {
     }
 
     /// A [`WeakSender`], which does not keep the channel open.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, mut rx) = broadcast::channel(2);
+    /// let weak = tx.downgrade();
+    /// let again = weak.upgrade().unwrap(); // a strong sender while one lives
+    /// again.send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
     pub fn downgrade(&self) -> WeakSender<T> {
         self.shared.weak_count.fetch_add(1, Ordering::Relaxed);
         WeakSender {
@@ -316,11 +421,29 @@ impl<T> Sender<T> {
     }
 
     /// Number of strong senders.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, _rx) = broadcast::channel::<()>(1);
+    /// let _weak = tx.downgrade(); // weak senders are not counted
+    /// let _tx2 = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// ```
     pub fn strong_count(&self) -> usize {
         self.shared.tx_count.load(Ordering::Acquire)
     }
 
     /// Number of weak senders.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, _rx) = broadcast::channel::<()>(1);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
     pub fn weak_count(&self) -> usize {
         self.shared.weak_count.load(Ordering::Acquire)
     }
@@ -363,6 +486,16 @@ impl<T: Clone> Receiver<T> {
     /// # Errors
     ///
     /// [`TryRecvError::Empty`], [`TryRecvError::Lagged`] or [`TryRecvError::Closed`].
+    ///
+    /// ```
+    /// use zokio_sync::broadcast::{self, error::TryRecvError};
+    /// let (tx, mut rx) = broadcast::channel(4);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // never waits
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(1)); // buffered values outlive the senders
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         try_read(&self.shared, &mut self.next, |_| None)
     }
@@ -410,6 +543,28 @@ impl<T: Clone> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: a dropped future received nothing, and the next call gets the same value.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast::{self, error::RecvError};
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, mut rx) = broadcast::channel(16);
+    /// let consumer = zokio::spawn(async move {
+    ///     let mut got = Vec::new();
+    ///     loop {
+    ///         match rx.recv().await {
+    ///             Ok(v) => got.push(v),
+    ///             Err(RecvError::Lagged(_)) => continue, // skipped some; keep going
+    ///             Err(RecvError::Closed) => break got,
+    ///         }
+    ///     }
+    /// });
+    /// for i in 0..3 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// drop(tx);
+    /// assert_eq!(consumer.await.unwrap(), [0, 1, 2]);
+    /// # });
+    /// ```
     pub async fn recv(&mut self) -> Result<T, RecvError> {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
@@ -419,6 +574,21 @@ impl<T: Clone> Receiver<T> {
     /// # Errors
     ///
     /// As for [`Receiver::recv`].
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, mut rx) = broadcast::channel(4);
+    /// let reader = std::thread::spawn(move || {
+    ///     let first = rx.blocking_recv();
+    ///     let end = rx.blocking_recv();
+    ///     (first, end)
+    /// });
+    /// tx.send(7).unwrap();
+    /// drop(tx);
+    /// let (first, end) = reader.join().unwrap();
+    /// assert_eq!(first, Ok(7));
+    /// assert_eq!(end, Err(broadcast::error::RecvError::Closed));
+    /// ```
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
         crate::blocking::block_on(self.recv())
@@ -427,23 +597,61 @@ impl<T: Clone> Receiver<T> {
 
 impl<T> Receiver<T> {
     /// A new receiver that sees values sent from now on.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast::{self, error::TryRecvError};
+    /// let (tx, mut rx) = broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// let mut fresh = rx.resubscribe(); // starts at the tail, not at `rx`'s position
+    /// assert_eq!(fresh.try_recv(), Err(TryRecvError::Empty));
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn resubscribe(&self) -> Receiver<T> {
         new_receiver(&self.shared)
     }
 
     /// Number of values sent that this receiver has not received yet (more than the capacity once
     /// it lagged).
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, mut rx) = broadcast::channel(2);
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// for i in 2..=4 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// assert_eq!(rx.len(), 4); // more than the capacity: it lagged
+    /// ```
     pub fn len(&self) -> usize {
         let tail = lock(&self.shared.tail);
         (tail.pos - self.next) as usize
     }
 
     /// Whether [`Receiver::len`] is 0.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, mut rx) = broadcast::channel(2);
+    /// assert!(rx.is_empty());
+    /// tx.send(0).unwrap();
+    /// assert!(!rx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether both receivers listen to the same channel.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, rx) = broadcast::channel::<u8>(1);
+    /// let (_tx2, other) = broadcast::channel::<u8>(1);
+    /// assert!(rx.same_channel(&tx.subscribe()));
+    /// assert!(!rx.same_channel(&other));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
@@ -467,11 +675,27 @@ impl<T> Receiver<T> {
     }
 
     /// Number of strong senders.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, rx) = broadcast::channel::<()>(1);
+    /// let tx2 = tx.clone();
+    /// assert_eq!(rx.sender_strong_count(), 2);
+    /// drop((tx, tx2));
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
     pub fn sender_strong_count(&self) -> usize {
         self.shared.tx_count.load(Ordering::Acquire)
     }
 
     /// Number of weak senders.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, rx) = broadcast::channel::<()>(1);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// ```
     pub fn sender_weak_count(&self) -> usize {
         self.shared.weak_count.load(Ordering::Acquire)
     }

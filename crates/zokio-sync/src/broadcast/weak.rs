@@ -6,6 +6,17 @@ use super::{Sender, Shared};
 use crate::loom::{Arc, Ordering};
 
 /// A sender that does not keep the channel open; see [`Sender::downgrade`].
+///
+/// ```
+/// use zokio_sync::broadcast;
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut rx) = broadcast::channel::<u32>(4);
+/// let weak = tx.downgrade();
+/// drop(tx); // the weak handle does not keep the channel open
+/// assert_eq!(rx.recv().await, Err(broadcast::error::RecvError::Closed));
+/// assert!(weak.upgrade().is_none());
+/// # });
+/// ```
 pub struct WeakSender<T> {
     pub(super) shared: Arc<Shared<T>>,
 }
@@ -55,11 +66,31 @@ impl<T> WeakSender<T> {
     }
 
     /// Number of strong senders.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, _rx) = broadcast::channel::<()>(1);
+    /// let weak = tx.downgrade();
+    /// let tx2 = tx.clone();
+    /// assert_eq!(weak.strong_count(), 2);
+    /// drop((tx, tx2));
+    /// assert_eq!(weak.strong_count(), 0);
+    /// ```
     pub fn strong_count(&self) -> usize {
         self.shared.tx_count.load(Ordering::Acquire)
     }
 
     /// Number of weak senders.
+    ///
+    /// ```
+    /// use zokio_sync::broadcast;
+    /// let (tx, _rx) = broadcast::channel::<()>(1);
+    /// let weak = tx.downgrade();
+    /// let weak2 = weak.clone();
+    /// assert_eq!(weak.weak_count(), 2);
+    /// drop(weak2);
+    /// assert_eq!(weak.weak_count(), 1);
+    /// ```
     pub fn weak_count(&self) -> usize {
         self.shared.weak_count.load(Ordering::Acquire)
     }

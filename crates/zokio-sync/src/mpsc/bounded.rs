@@ -38,26 +38,94 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 /// The sending half of a bounded channel; clone it for more producers.
+///
+/// ```
+/// use zokio_sync::mpsc;
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, mut rx) = mpsc::channel(4);
+/// for id in 0..3 {
+///     let tx = tx.clone(); // one clone per producer
+///     zokio::spawn(async move { tx.send(id).await.unwrap() });
+/// }
+/// drop(tx); // the channel closes when the last clone is gone
+/// let mut got = Vec::new();
+/// while let Some(id) = rx.recv().await {
+///     got.push(id);
+/// }
+/// got.sort();
+/// assert_eq!(got, [0, 1, 2]);
+/// # });
+/// ```
 pub struct Sender<T> {
     chan: Arc<Chan<T>>,
 }
 
 /// A sender that does not keep the channel open; see [`Sender::downgrade`].
+///
+/// ```
+/// use zokio_sync::mpsc;
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut rx) = mpsc::channel::<u8>(1);
+/// let weak = tx.downgrade();
+/// drop(tx); // only a weak sender left: the channel is closed
+/// assert_eq!(rx.recv().await, None);
+/// assert!(weak.upgrade().is_none());
+/// # });
+/// ```
 pub struct WeakSender<T> {
     chan: Arc<Chan<T>>,
 }
 
 /// The receiving half of a bounded channel.
+///
+/// ```
+/// use zokio_sync::mpsc;
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut rx) = mpsc::channel(2);
+/// tx.send("a").await.unwrap();
+/// tx.send("b").await.unwrap();
+/// drop(tx);
+/// // Buffered messages are still delivered after the senders are gone.
+/// assert_eq!(rx.recv().await, Some("a"));
+/// assert_eq!(rx.recv().await, Some("b"));
+/// assert_eq!(rx.recv().await, None);
+/// # });
+/// ```
 pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
 }
 
 /// A reserved slot: [`Permit::send`] cannot fail or wait. Dropping it returns the slot.
+///
+/// ```
+/// use zokio_sync::mpsc;
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut rx) = mpsc::channel(1);
+/// let permit = tx.reserve().await.unwrap(); // holds the only slot
+/// assert!(tx.try_send(0).is_err());
+/// permit.send(1); // cannot fail now
+/// assert_eq!(rx.recv().await, Some(1));
+/// drop(tx.reserve().await.unwrap()); // an unused permit gives the slot back
+/// assert_eq!(tx.capacity(), 1);
+/// # });
+/// ```
 pub struct Permit<'a, T> {
     chan: &'a Chan<T>,
 }
 
 /// A reserved slot that owns its sender; see [`Sender::reserve_owned`].
+///
+/// ```
+/// use zokio_sync::mpsc;
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, mut rx) = mpsc::channel(1);
+/// let permit = tx.reserve_owned().await.unwrap(); // owns the sender: `'static`
+/// zokio::spawn(async move {
+///     let _tx = permit.send("reply"); // the sender comes back
+/// });
+/// assert_eq!(rx.recv().await, Some("reply"));
+/// # });
+/// ```
 pub struct OwnedPermit<T> {
     sender: Option<Sender<T>>,
 }
@@ -98,6 +166,24 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] with the value if the receiver is closed.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// tx.send(1).await.unwrap();
+    /// // Full: this send waits until the receiver makes room.
+    /// let second = zokio::spawn({
+    ///     let tx = tx.clone();
+    ///     async move { tx.send(2).await }
+    /// });
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// assert!(second.await.unwrap().is_ok());
+    /// assert_eq!(rx.recv().await, Some(2));
+    /// drop(rx);
+    /// assert_eq!(tx.send(3).await.unwrap_err().0, 3); // closed: value handed back
+    /// # });
+    /// ```
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
         match Reserve::new(&self.chan, self.sem(), 1).await {
             Ok(()) => {
@@ -165,6 +251,16 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], both with the value.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc::{self, error::TrySendError};
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// assert!(tx.try_send('a').is_ok());
+    /// assert_eq!(tx.try_send('b'), Err(TrySendError::Full('b'))); // never waits
+    /// assert_eq!(rx.try_recv(), Ok('a'));
+    /// rx.close();
+    /// assert_eq!(tx.try_send('c'), Err(TrySendError::Closed('c')));
+    /// ```
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         match self.sem().try_acquire(1) {
             Ok(()) => {
@@ -182,6 +278,24 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] with the value if the receiver is closed.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let producer = std::thread::spawn(move || {
+    ///     for i in 0..3 {
+    ///         tx.blocking_send(i).unwrap(); // blocks the thread while full
+    ///     }
+    /// });
+    /// let mut got = Vec::new();
+    /// while let Some(i) = rx.recv().await {
+    ///     got.push(i);
+    /// }
+    /// producer.join().unwrap();
+    /// assert_eq!(got, [0, 1, 2]);
+    /// # });
+    /// ```
     #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         crate::blocking::block_on(self.send(value))
@@ -197,6 +311,19 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] if the receiver is closed.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// // Reserve first, build the message only once a slot is certain.
+    /// let permit = tx.reserve().await.unwrap();
+    /// permit.send(format!("job {}", 1));
+    /// assert_eq!(rx.recv().await.as_deref(), Some("job 1"));
+    /// rx.close();
+    /// assert!(tx.reserve().await.is_err());
+    /// # });
+    /// ```
     pub async fn reserve(&self) -> Result<Permit<'_, T>, SendError<()>> {
         match Reserve::new(&self.chan, self.sem(), 1).await {
             Ok(()) => Ok(Permit { chan: &self.chan }),
@@ -214,6 +341,20 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] if the receiver is closed or `n` exceeds the channel's capacity.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(4);
+    /// let permits = tx.reserve_many(3).await.unwrap();
+    /// assert_eq!(tx.capacity(), 1);
+    /// for (permit, word) in permits.zip(["x", "y", "z"]) {
+    ///     permit.send(word);
+    /// }
+    /// assert_eq!(rx.len(), 3);
+    /// assert!(tx.reserve_many(5).await.is_err()); // more than the capacity: never possible
+    /// # });
+    /// ```
     pub async fn reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, SendError<()>> {
         if n > self.chan.bound() {
             return Err(SendError(()));
@@ -232,6 +373,16 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`TrySendError::Full`] (also when `n` exceeds the capacity) or [`TrySendError::Closed`].
+    ///
+    /// ```
+    /// use zokio_sync::mpsc::{self, error::TrySendError};
+    /// let (tx, _rx) = mpsc::channel::<u8>(2);
+    /// let two = tx.try_reserve_many(2).unwrap();
+    /// assert_eq!(two.len(), 2);
+    /// assert_eq!(tx.try_reserve_many(1).unwrap_err(), TrySendError::Full(()));
+    /// drop(two); // unused slots go back
+    /// assert_eq!(tx.capacity(), 2);
+    /// ```
     pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
         if n > self.chan.bound() {
             return Err(TrySendError::Full(()));
@@ -251,6 +402,15 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`].
+    ///
+    /// ```
+    /// use zokio_sync::mpsc::{self, error::TrySendError};
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let permit = tx.try_reserve().unwrap();
+    /// assert_eq!(tx.try_reserve().unwrap_err(), TrySendError::Full(()));
+    /// permit.send(5);
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
     pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
         match self.sem().try_acquire(1) {
             Ok(()) => Ok(Permit { chan: &self.chan }),
@@ -268,6 +428,17 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] if the receiver is closed.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let permit = tx.clone().reserve_owned().await.unwrap();
+    /// let tx_back = permit.send(1); // the sender is handed back
+    /// assert!(tx_back.same_channel(&tx));
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
     pub async fn reserve_owned(self) -> Result<OwnedPermit<T>, SendError<()>> {
         match Reserve::new(&self.chan, self.sem(), 1).await {
             Ok(()) => Ok(OwnedPermit { sender: Some(self) }),
@@ -280,6 +451,17 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the sender.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc::{self, error::TrySendError};
+    /// let (tx, _rx) = mpsc::channel::<u8>(1);
+    /// let held = tx.clone().try_reserve_owned().unwrap();
+    /// match tx.try_reserve_owned() {
+    ///     Err(TrySendError::Full(tx)) => assert_eq!(tx.capacity(), 0), // the sender comes back
+    ///     _ => unreachable!(),
+    /// }
+    /// drop(held);
+    /// ```
     pub fn try_reserve_owned(self) -> Result<OwnedPermit<T>, TrySendError<Self>> {
         match self.sem().try_acquire(1) {
             Ok(()) => Ok(OwnedPermit { sender: Some(self) }),
@@ -293,26 +475,75 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = mpsc::channel::<u8>(1);
+    /// let watcher = zokio::spawn(async move {
+    ///     tx.closed().await; // e.g. stop producing once nobody listens
+    ///     tx.is_closed()
+    /// });
+    /// drop(rx);
+    /// assert!(watcher.await.unwrap());
+    /// # });
+    /// ```
     pub async fn closed(&self) {
         self.chan.closed().await
     }
 
     /// Whether the receiver is closed or dropped.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// let (tx, mut rx) = mpsc::channel::<()>(1);
+    /// assert!(!tx.is_closed());
+    /// rx.close();
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.chan.is_rx_closed()
     }
 
     /// Free capacity right now.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// let (tx, mut rx) = mpsc::channel(3);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.capacity(), 2);
+    /// let _permit = tx.try_reserve().unwrap(); // reserved slots count as used
+    /// assert_eq!(tx.capacity(), 1);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.capacity(), 2);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.sem().available_permits()
     }
 
     /// The capacity the channel was created with.
+    ///
+    /// ```
+    /// let (tx, _rx) = zokio_sync::mpsc::channel(3);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.max_capacity(), 3); // fixed, however full it is
+    /// assert_eq!(tx.capacity(), 2);
+    /// ```
     pub fn max_capacity(&self) -> usize {
         self.chan.bound()
     }
 
     /// A [`WeakSender`], which does not keep the channel open.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let weak = tx.downgrade();
+    /// weak.upgrade().unwrap().try_send(1).unwrap(); // works while `tx` lives
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
     pub fn downgrade(&self) -> WeakSender<T> {
         self.chan.add_weak();
         WeakSender {
@@ -321,16 +552,39 @@ impl<T> Sender<T> {
     }
 
     /// Whether both senders feed the same channel.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// let (a, _ra) = mpsc::channel::<u8>(1);
+    /// let (b, _rb) = mpsc::channel::<u8>(1);
+    /// assert!(a.same_channel(&a.clone()));
+    /// assert!(!a.same_channel(&b));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.chan, &other.chan)
     }
 
     /// Number of strong senders.
+    ///
+    /// ```
+    /// let (tx, _rx) = zokio_sync::mpsc::channel::<()>(1);
+    /// let _weak = tx.downgrade(); // not counted
+    /// let _tx2 = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// ```
     pub fn strong_count(&self) -> usize {
         self.chan.strong_count()
     }
 
     /// Number of weak senders.
+    ///
+    /// ```
+    /// let (tx, _rx) = zokio_sync::mpsc::channel::<()>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
     pub fn weak_count(&self) -> usize {
         self.chan.weak_count()
     }
@@ -353,6 +607,16 @@ impl<T> Drop for Sender<T> {
 
 impl<T> WeakSender<T> {
     /// A strong [`Sender`] if any is still alive.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// let (tx, _rx) = mpsc::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// let strong = weak.upgrade().unwrap();
+    /// assert!(strong.same_channel(&tx));
+    /// drop((tx, strong));
+    /// assert!(weak.upgrade().is_none()); // once every strong sender is gone
+    /// ```
     pub fn upgrade(&self) -> Option<Sender<T>> {
         self.chan.upgrade().then(|| Sender {
             chan: self.chan.clone(),
@@ -360,11 +624,26 @@ impl<T> WeakSender<T> {
     }
 
     /// Number of strong senders.
+    ///
+    /// ```
+    /// let (tx, _rx) = zokio_sync::mpsc::channel::<()>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(weak.strong_count(), 1);
+    /// drop(tx);
+    /// assert_eq!(weak.strong_count(), 0);
+    /// ```
     pub fn strong_count(&self) -> usize {
         self.chan.strong_count()
     }
 
     /// Number of weak senders.
+    ///
+    /// ```
+    /// let (tx, _rx) = zokio_sync::mpsc::channel::<()>(1);
+    /// let weak = tx.downgrade();
+    /// let _weak2 = weak.clone();
+    /// assert_eq!(weak.weak_count(), 2);
+    /// ```
     pub fn weak_count(&self) -> usize {
         self.chan.weak_count()
     }
@@ -388,6 +667,18 @@ impl<T> Drop for WeakSender<T> {
 impl<T> Permit<'_, T> {
     /// Sends through the reserved slot; never waits, never fails (after [`Receiver::close`] the
     /// message is still delivered).
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let permit = tx.reserve().await.unwrap();
+    /// rx.close(); // closing does not void a permit already held
+    /// permit.send("still delivered");
+    /// assert_eq!(rx.recv().await, Some("still delivered"));
+    /// assert_eq!(rx.recv().await, None);
+    /// # });
+    /// ```
     pub fn send(self, value: T) {
         self.chan.push(value);
         std::mem::forget(self);
@@ -402,6 +693,19 @@ impl<T> Drop for Permit<'_, T> {
 
 /// Slots reserved by [`Sender::reserve_many`]: yields one [`Permit`] per slot; slots not taken
 /// are returned when this is dropped.
+///
+/// ```
+/// use zokio_sync::mpsc;
+/// # futures_lite::future::block_on(async {
+/// let (tx, mut rx) = mpsc::channel(3);
+/// let mut permits = tx.reserve_many(3).await.unwrap();
+/// permits.next().unwrap().send(1);
+/// assert_eq!(permits.len(), 2);
+/// drop(permits); // the two unused slots return to the channel
+/// assert_eq!(tx.capacity(), 2);
+/// assert_eq!(rx.recv().await, Some(1));
+/// # });
+/// ```
 pub struct PermitIterator<'a, T> {
     chan: &'a Chan<T>,
     n: usize,
@@ -443,6 +747,17 @@ impl<T> Drop for PermitIterator<'_, T> {
 
 impl<T> OwnedPermit<T> {
     /// Sends through the reserved slot and returns the sender.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let tx = tx.reserve_owned().await.unwrap().send(1);
+    /// let tx = tx.try_reserve_owned().unwrap_err().into_inner(); // full again
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
     pub fn send(mut self, value: T) -> Sender<T> {
         let sender = self.sender.take().expect("permit holds its sender");
         sender.chan.push(value);
@@ -450,6 +765,14 @@ impl<T> OwnedPermit<T> {
     }
 
     /// Gives the slot back without sending and returns the sender.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// let (tx, _rx) = mpsc::channel::<u8>(1);
+    /// let permit = tx.try_reserve_owned().unwrap();
+    /// let tx = permit.release(); // nothing sent; the slot is free again
+    /// assert_eq!(tx.capacity(), 1);
+    /// ```
     pub fn release(mut self) -> Sender<T> {
         let sender = self.sender.take().expect("permit holds its sender");
         sender.chan.release_permit();
@@ -473,6 +796,21 @@ impl<T> Receiver<T> {
     ///
     /// Cancel safe: if the future is dropped (e.g. another `select!` branch won), no message was
     /// taken from the channel.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(8);
+    /// zokio::spawn(async move {
+    ///     for word in ["one", "two"] {
+    ///         tx.send(word).await.unwrap();
+    ///     }
+    /// }); // `tx` dropped at the end of the task
+    /// assert_eq!(rx.recv().await, Some("one")); // waits for a message
+    /// assert_eq!(rx.recv().await, Some("two"));
+    /// assert_eq!(rx.recv().await, None); // closed and drained
+    /// # });
+    /// ```
     pub async fn recv(&mut self) -> Option<T> {
         std::future::poll_fn(|cx| {
             // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
@@ -488,6 +826,22 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: a dropped future took no message.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(8);
+    /// for i in 0..5 {
+    ///     tx.send(i).await.unwrap();
+    /// }
+    /// drop(tx);
+    /// let mut batch = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut batch, 3).await, 3); // at most `limit`
+    /// assert_eq!(rx.recv_many(&mut batch, 3).await, 2); // appends
+    /// assert_eq!(batch, [0, 1, 2, 3, 4]);
+    /// assert_eq!(rx.recv_many(&mut batch, 3).await, 0); // closed and drained
+    /// # });
+    /// ```
     pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         std::future::poll_fn(|cx| {
             // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
@@ -502,30 +856,94 @@ impl<T> Receiver<T> {
     /// # Errors
     ///
     /// [`TryRecvError::Empty`] or, once closed and drained, [`TryRecvError::Disconnected`].
+    ///
+    /// ```
+    /// use zokio_sync::mpsc::{self, error::TryRecvError};
+    /// let (tx, mut rx) = mpsc::channel(2);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // never waits
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
         unsafe { self.chan.try_recv() }
     }
 
     /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// let (tx, mut rx) = mpsc::channel(4);
+    /// let consumer = std::thread::spawn(move || {
+    ///     let mut sum = 0;
+    ///     while let Some(n) = rx.blocking_recv() {
+    ///         sum += n;
+    ///     }
+    ///     sum
+    /// });
+    /// for n in 1..=4 {
+    ///     tx.blocking_send(n).unwrap();
+    /// }
+    /// drop(tx);
+    /// assert_eq!(consumer.join().unwrap(), 10);
+    /// ```
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         crate::blocking::block_on(self.recv())
     }
 
     /// Like [`Receiver::recv_many`], blocking the thread.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// let (tx, mut rx) = mpsc::channel(4);
+    /// for n in [1, 2, 3] {
+    ///     tx.try_send(n).unwrap();
+    /// }
+    /// let mut buf = Vec::new();
+    /// assert_eq!(rx.blocking_recv_many(&mut buf, 10), 3);
+    /// assert_eq!(buf, [1, 2, 3]);
+    /// ```
     #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         crate::blocking::block_on(self.recv_many(buffer, limit))
     }
 
     /// Polls for the next message (for hand-written futures).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::task::Poll;
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let idle = poll_fn(|cx| Poll::Ready(rx.poll_recv(cx).is_pending())).await;
+    /// assert!(idle); // nothing yet: `Pending`, with the waker registered
+    /// tx.send(3).await.unwrap();
+    /// assert_eq!(poll_fn(|cx| rx.poll_recv(cx)).await, Some(3));
+    /// # });
+    /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
         unsafe { self.chan.poll_recv(cx) }
     }
 
     /// Polls for up to `limit` messages (for hand-written futures).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(4);
+    /// tx.send('a').await.unwrap();
+    /// tx.send('b').await.unwrap();
+    /// let mut buf = Vec::new();
+    /// let n = poll_fn(|cx| rx.poll_recv_many(cx, &mut buf, 8)).await;
+    /// assert_eq!((n, buf), (2, vec!['a', 'b']));
+    /// # });
+    /// ```
     pub fn poll_recv_many(
         &mut self,
         cx: &mut Context<'_>,
@@ -538,26 +956,74 @@ impl<T> Receiver<T> {
 
     /// Closes the channel: sends fail from now on, but buffered messages (and those sent through
     /// permits already reserved) can still be received.
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// # futures_lite::future::block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(2);
+    /// tx.send(1).await.unwrap();
+    /// rx.close();
+    /// assert!(tx.send(2).await.is_err()); // refused from now on
+    /// assert_eq!(rx.recv().await, Some(1)); // what was buffered still arrives
+    /// assert_eq!(rx.recv().await, None);
+    /// # });
+    /// ```
     pub fn close(&mut self) {
         self.chan.close_rx();
     }
 
     /// Whether the channel is closed (receiver closed, or every sender gone).
+    ///
+    /// ```
+    /// use zokio_sync::mpsc;
+    /// let (tx, mut rx) = mpsc::channel::<()>(1);
+    /// assert!(!rx.is_closed());
+    /// drop(tx); // every sender gone
+    /// assert!(rx.is_closed());
+    ///
+    /// let (_tx, mut rx) = mpsc::channel::<()>(1);
+    /// rx.close();
+    /// assert!(rx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.chan.is_rx_closed() || self.chan.strong_count() == 0
     }
 
     /// Number of buffered messages.
+    ///
+    /// ```
+    /// let (tx, mut rx) = zokio_sync::mpsc::channel(4);
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.chan.len()
     }
 
     /// Whether no message is buffered.
+    ///
+    /// ```
+    /// let (tx, mut rx) = zokio_sync::mpsc::channel(1);
+    /// assert!(rx.is_empty());
+    /// tx.try_send(()).unwrap();
+    /// assert!(!rx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Free capacity right now.
+    ///
+    /// ```
+    /// let (tx, rx) = zokio_sync::mpsc::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.capacity(), 1);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.chan
             .sem
@@ -566,16 +1032,36 @@ impl<T> Receiver<T> {
     }
 
     /// The capacity the channel was created with.
+    ///
+    /// ```
+    /// let (tx, rx) = zokio_sync::mpsc::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.max_capacity(), 2);
+    /// ```
     pub fn max_capacity(&self) -> usize {
         self.chan.bound()
     }
 
     /// Number of strong senders.
+    ///
+    /// ```
+    /// let (tx, rx) = zokio_sync::mpsc::channel::<()>(1);
+    /// let tx2 = tx.clone();
+    /// assert_eq!(rx.sender_strong_count(), 2);
+    /// drop((tx, tx2));
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
     pub fn sender_strong_count(&self) -> usize {
         self.chan.strong_count()
     }
 
     /// Number of weak senders.
+    ///
+    /// ```
+    /// let (tx, rx) = zokio_sync::mpsc::channel::<()>(1);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// ```
     pub fn sender_weak_count(&self) -> usize {
         self.chan.weak_count()
     }

@@ -118,6 +118,16 @@ impl Default for Notify {
 
 impl Notify {
     /// A new `Notify` with no stored permit.
+    ///
+    /// ```
+    /// use futures_lite::future::poll_once;
+    /// use std::pin::pin;
+    /// # futures_lite::future::block_on(async {
+    /// let notify = zokio_sync::Notify::new();
+    /// // Fresh: no permit stored, so a wait does not complete by itself.
+    /// assert!(poll_once(pin!(notify.notified())).await.is_none());
+    /// # });
+    /// ```
     pub fn new() -> Notify {
         Notify {
             state: AtomicUsize::new(EMPTY),
@@ -127,6 +137,16 @@ impl Notify {
     }
 
     /// A new `Notify`, usable in `static`s.
+    ///
+    /// ```
+    /// use zokio_sync::Notify;
+    ///
+    /// static WAKE: Notify = Notify::const_new();
+    /// # futures_lite::future::block_on(async {
+    /// WAKE.notify_one();
+    /// WAKE.notified().await; // the stored permit
+    /// # });
+    /// ```
     #[cfg(not(loom))]
     pub const fn const_new() -> Notify {
         Notify {
@@ -146,6 +166,24 @@ impl Notify {
     ///
     /// Cancel safe: a future dropped after it was picked by `notify_one` but before it completed passes
     /// the notification on to the next waiter (or stores it as the permit), so none is lost.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Notify;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let notify = Arc::new(Notify::new());
+    /// let waiter = zokio::spawn({
+    ///     let notify = notify.clone();
+    ///     async move {
+    ///         notify.notified().await; // parks until notified
+    ///         "woken"
+    ///     }
+    /// });
+    /// # zokio::task::yield_now().await;
+    /// notify.notify_one();
+    /// assert_eq!(waiter.await.unwrap(), "woken");
+    /// # });
+    /// ```
     pub fn notified(&self) -> Notified<'_> {
         Notified::new(self)
     }
@@ -175,11 +213,40 @@ impl Notify {
 
     /// Wakes the task that has waited longest, or stores one permit if nobody waits (several calls
     /// still store only one).
+    ///
+    /// ```
+    /// use futures_lite::future::poll_once;
+    /// use std::pin::pin;
+    /// use zokio_sync::Notify;
+    /// # futures_lite::future::block_on(async {
+    /// let notify = Notify::new();
+    /// notify.notify_one();
+    /// notify.notify_one(); // at most one permit is stored
+    /// notify.notified().await; // consumes it at once
+    /// assert!(poll_once(pin!(notify.notified())).await.is_none());
+    /// # });
+    /// ```
     pub fn notify_one(&self) {
         self.notify(End::Front);
     }
 
     /// Like [`Notify::notify_one`], but wakes the task that started waiting most recently.
+    ///
+    /// ```
+    /// use futures_lite::future::poll_once;
+    /// use std::pin::pin;
+    /// use zokio_sync::Notify;
+    /// # futures_lite::future::block_on(async {
+    /// let notify = Notify::new();
+    /// let mut older = pin!(notify.notified());
+    /// let mut newer = pin!(notify.notified());
+    /// older.as_mut().enable();
+    /// newer.as_mut().enable();
+    /// notify.notify_last(); // goes to the most recent waiter
+    /// assert!(poll_once(newer).await.is_some());
+    /// assert!(poll_once(older.as_mut()).await.is_none());
+    /// # });
+    /// ```
     pub fn notify_last(&self) {
         self.notify(End::Back);
     }
@@ -258,6 +325,22 @@ impl Notify {
 
     /// Wakes every task waiting right now (and every [`Notified`] created before this call). Stores
     /// no permit: a later `notified()` waits for the next notification.
+    ///
+    /// ```
+    /// use futures_lite::future::poll_once;
+    /// use std::pin::pin;
+    /// use zokio_sync::Notify;
+    /// # futures_lite::future::block_on(async {
+    /// let notify = Notify::new();
+    /// let a = notify.notified(); // created before the call: both see it
+    /// let b = notify.notified();
+    /// notify.notify_waiters();
+    /// a.await;
+    /// b.await;
+    /// // No permit was stored for later waiters.
+    /// assert!(poll_once(pin!(notify.notified())).await.is_none());
+    /// # });
+    /// ```
     pub fn notify_waiters(&self) {
         let mut waiters = lock(&self.waiters);
         let list = &mut waiters.list;

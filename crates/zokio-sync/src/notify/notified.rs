@@ -208,6 +208,19 @@ impl Wait {
 }
 
 /// A future waiting for a [`Notify`] notification. Created by [`Notify::notified`].
+///
+/// ```
+/// use std::future::Future;
+/// use zokio_sync::{Notified, Notify};
+/// # futures_lite::future::block_on(async {
+/// let notify = Notify::new();
+/// let waiting: Notified<'_> = notify.notified();
+/// fn is_future(_: &impl Future<Output = ()>) {}
+/// is_future(&waiting);
+/// notify.notify_waiters(); // `waiting` was created before this call
+/// waiting.await;
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Notified<'a> {
     notify: &'a Notify,
@@ -224,6 +237,21 @@ impl<'a> Notified<'a> {
 
     /// Registers the future as a waiter without polling it, so that it can receive `notify_one`.
     /// Returns `true` if it was already notified (the next poll completes at once).
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use zokio_sync::Notify;
+    /// # futures_lite::future::block_on(async {
+    /// let notify = Notify::new();
+    /// let mut first = pin!(notify.notified());
+    /// assert!(!first.as_mut().enable()); // queued, not yet notified
+    /// let second = notify.notified(); // created later, never enabled
+    /// notify.notify_one(); // reaches the enabled future, not `second`
+    /// assert!(first.as_mut().enable()); // now it has been notified
+    /// first.await;
+    /// drop(second);
+    /// # });
+    /// ```
     pub fn enable(self: Pin<&mut Self>) -> bool {
         let this = self.get_mut();
         this.wait.register(this.notify, None)
@@ -258,6 +286,20 @@ impl Drop for Notified<'_> {
 /// A future waiting for a [`Notify`] notification, holding the `Notify` through an [`Arc`]: it is
 /// `'static`, so it can be stored or moved into a spawned task. Created by
 /// [`Notify::notified_owned`]; it behaves exactly as [`Notified`] does.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zokio_sync::Notify;
+/// use zokio_sync::futures::OwnedNotified;
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let notify = Arc::new(Notify::new());
+/// let wait: OwnedNotified = notify.clone().notified_owned();
+/// // `'static`: it can move into a spawned task.
+/// let task = zokio::spawn(wait);
+/// notify.notify_waiters(); // `wait` was created before this call
+/// task.await.unwrap();
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct OwnedNotified {
     notify: Arc<Notify>,
@@ -272,6 +314,18 @@ impl OwnedNotified {
 
     /// Registers the future as a waiter without polling it, so that it can receive `notify_one`.
     /// Returns `true` if it was already notified (the next poll completes at once).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::Notify;
+    /// # futures_lite::future::block_on(async {
+    /// let notify = Arc::new(Notify::new());
+    /// notify.notify_one(); // stored as a permit
+    /// let mut wait = Box::pin(notify.clone().notified_owned());
+    /// assert!(wait.as_mut().enable()); // takes the permit: already notified
+    /// wait.await;
+    /// # });
+    /// ```
     pub fn enable(self: Pin<&mut Self>) -> bool {
         let this = self.get_mut();
         this.wait.register(&this.notify, None)

@@ -13,6 +13,19 @@ use super::RwLock;
 use crate::batch::BatchSemaphore;
 
 /// Shared read access to an [`RwLock`]; releases when dropped.
+///
+/// ```
+/// use zokio_sync::RwLock;
+/// # futures_lite::future::block_on(async {
+/// let lock = RwLock::new(3);
+/// let a = lock.read().await;
+/// let b = lock.read().await; // readers coexist
+/// assert_eq!(*a * *b, 9);
+/// assert!(lock.try_write().is_err());
+/// drop((a, b));
+/// assert!(lock.try_write().is_ok());
+/// # });
+/// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     pub(super) sem: &'a BatchSemaphore,
@@ -103,6 +116,18 @@ impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
 }
 
 /// Exclusive write access to an [`RwLock`]; releases when dropped.
+///
+/// ```
+/// use zokio_sync::RwLock;
+/// # futures_lite::future::block_on(async {
+/// let lock = RwLock::new(Vec::new());
+/// let mut w = lock.write().await;
+/// w.push(1);
+/// assert!(lock.try_read().is_err()); // nobody else gets in
+/// drop(w);
+/// assert_eq!(*lock.read().await, [1]);
+/// # });
+/// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     pub(super) lock: &'a RwLock<T>,
@@ -178,6 +203,18 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// # Errors
     ///
     /// The original guard if `f` returned `None`.
+    ///
+    /// ```
+    /// use zokio_sync::{RwLock, RwLockWriteGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(vec![1]);
+    /// let w = RwLockWriteGuard::try_map(lock.write().await, |v| v.get_mut(3)).unwrap_err();
+    /// let mut first = RwLockWriteGuard::try_map(w, |v| v.first_mut()).unwrap();
+    /// *first = 10;
+    /// drop(first);
+    /// assert_eq!(*lock.read().await, [10]);
+    /// # });
+    /// ```
     pub fn try_map<F, U: ?Sized>(
         mut this: Self,
         f: F,
@@ -221,6 +258,20 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// # Errors
     ///
     /// The original guard if `f` returned `None`.
+    ///
+    /// ```
+    /// use zokio_sync::{RwLock, RwLockWriteGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(Some(4));
+    /// let w = RwLockWriteGuard::try_downgrade_map(lock.write().await, |o| o.as_ref()).unwrap();
+    /// assert_eq!(*w, 4);
+    /// assert!(lock.try_read().is_ok()); // now only a read guard
+    /// drop(w);
+    /// *lock.write().await = None;
+    /// let back = RwLockWriteGuard::try_downgrade_map(lock.write().await, |o| o.as_ref());
+    /// assert!(back.is_err()); // still the write guard
+    /// # });
+    /// ```
     pub fn try_downgrade_map<F, U: ?Sized>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
     where
         F: FnOnce(&T) -> Option<&U>,
@@ -233,6 +284,18 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     }
 
     /// The same write access as an [`RwLockMappedWriteGuard`] over the whole value.
+    ///
+    /// ```
+    /// use zokio_sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(1);
+    /// let mut m: RwLockMappedWriteGuard<'_, i32> =
+    ///     RwLockWriteGuard::into_mapped(lock.write().await);
+    /// *m += 1;
+    /// drop(m);
+    /// assert_eq!(*lock.read().await, 2);
+    /// # });
+    /// ```
     pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
         RwLockWriteGuard::map(this, |value| value)
     }
@@ -260,6 +323,18 @@ impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
 }
 
 /// An [`RwLockWriteGuard`] narrowed to part of the value; releases when dropped.
+///
+/// ```
+/// use zokio_sync::{RwLock, RwLockWriteGuard};
+/// # futures_lite::future::block_on(async {
+/// let lock = RwLock::new((0, 0));
+/// let mut right = RwLockWriteGuard::map(lock.write().await, |p| &mut p.1);
+/// *right = 8;
+/// assert!(lock.try_read().is_err()); // still exclusive over the whole value
+/// drop(right);
+/// assert_eq!(*lock.read().await, (0, 8));
+/// # });
+/// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
     sem: &'a BatchSemaphore,
@@ -287,6 +362,16 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     }
 
     /// Narrows the guard further.
+    ///
+    /// ```
+    /// use zokio_sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(((0, 0), 0));
+    /// let inner = RwLockWriteGuard::map(lock.write().await, |v| &mut v.0);
+    /// *RwLockMappedWriteGuard::map(inner, |p| &mut p.0) = 5;
+    /// assert_eq!(*lock.read().await, ((5, 0), 0));
+    /// # });
+    /// ```
     pub fn map<F, U: ?Sized>(mut this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
     where
         F: FnOnce(&mut T) -> &mut U,
@@ -301,6 +386,19 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     /// # Errors
     ///
     /// The original guard if `f` returned `None`.
+    ///
+    /// ```
+    /// use zokio_sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(vec![vec![1]]);
+    /// let outer = RwLockWriteGuard::into_mapped(lock.write().await);
+    /// let outer = RwLockMappedWriteGuard::try_map(outer, |v| v.get_mut(9)).unwrap_err();
+    /// let mut inner = RwLockMappedWriteGuard::try_map(outer, |v| v.get_mut(0)).unwrap();
+    /// inner.push(2);
+    /// drop(inner);
+    /// assert_eq!(*lock.read().await, [vec![1, 2]]);
+    /// # });
+    /// ```
     pub fn try_map<F, U: ?Sized>(
         mut this: Self,
         f: F,

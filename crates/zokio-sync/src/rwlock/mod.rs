@@ -62,6 +62,15 @@ unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
 
 impl<T> RwLock<T> {
     /// A new, unlocked lock allowing up to `u32::MAX >> 3` concurrent readers.
+    ///
+    /// ```
+    /// use zokio_sync::RwLock;
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(String::from("v1"));
+    /// lock.write().await.push_str("+patch");
+    /// assert_eq!(*lock.read().await, "v1+patch");
+    /// # });
+    /// ```
     pub fn new(value: T) -> RwLock<T> {
         RwLock::with_max_readers(value, MAX_READS)
     }
@@ -71,6 +80,16 @@ impl<T> RwLock<T> {
     /// # Panics
     ///
     /// If `max_readers` is zero or above `u32::MAX >> 3`.
+    ///
+    /// ```
+    /// use zokio_sync::RwLock;
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::with_max_readers((), 2);
+    /// let _a = lock.read().await;
+    /// let _b = lock.read().await;
+    /// assert!(lock.try_read().is_err()); // a third reader must wait
+    /// # });
+    /// ```
     #[track_caller]
     pub fn with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
         assert!(
@@ -85,6 +104,16 @@ impl<T> RwLock<T> {
     }
 
     /// A new, unlocked lock, usable in `static`s.
+    ///
+    /// ```
+    /// use zokio_sync::RwLock;
+    ///
+    /// static ROUTES: RwLock<Vec<&str>> = RwLock::const_new(Vec::new());
+    /// # futures_lite::future::block_on(async {
+    /// ROUTES.write().await.push("/health");
+    /// assert_eq!(ROUTES.read().await.len(), 1);
+    /// # });
+    /// ```
     #[cfg(not(loom))]
     pub const fn const_new(value: T) -> RwLock<T> {
         RwLock::const_with_max_readers(value, MAX_READS)
@@ -121,6 +150,11 @@ impl<T> RwLock<T> {
     }
 
     /// Consumes the lock and returns the value.
+    ///
+    /// ```
+    /// let lock = zokio_sync::RwLock::new(vec![3, 4]);
+    /// assert_eq!(lock.into_inner(), [3, 4]);
+    /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -150,6 +184,22 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// Cancel safe in the sense of fairness: a dropped future leaves the queue and passes on anything
     /// it was granted.
+    ///
+    /// ```
+    /// use futures_lite::future::poll_once;
+    /// use zokio_sync::RwLock;
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(0);
+    /// let reader = lock.read().await;
+    /// let mut writer = Box::pin(lock.write());
+    /// assert!(poll_once(&mut writer).await.is_none()); // queued behind `reader`
+    /// assert!(lock.try_read().is_err()); // later readers queue behind the writer
+    /// drop(reader);
+    /// *writer.await += 1;
+    /// assert_eq!(*lock.read().await, 1);
+    /// # });
+    /// ```
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
         self.acquire(1).await;
         self.read_guard()
@@ -160,6 +210,16 @@ impl<T: ?Sized> RwLock<T> {
     /// # Errors
     ///
     /// [`TryLockError`] if a writer holds or waits for the lock.
+    ///
+    /// ```
+    /// use zokio_sync::RwLock;
+    /// let lock = RwLock::new(1);
+    /// let r = lock.try_read().unwrap();
+    /// assert_eq!(*lock.try_read().unwrap(), *r); // readers share
+    /// drop(r);
+    /// let _w = lock.try_write().unwrap();
+    /// assert!(lock.try_read().is_err());
+    /// ```
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
         self.sem.try_acquire(1).map_err(|_| TryLockError(()))?;
         Ok(self.read_guard())
@@ -170,6 +230,18 @@ impl<T: ?Sized> RwLock<T> {
     /// # Cancel safety
     ///
     /// Same as [`RwLock::read`].
+    ///
+    /// ```
+    /// use zokio_sync::RwLock;
+    /// # futures_lite::future::block_on(async {
+    /// let lock = RwLock::new(vec![1]);
+    /// let mut w = lock.write().await;
+    /// w.push(2);
+    /// assert!(lock.try_read().is_err()); // exclusive while `w` lives
+    /// drop(w);
+    /// assert_eq!(*lock.read().await, [1, 2]);
+    /// # });
+    /// ```
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
         self.acquire(self.max_readers).await;
         RwLockWriteGuard {
@@ -183,6 +255,16 @@ impl<T: ?Sized> RwLock<T> {
     /// # Errors
     ///
     /// [`TryLockError`] if anyone holds or waits for the lock.
+    ///
+    /// ```
+    /// use zokio_sync::RwLock;
+    /// let lock = RwLock::new(0);
+    /// let r = lock.try_read().unwrap();
+    /// assert!(lock.try_write().is_err()); // a reader holds it
+    /// drop(r);
+    /// *lock.try_write().unwrap() = 9;
+    /// assert_eq!(*lock.try_read().unwrap(), 9);
+    /// ```
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         self.sem
             .try_acquire(self.max_readers as usize)
@@ -194,12 +276,28 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Read access from synchronous code, blocking the thread. Do not call it inside async code.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(zokio_sync::RwLock::new(5));
+    /// let l = lock.clone();
+    /// let seen = std::thread::spawn(move || *l.blocking_read()).join().unwrap();
+    /// assert_eq!(seen, 5);
+    /// ```
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         crate::blocking::block_on(self.read())
     }
 
     /// Write access from synchronous code, blocking the thread. Do not call it inside async code.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(zokio_sync::RwLock::new(0));
+    /// let l = lock.clone();
+    /// std::thread::spawn(move || *l.blocking_write() += 3).join().unwrap();
+    /// assert_eq!(*lock.blocking_read(), 3);
+    /// ```
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         crate::blocking::block_on(self.write())
@@ -210,6 +308,18 @@ impl<T: ?Sized> RwLock<T> {
     /// # Cancel safety
     ///
     /// Same as [`RwLock::read`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::RwLock;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let lock = Arc::new(RwLock::new("cfg"));
+    /// let guard = lock.clone().read_owned().await;
+    /// // `'static`, so it can move into a task.
+    /// let len = zokio::spawn(async move { guard.len() }).await.unwrap();
+    /// assert_eq!(len, 3);
+    /// # });
+    /// ```
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
         self.acquire(1).await;
         OwnedRwLockReadGuard::new(self)
@@ -220,6 +330,17 @@ impl<T: ?Sized> RwLock<T> {
     /// # Errors
     ///
     /// [`TryLockError`] if a writer holds or waits for the lock.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(zokio_sync::RwLock::new(1));
+    /// let r = lock.clone().try_read_owned().unwrap();
+    /// assert_eq!(*r, 1);
+    /// let w = lock.clone().try_write_owned();
+    /// assert!(w.is_err());
+    /// drop(r);
+    /// assert!(lock.try_write_owned().is_ok());
+    /// ```
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         self.sem.try_acquire(1).map_err(|_| TryLockError(()))?;
         Ok(OwnedRwLockReadGuard::new(self))
@@ -230,6 +351,17 @@ impl<T: ?Sized> RwLock<T> {
     /// # Cancel safety
     ///
     /// Same as [`RwLock::read`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::RwLock;
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let lock = Arc::new(RwLock::new(0));
+    /// let mut w = lock.clone().write_owned().await;
+    /// zokio::spawn(async move { *w = 42 }).await.unwrap();
+    /// assert_eq!(*lock.read().await, 42);
+    /// # });
+    /// ```
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
         self.acquire(self.max_readers).await;
         OwnedRwLockWriteGuard { lock: self }
@@ -240,6 +372,16 @@ impl<T: ?Sized> RwLock<T> {
     /// # Errors
     ///
     /// [`TryLockError`] if anyone holds or waits for the lock.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(zokio_sync::RwLock::new(0));
+    /// let mut w = lock.clone().try_write_owned().unwrap();
+    /// *w = 1;
+    /// assert!(lock.clone().try_write_owned().is_err());
+    /// drop(w);
+    /// assert_eq!(*lock.try_read().unwrap(), 1);
+    /// ```
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         self.sem
             .try_acquire(self.max_readers as usize)
@@ -248,6 +390,12 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Direct access through `&mut self`: no locking needed.
+    ///
+    /// ```
+    /// let mut lock = zokio_sync::RwLock::new(1);
+    /// *lock.get_mut() = 2; // `&mut self`: no guard can exist
+    /// assert_eq!(lock.into_inner(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }

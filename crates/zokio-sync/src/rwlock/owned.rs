@@ -25,6 +25,18 @@ macro_rules! take_lock {
 
 /// Shared read access to an `Arc<RwLock<T>>`, possibly narrowed to a part `U` of the value;
 /// releases when dropped.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zokio_sync::RwLock;
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let lock = Arc::new(RwLock::new(vec![1, 2, 3]));
+/// let guard = lock.clone().read_owned().await;
+/// // Holds its own `Arc`: it can move into a task that outlives this scope.
+/// let sum = zokio::spawn(async move { guard.iter().sum::<i32>() }).await.unwrap();
+/// assert_eq!(sum, 6);
+/// # });
+/// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
     lock: Arc<RwLock<T>>,
@@ -75,6 +87,17 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     /// # Errors
     ///
     /// The original guard if `f` returned `None`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockReadGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(vec!["a"]));
+    /// let all = OwnedRwLockReadGuard::try_map(lock.read_owned().await, |v| v.get(1)).unwrap_err();
+    /// let first = OwnedRwLockReadGuard::try_map(all, |v| v.first()).unwrap();
+    /// assert_eq!(*first, "a");
+    /// # });
+    /// ```
     pub fn try_map<F, V: ?Sized>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, V>, Self>
     where
         F: FnOnce(&U) -> Option<&V>,
@@ -89,6 +112,16 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     }
 
     /// The lock this guard reads.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockReadGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(0));
+    /// let guard = lock.clone().read_owned().await;
+    /// assert!(Arc::ptr_eq(OwnedRwLockReadGuard::rwlock(&guard), &lock));
+    /// # });
+    /// ```
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
@@ -110,6 +143,18 @@ impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockReadGuard<T, U> {
 }
 
 /// Exclusive write access to an `Arc<RwLock<T>>`; releases when dropped.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zokio_sync::RwLock;
+/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let lock = Arc::new(RwLock::new(0));
+/// let mut w = lock.clone().write_owned().await;
+/// let task = zokio::spawn(async move { *w = 7 }); // the guard moves into the task
+/// task.await.unwrap();
+/// assert_eq!(*lock.read().await, 7);
+/// # });
+/// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct OwnedRwLockWriteGuard<T: ?Sized> {
     pub(super) lock: Arc<RwLock<T>>,
@@ -172,6 +217,21 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     /// # Errors
     ///
     /// The original guard if `f` returned `None`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockWriteGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(None::<u8>));
+    /// let w = OwnedRwLockWriteGuard::try_map(lock.clone().write_owned().await, |o| o.as_mut());
+    /// let mut w = w.unwrap_err(); // `None`: the guard comes back
+    /// *w = Some(1);
+    /// let mut inner = OwnedRwLockWriteGuard::try_map(w, |o| o.as_mut()).unwrap();
+    /// *inner += 1;
+    /// drop(inner);
+    /// assert_eq!(*lock.read().await, Some(2));
+    /// # });
+    /// ```
     pub fn try_map<F, U: ?Sized>(
         mut this: Self,
         f: F,
@@ -190,6 +250,20 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
 
     /// Narrows the guard to a part of the value and turns it into read access in one step: no other
     /// writer gets in between.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockWriteGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new((1, 2)));
+    /// let mut w = lock.clone().write_owned().await;
+    /// w.1 = 20;
+    /// let second = OwnedRwLockWriteGuard::downgrade_map(w, |p| &p.1);
+    /// assert_eq!(*second, 20);
+    /// assert!(lock.try_read().is_ok()); // other readers may now join
+    /// assert!(lock.try_write().is_err());
+    /// # });
+    /// ```
     pub fn downgrade_map<F, U: ?Sized>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
     where
         F: FnOnce(&T) -> &U,
@@ -207,6 +281,19 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     /// # Errors
     ///
     /// The original guard if `f` returned `None`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockWriteGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(vec![5]));
+    /// let w = lock.clone().write_owned().await;
+    /// let w = OwnedRwLockWriteGuard::try_downgrade_map(w, |v| v.get(4)).unwrap_err();
+    /// assert!(lock.try_read().is_err()); // still writing
+    /// let r = OwnedRwLockWriteGuard::try_downgrade_map(w, |v| v.first()).unwrap();
+    /// assert_eq!(*r, 5);
+    /// # });
+    /// ```
     pub fn try_downgrade_map<F, U: ?Sized>(
         this: Self,
         f: F,
@@ -224,11 +311,33 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     }
 
     /// The same write access as an [`OwnedRwLockMappedWriteGuard`] over the whole value.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockWriteGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let mut m = OwnedRwLockWriteGuard::into_mapped(lock.clone().write_owned().await);
+    /// *m *= 10;
+    /// drop(m);
+    /// assert_eq!(*lock.read().await, 10);
+    /// # });
+    /// ```
     pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
         OwnedRwLockWriteGuard::map(this, |value| value)
     }
 
     /// The lock this guard writes.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockWriteGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(0));
+    /// let guard = lock.clone().write_owned().await;
+    /// assert!(Arc::ptr_eq(OwnedRwLockWriteGuard::rwlock(&guard), &lock));
+    /// # });
+    /// ```
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
@@ -256,6 +365,20 @@ impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
 }
 
 /// An [`OwnedRwLockWriteGuard`] narrowed to a part `U` of the value; releases when dropped.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zokio_sync::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard, RwLock};
+/// # futures_lite::future::block_on(async {
+/// let lock = Arc::new(RwLock::new((String::new(), 0)));
+/// let mut text: OwnedRwLockMappedWriteGuard<(String, i32), String> =
+///     OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |p| &mut p.0);
+/// text.push('!');
+/// assert!(lock.try_read().is_err()); // the whole value stays write-locked
+/// drop(text);
+/// assert_eq!(lock.read().await.0, "!");
+/// # });
+/// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct OwnedRwLockMappedWriteGuard<T: ?Sized, U: ?Sized = T> {
     lock: Arc<RwLock<T>>,
@@ -276,6 +399,17 @@ unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync
 
 impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
     /// Narrows the guard further.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(((0, 0), 0)));
+    /// let outer = OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |v| &mut v.0);
+    /// *OwnedRwLockMappedWriteGuard::map(outer, |p| &mut p.1) = 3;
+    /// assert_eq!(*lock.read().await, ((0, 3), 0));
+    /// # });
+    /// ```
     pub fn map<F, V: ?Sized>(mut this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, V>
     where
         F: FnOnce(&mut U) -> &mut V,
@@ -293,6 +427,18 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
     /// # Errors
     ///
     /// The original guard if `f` returned `None`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new(vec![1]));
+    /// let all = OwnedRwLockWriteGuard::into_mapped(lock.clone().write_owned().await);
+    /// let all = OwnedRwLockMappedWriteGuard::try_map(all, |v| v.get_mut(2)).unwrap_err();
+    /// *OwnedRwLockMappedWriteGuard::try_map(all, |v| v.last_mut()).unwrap() = 9;
+    /// assert_eq!(*lock.read().await, [9]);
+    /// # });
+    /// ```
     pub fn try_map<F, V: ?Sized>(
         mut this: Self,
         f: F,
@@ -310,6 +456,16 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
     }
 
     /// The lock this guard writes.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zokio_sync::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard, RwLock};
+    /// # futures_lite::future::block_on(async {
+    /// let lock = Arc::new(RwLock::new((1, 2)));
+    /// let part = OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |p| &mut p.0);
+    /// assert!(Arc::ptr_eq(OwnedRwLockMappedWriteGuard::rwlock(&part), &lock));
+    /// # });
+    /// ```
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
