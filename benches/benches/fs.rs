@@ -109,9 +109,9 @@ impl FsRt for ZokioCt {
     }
 
     file_ops!(
-        futures_lite::AsyncReadExt,
-        futures_lite::AsyncWriteExt,
-        futures_lite::AsyncSeekExt
+        zokio::io::AsyncReadExt,
+        zokio::io::AsyncWriteExt,
+        zokio::io::AsyncSeekExt
     );
 
     async fn write(path: PathBuf, data: Vec<u8>) {

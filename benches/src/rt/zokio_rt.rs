@@ -133,7 +133,7 @@ macro_rules! zokio_rt {
                 stream: &'a mut Self::Stream,
                 buf: &'a mut [u8],
             ) -> impl Future<Output = io::Result<()>> + Send + 'a {
-                stream.read_exact(buf)
+                async move { stream.read_exact(buf).await.map(drop) }
             }
 
             fn write_all<'a>(
@@ -167,11 +167,8 @@ impl HeadlineRt for ZokioMt {
         file.seek(SeekFrom::Start(0)).await.map(drop)
     }
 
-    fn file_read_exact<'a>(
-        file: &'a mut Self::File,
-        buf: &'a mut [u8],
-    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
-        file.read_exact(buf)
+    async fn file_read_exact<'a>(file: &'a mut Self::File, buf: &'a mut [u8]) -> io::Result<()> {
+        file.read_exact(buf).await.map(drop)
     }
 
     fn file_write_all<'a>(

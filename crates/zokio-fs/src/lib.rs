@@ -9,7 +9,7 @@
 //!   while a trip writes, further writes collect in a queue (up to 2 MiB by default) that the same
 //!   trip writes before it ends, so a burst of small writes costs one trip, not one per write, and
 //!   nothing accepted waits for a later call to be sent.
-//!   [`flush`](futures_lite::AsyncWriteExt::flush) returns once every byte reached the OS, and an
+//!   `flush` returns once every byte reached the OS, and an
 //!   error from a background write is returned by the next operation on the file.
 //! - **Reads from the page cache skip the pool.** On Linux a read first tries
 //!   `preadv2(RWF_NOWAIT)`, which the kernel completes only if the data is already in memory and

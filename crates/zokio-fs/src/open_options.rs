@@ -10,7 +10,7 @@ use crate::blocking::asyncify;
 /// [`open`](OpenOptions::open).
 ///
 /// ```
-/// use futures_lite::AsyncWriteExt;
+/// use zokio::io::AsyncWriteExt;
 /// # zokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let path = std::env::temp_dir().join(format!("zokio-fs-options-{}", std::process::id()));
 /// let mut file = zokio_fs::OpenOptions::new().create(true).append(true).open(&path).await?;

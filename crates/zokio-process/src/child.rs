@@ -17,7 +17,7 @@ use crate::pipes::{ChildStderr, ChildStdin, ChildStdout};
 /// background once it exits, so it never lingers as a zombie.
 ///
 /// ```
-/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+/// use zokio::io::{AsyncReadExt, AsyncWriteExt};
 /// use std::process::Stdio;
 /// # zokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let mut child = zokio_process::Command::new("cat")

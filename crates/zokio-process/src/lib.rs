@@ -6,7 +6,8 @@
 //!   the reactor, elsewhere through `SIGCHLD` from the reactor's signal machinery. No thread per
 //!   child, and a dropped `Child` is reaped in the background (no zombies).
 //! - [`ChildStdin`], [`ChildStdout`] and [`ChildStderr`] are non-blocking pipes on the reactor,
-//!   implementing the [`futures-io`](futures_io) traits.
+//!   implementing Tokio's I/O traits and the [`futures-io`](futures_io) ones.
+//!   `ChildStdin::shutdown` closes the child's input (Tokio's does nothing until the drop).
 //!
 //! All of this must be used within a zokio runtime with I/O enabled.
 //!

@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
-use polling::{Event, PollMode, Poller};
+use polling::Poller;
 use slab::Slab;
 use zokio_sched::{Driver, Unpark};
 
@@ -128,10 +128,7 @@ impl Inner {
         // SAFETY: `polling` requires the descriptor to be deleted from the poller before it is closed.
         // Every caller of `register` keeps ownership of `fd` and calls `deregister` (which deletes it)
         // before dropping it: see `Async::drop` and `Async::into_inner`, the only callers.
-        let added = unsafe {
-            self.poller
-                .add_with_mode(fd.as_raw_fd(), Event::all(source.key), PollMode::Edge)
-        };
+        let added = unsafe { crate::selector::add(&self.poller, fd.as_raw_fd(), source.key) };
         if let Err(error) = added {
             let removed = lock(&self.sources).remove(source.key);
             drop(removed);
@@ -440,7 +437,7 @@ impl Driver for Reactor {
             for event in &self.ready {
                 // A missing key is a stale event for a source deregistered meanwhile.
                 if let Some(source) = sources.get(event.key) {
-                    source.set_readiness(event.readable, event.writable, &mut wakers);
+                    source.set_readiness(event.readable, event.writable, event.extra, &mut wakers);
                 }
             }
         }

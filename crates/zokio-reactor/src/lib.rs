@@ -31,13 +31,17 @@
 //! - **Cooperative budget.** Every I/O operation, readiness poll, timer poll (an elapsed `Sleep`
 //!   included) and signal delivery spends a unit of [`zokio_coop`]'s budget, where Tokio spends
 //!   one, so a task looping over an always-ready socket or timer still yields.
+//! - **Both I/O trait families.** The stream sockets and their halves implement Tokio's
+//!   `AsyncRead`/`AsyncWrite` (from the `tokio` crate with `io-util` only, no runtime) and the
+//!   futures-io ones, through one crate-private poll method per operation that both call; reads go
+//!   straight into a `ReadBuf`'s uninitialised space with `recv(2)`.
 //! - **Timers** live in a 6-level, 64-slot wheel at 1 ms resolution (O(1) insert and cancel), see
 //!   [`time`]. A timer earlier than the one a park waits for interrupts the park at once.
 //!
 //! # Example
 //!
 //! ```
-//! use futures_lite::{AsyncReadExt, AsyncWriteExt};
+//! use zokio::io::{AsyncReadExt, AsyncWriteExt};
 //! use zokio_reactor::net::{TcpListener, TcpStream};
 //! use zokio_reactor::{Reactor, ReactorConfig};
 //!

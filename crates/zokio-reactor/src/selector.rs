@@ -19,12 +19,14 @@ pub(crate) struct ReadyKey {
     pub(crate) key: usize,
     pub(crate) readable: bool,
     pub(crate) writable: bool,
+    /// The event's closed, priority and error readiness, in `io::source::bits`' layout.
+    pub(crate) extra: usize,
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod imp {
     use super::*;
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use polling::{Event, PollMode};
@@ -89,6 +91,48 @@ mod imp {
                 )
             };
         }
+    }
+
+    /// Tokio's (and mio's) reading of an epoll event's closed, priority and error flags.
+    pub(super) fn extra_readiness(flags: libc::c_int) -> usize {
+        use crate::io::source::bits;
+        let (hup, err) = (flags & libc::EPOLLHUP != 0, flags & libc::EPOLLERR != 0);
+        let read_closed = hup || (flags & libc::EPOLLIN != 0 && flags & libc::EPOLLRDHUP != 0);
+        let write_closed = hup || (err && flags & libc::EPOLLOUT != 0) || flags == libc::EPOLLERR;
+        (if read_closed { bits::READ_CLOSED } else { 0 })
+            | (if write_closed { bits::WRITE_CLOSED } else { 0 })
+            | (if flags & libc::EPOLLPRI != 0 {
+                bits::PRIORITY
+            } else {
+                0
+            })
+            | (if err { bits::ERROR } else { 0 })
+    }
+
+    /// Adds `fd` to the poller, edge-triggered, for both directions, priority data and the peer's
+    /// half-close (`EPOLLRDHUP`, which `polling` does not register; hang-ups and errors are always
+    /// reported). Deleting goes through `polling` as usual.
+    ///
+    /// # Safety
+    ///
+    /// As for `polling`'s `add`: `fd` must be deleted from the poller before it is closed.
+    pub(crate) unsafe fn add(poller: &Poller, fd: RawFd, key: usize) -> io::Result<()> {
+        let mut event = libc::epoll_event {
+            events: (libc::EPOLLIN
+                | libc::EPOLLOUT
+                | libc::EPOLLPRI
+                | libc::EPOLLRDHUP
+                | libc::EPOLLET) as u32,
+            u64: key as u64,
+        };
+        // SAFETY: `poller` is a live epoll instance and `event` a valid, initialised epoll_event;
+        // the caller keeps `fd` registered no longer than it is open.
+        let rc =
+            unsafe { libc::epoll_ctl(poller.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
     }
 
     /// The driver's event buffer.
@@ -170,6 +214,7 @@ mod imp {
                     key: key as usize,
                     readable: flags & READ != 0,
                     writable: flags & WRITE != 0,
+                    extra: extra_readiness(flags),
                 });
             }
             // Any notify from here on must write again. This comes after the drain: a write between
@@ -178,6 +223,25 @@ mod imp {
             notifier.notified.store(false, Ordering::Release);
             Ok(())
         }
+    }
+}
+
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+mod tests {
+    use super::imp::extra_readiness;
+    use crate::io::source::bits;
+
+    #[test]
+    fn epoll_flags_read_as_tokio_reads_them() {
+        let (rd, hup, err) = (libc::EPOLLRDHUP, libc::EPOLLHUP, libc::EPOLLERR);
+        let (input, out, pri) = (libc::EPOLLIN, libc::EPOLLOUT, libc::EPOLLPRI);
+        assert_eq!(extra_readiness(input), 0);
+        assert_eq!(extra_readiness(input | rd), bits::READ_CLOSED);
+        assert_eq!(extra_readiness(input | out | hup), bits::CLOSED);
+        assert_eq!(extra_readiness(err), bits::WRITE_CLOSED | bits::ERROR);
+        assert_eq!(extra_readiness(out | err), bits::WRITE_CLOSED | bits::ERROR);
+        assert_eq!(extra_readiness(input | err), bits::ERROR);
+        assert_eq!(extra_readiness(input | pri), bits::PRIORITY);
     }
 }
 
@@ -225,15 +289,39 @@ mod imp {
             self.events.clear();
             poller.wait(&mut self.events, timeout)?;
             for event in self.events.iter() {
+                use crate::io::source::bits;
+                let hup = event.is_interrupt();
+                let err = event.is_err().unwrap_or(false);
                 ready.push(ReadyKey {
                     key: event.key,
                     readable: event.readable,
                     writable: event.writable,
+                    extra: (if hup { bits::CLOSED } else { 0 })
+                        | (if event.is_priority() {
+                            bits::PRIORITY
+                        } else {
+                            0
+                        })
+                        | (if err { bits::ERROR } else { 0 }),
                 });
             }
             Ok(())
         }
     }
+
+    /// Adds `fd` to the poller, edge-triggered, for both directions.
+    ///
+    /// # Safety
+    ///
+    /// As for `polling`'s `add`: `fd` must be deleted from the poller before it is closed.
+    pub(crate) unsafe fn add(
+        poller: &Poller,
+        fd: std::os::fd::RawFd,
+        key: usize,
+    ) -> io::Result<()> {
+        // SAFETY: forwarded to the caller.
+        unsafe { poller.add_with_mode(fd, polling::Event::all(key), polling::PollMode::Edge) }
+    }
 }
 
-pub(crate) use imp::{Notifier, Selector};
+pub(crate) use imp::{Notifier, Selector, add};

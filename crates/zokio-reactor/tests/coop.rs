@@ -94,7 +94,10 @@ fn udp_sends_and_receives_spend_the_budget() {
             client.send_to(b"x", target).await.unwrap();
         }
         server.recv_from(&mut [0; 8]).await.unwrap();
-        budget_runs_out_after_n(|cx| server.poll_recv_from(cx, &mut [0; 8])).await;
+        budget_runs_out_after_n(|cx| {
+            server.poll_recv_from(cx, &mut tokio::io::ReadBuf::new(&mut [0; 8]))
+        })
+        .await;
         budget_runs_out_after_n(|cx| poll_future(server.recv_from(&mut [0; 8]), cx)).await;
         client.connect(target).await.unwrap();
         budget_runs_out_after_n(|cx| poll_future(server.peek_from(&mut [0; 8]), cx)).await;

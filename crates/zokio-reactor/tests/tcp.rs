@@ -166,7 +166,10 @@ fn half_close_lets_the_other_direction_continue() {
         assert_eq!(request, b"request");
         // The server can still answer after the client's half-close.
         server.write_all(b"response").await.unwrap();
-        server.shutdown(Shutdown::Write).unwrap();
+        // The std/socket2 way (TcpStream has no inherent `shutdown`, as in Tokio).
+        socket2::SockRef::from(&server)
+            .shutdown(Shutdown::Write)
+            .unwrap();
         let mut response = Vec::new();
         client.read_to_end(&mut response).await.unwrap();
         assert_eq!(response, b"response");

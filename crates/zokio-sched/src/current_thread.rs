@@ -66,6 +66,7 @@ pub const EVENT_INTERVAL: u32 = 61;
 
 /// Settings of the current-thread scheduler.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// Ticks between inject-queue checks ahead of the local queue. Must be non-zero.
     pub global_queue_interval: u32,

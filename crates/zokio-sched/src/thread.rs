@@ -14,6 +14,7 @@ pub type ThreadBody = Box<dyn FnOnce() + Send + 'static>;
 
 /// Names, stack size and context of the threads a scheduler starts.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ThreadConfig {
     /// Produces each new thread's name.
     pub name_fn: Arc<dyn Fn() -> String + Send + Sync>,
@@ -34,6 +35,7 @@ pub type ThreadCallback = Arc<dyn Fn() + Send + Sync>;
 /// sleep, and [`ParkHooks::after_unpark`] when it wakes from that sleep; not around the driver
 /// polls that a busy worker makes without sleeping.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct ParkHooks {
     /// Run just before an idle worker parks.
     pub before_park: Option<ThreadCallback>,

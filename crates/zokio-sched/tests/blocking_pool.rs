@@ -10,11 +10,10 @@ use zokio_sched::blocking::{self, BlockingPool, Config};
 use zokio_sched::{Handle, ParkThread, Scheduler, global_fifo::GlobalFifo};
 
 fn pool(max_threads: usize, keep_alive: Duration) -> BlockingPool {
-    BlockingPool::new(Config {
-        max_threads,
-        keep_alive,
-        ..Config::default()
-    })
+    let mut config = Config::default();
+    config.max_threads = max_threads;
+    config.keep_alive = keep_alive;
+    BlockingPool::new(config)
 }
 
 /// Spins (yielding) until `cond` holds; panics after 10 s so a broken pool fails instead of hanging.

@@ -40,10 +40,11 @@ fn driver_is_polled_under_load() {
         inner: ParkThread::new(),
         polls: polls.clone(),
     };
-    let config = Config {
-        worker_threads: 1,
-        event_interval: 10,
-        ..Config::default()
+    let config = {
+        let mut config = Config::default();
+        config.worker_threads = 1;
+        config.event_interval = 10;
+        config
     };
     let scheduler = MultiThread::new(config, Box::new(driver), pool.spawner().clone()).unwrap();
     let handle = Handle::with_blocking(scheduler.clone(), pool.spawner().clone());
@@ -68,11 +69,12 @@ fn driver_is_polled_under_load() {
 
 #[test]
 fn disabled_lifo_slot_still_runs_message_passing() {
-    let rt = rt_with(Config {
-        worker_threads: 2,
-        disable_lifo_slot: true,
-        global_queue_interval: Some(7),
-        ..Config::default()
+    let rt = rt_with({
+        let mut config = Config::default();
+        config.worker_threads = 2;
+        config.disable_lifo_slot = true;
+        config.global_queue_interval = Some(7);
+        config
     });
     let (a, b): (Chan<u32>, Chan<u32>) = (Chan::new(), Chan::new());
     let (a2, b2) = (a.clone(), b.clone());
@@ -104,22 +106,22 @@ fn workers_use_the_thread_config() {
     let names = Arc::new(std::sync::Mutex::new(Vec::new()));
     let n = names.clone();
     let counter = Arc::new(AtomicUsize::new(0));
-    let threads = ThreadConfig {
-        name_fn: Arc::new(move || format!("custom-{}", counter.fetch_add(1, Ordering::SeqCst))),
-        stack_size: Some(1 << 20),
-        wrap: Arc::new(move |body| {
-            n.lock()
-                .unwrap()
-                .push(std::thread::current().name().unwrap().to_owned());
-            body();
-        }),
-        ..ThreadConfig::default()
-    };
+    let mut threads = ThreadConfig::default();
+    threads.name_fn =
+        Arc::new(move || format!("custom-{}", counter.fetch_add(1, Ordering::SeqCst)));
+    threads.stack_size = Some(1 << 20);
+    threads.wrap = Arc::new(move |body| {
+        n.lock()
+            .unwrap()
+            .push(std::thread::current().name().unwrap().to_owned());
+        body();
+    });
     let pool = BlockingPool::new(blocking::Config::default());
-    let config = Config {
-        worker_threads: 3,
-        threads,
-        ..Config::default()
+    let config = {
+        let mut config = Config::default();
+        config.worker_threads = 3;
+        config.threads = threads;
+        config
     };
     let scheduler =
         MultiThread::new(config, Box::new(ParkThread::new()), pool.spawner().clone()).unwrap();
@@ -171,9 +173,10 @@ fn driver_wakeups_with_several_tasks_wake_another_worker() {
     };
     let driver_unpark = driver.unparker();
     let pool = BlockingPool::new(blocking::Config::default());
-    let config = Config {
-        worker_threads: 2,
-        ..Config::default()
+    let config = {
+        let mut config = Config::default();
+        config.worker_threads = 2;
+        config
     };
     let scheduler = MultiThread::new(config, Box::new(driver), pool.spawner().clone()).unwrap();
     let handle = Handle::with_blocking(scheduler.clone(), pool.spawner().clone());

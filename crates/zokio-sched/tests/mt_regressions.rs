@@ -144,9 +144,10 @@ fn strand_one_lifo_task() -> (Duration, u64) {
 /// interval brings a task from outside in within a few polls.
 #[test]
 fn inject_not_starved_by_slow_polls() {
-    let rt = rt_with(Config {
-        worker_threads: 1,
-        ..Config::default()
+    let rt = rt_with({
+        let mut config = Config::default();
+        config.worker_threads = 1;
+        config
     });
     let polls = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));

@@ -6,7 +6,7 @@ use crate::Id;
 
 /// The data zokio keeps beside each task's future, reachable from its [`Runnable`](crate::Runnable).
 ///
-/// Schedulers read it through [`Runnable::metadata`](async_task::Runnable::metadata), e.g. for the id.
+/// Schedulers read the id through [`Runnable::id`](crate::Runnable::id).
 #[derive(Debug)]
 pub struct Header {
     id: Id,

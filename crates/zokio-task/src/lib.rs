@@ -22,7 +22,7 @@
 //!
 //! A scheduler creates tasks with [`spawn`] (or [`spawn_local`], for a `!Send` future bound to the
 //! spawning thread), receives their [`Runnable`]s through its schedule function and calls
-//! [`Runnable::run`](async_task::Runnable::run) to poll them. At shutdown it calls
+//! [`Runnable::run`] to poll them. At shutdown it calls
 //! [`TaskList::close_and_abort_all`] and runs or drops (outside its locks) every `Runnable` it then
 //! receives.
 //!
@@ -58,17 +58,15 @@ mod join_handle;
 mod join_set;
 mod list;
 mod output;
+mod runnable;
 mod spawn;
 
 pub use abort::AbortHandle;
-pub use async_task::ScheduleInfo;
 pub use error::JoinError;
-pub use header::Header;
+pub(crate) use header::Header;
 pub use id::{Id, id, try_id};
 pub use join_handle::JoinHandle;
 pub use join_set::JoinSet;
 pub use list::TaskList;
+pub use runnable::{Runnable, ScheduleInfo};
 pub use spawn::{spawn, spawn_local};
-
-/// A task that is ready to be polled, as a scheduler receives it. Call `run()` to poll it once.
-pub type Runnable = async_task::Runnable<Header>;

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
-use async_task::{Builder, ScheduleInfo, WithInfo};
+use async_task::{Builder, WithInfo};
 
 use crate::harness::TaskFuture;
-use crate::{AbortHandle, Header, JoinHandle, Runnable, TaskList};
+use crate::{AbortHandle, Header, JoinHandle, Runnable, ScheduleInfo, TaskList};
 
 /// Creates a task for `future` that is scheduled by `schedule` and registered in `list`.
 ///
@@ -141,6 +141,10 @@ where
 {
     let list_for_task = Arc::clone(list);
     let factory = task_factory(future, list_for_task);
+    // zokio's own `Runnable` and `ScheduleInfo` around async-task's (see `runnable.rs`).
+    let schedule = move |runnable, info: async_task::ScheduleInfo| {
+        schedule(Runnable(runnable), ScheduleInfo::from(info));
+    };
     // SAFETY: `spawn_unchecked` lifts async-task's `Send`/`'static` checks; its contract holds here:
     // - the task's future is `TaskFuture<'_, F>`: `&Header` is `Send` because `Header` is `Sync`,
     //   `Arc<TaskList>` is `Send`, and `F` is `Send` or thread-bound (this function's contract); so
@@ -156,10 +160,11 @@ where
             .metadata(Header::new())
             .spawn_unchecked(factory, WithInfo(schedule))
     };
+    let runnable = Runnable(runnable);
     let waker = runnable.waker();
     // SAFETY: `waker` was just created from `runnable`, so it wakes (and keeps allocated) the very task
-    // whose metadata `runnable.metadata()` is.
-    let abort = unsafe { AbortHandle::new(waker, runnable.metadata()) };
+    // whose metadata `runnable.header()` is.
+    let abort = unsafe { AbortHandle::new(waker, runnable.header()) };
     if let Err(rejected) = list.insert(abort.clone()) {
         // The runtime is shutting down: cancel before the first poll. Setting the flag is enough: the
         // task is already scheduled (its first Runnable is returned below), so `abort()`'s wake would

@@ -2,8 +2,9 @@
 //!
 //! A multi-threaded async runtime with Tokio's API: a work-stealing scheduler, async I/O on
 //! epoll/kqueue, a timer wheel, tasks with Tokio's semantics and runtime-agnostic sync primitives.
-//! Switching from Tokio is mostly a rename of `tokio` to `zokio` for the common surface; I/O uses the
-//! [`futures-io`](https://docs.rs/futures-io) traits (see [`io`]).
+//! Switching from Tokio is mostly a rename of `tokio` to `zokio` for the common surface; I/O uses
+//! Tokio's own `AsyncRead`/`AsyncWrite` traits (with no Tokio runtime), and the futures-io ones too
+//! (see [`io`]).
 //!
 //! ```
 //! use zokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -44,7 +44,7 @@ fn nested_block_on_points_at_the_caller() {
     let inner = Builder::new_current_thread().build().unwrap();
     let (file, line) = outer.block_on(async {
         #[rustfmt::skip]
-        let got = panic_location_of(|| { inner.block_on(async {}); }); let expected = here();
+        let (got, expected) = (panic_location_of(|| { inner.block_on(async {}); }), here());
         assert_eq!(got, expected);
         got
     });

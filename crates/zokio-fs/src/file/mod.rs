@@ -1,4 +1,4 @@
-//! [`File`]: an open file with the futures-io traits.
+//! [`File`]: an open file with Tokio's and the futures-io I/O traits.
 
 mod nowait;
 mod state;
@@ -8,19 +8,23 @@ use std::io::{self, SeekFrom};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use tokio::io::ReadBuf;
 use zokio_sync::Mutex;
 
 use crate::OpenOptions;
 use crate::blocking::asyncify;
 use state::Inner;
 
-/// An open file, readable, writable and seekable through the [`futures-io`](futures_io) traits
-/// ([`AsyncReadExt`](futures_lite::AsyncReadExt) and friends give `read`, `write_all`, `seek`, ...).
+/// An open file, readable, writable and seekable through Tokio's
+/// [`AsyncRead`](tokio::io::AsyncRead), [`AsyncWrite`](tokio::io::AsyncWrite) and
+/// [`AsyncSeek`](tokio::io::AsyncSeek) (`zokio::io::{AsyncReadExt, AsyncWriteExt, AsyncSeekExt}`
+/// give `read`, `write_all`, `seek`, `rewind`, `stream_position`, ...), and equally through the
+/// [`futures-io`](futures_io) traits; both families run the same code.
 ///
 /// Writes are buffered and written in the background: `write` returns once the bytes are copied, and
-/// [`flush`](futures_lite::AsyncWriteExt::flush) waits until they have reached the OS. **Flush before
+/// `flush` waits until they have reached the OS. **Flush before
 /// dropping** a file if you need to know that the data was written: a file dropped with writes in
 /// flight finishes them in the background, but any error is then lost (and a runtime shutting down
 /// does not start queued pool work, so only a flushed write is sure to land). An error from a background
@@ -28,7 +32,7 @@ use state::Inner;
 /// done on the task's own thread when the OS allows it (see the [crate docs](crate)).
 ///
 /// ```
-/// use futures_lite::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+/// use zokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 /// use std::io::SeekFrom;
 /// # zokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let path = std::env::temp_dir().join(format!("zokio-fs-file-{}", std::process::id()));
@@ -39,6 +43,9 @@ use state::Inner;
 /// let mut word = String::new();
 /// file.read_to_string(&mut word).await?;
 /// assert_eq!(word, "world");
+/// assert_eq!(file.stream_position().await?, 11);
+/// file.rewind().await?;
+/// assert_eq!(file.read_u8().await?, b'h');
 /// zokio_fs::remove_file(&path).await?;
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
@@ -46,6 +53,8 @@ use state::Inner;
 pub struct File {
     std: Arc<std::fs::File>,
     inner: Mutex<Inner>,
+    /// A copy of `inner`'s, readable through `&self` without the lock.
+    max_buf_size: usize,
 }
 
 impl File {
@@ -95,6 +104,7 @@ impl File {
         File {
             std: Arc::new(std),
             inner: Mutex::new(Inner::new()),
+            max_buf_size: state::DEFAULT_MAX_BUF_SIZE,
         }
     }
 
@@ -102,7 +112,7 @@ impl File {
     /// the user has read.
     async fn settle(&self) -> io::Result<zokio_sync::MutexGuard<'_, Inner>> {
         let mut inner = self.inner.lock().await;
-        std::future::poll_fn(|cx| inner.poll_idle(cx)).await?;
+        std::future::poll_fn(|cx| inner.poll_flush(cx, &self.std)).await?;
         inner.sync_position(&self.std)?;
         Ok(inner)
     }
@@ -176,7 +186,7 @@ impl File {
     /// Waits for writes in flight and returns the standard file, positioned where this one was.
     ///
     /// As with Tokio, an error of a background write is dropped here: call
-    /// [`flush`](futures_lite::AsyncWriteExt::flush) first to see it.
+    /// `flush` first to see it.
     ///
     /// # Panics
     ///
@@ -214,6 +224,7 @@ impl File {
         File {
             std,
             inner: Mutex::new(Inner::new()),
+            max_buf_size: state::DEFAULT_MAX_BUF_SIZE,
         }
     }
 
@@ -226,8 +237,29 @@ impl File {
     /// Never; a size of 0 is treated as 1.
     pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
         self.inner.get_mut().set_max_buf_size(max_buf_size);
+        self.max_buf_size = self.inner.get_mut().max_buf_size();
+    }
+
+    /// The most bytes one trip to the blocking pool moves; see
+    /// [`set_max_buf_size`](Self::set_max_buf_size).
+    ///
+    /// ```
+    /// # zokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let path = std::env::temp_dir().join(format!("zokio-fs-max-buf-{}", std::process::id()));
+    /// let mut file = zokio_fs::File::create(&path).await?;
+    /// assert_eq!(file.max_buf_size(), 2 * 1024 * 1024);
+    /// file.set_max_buf_size(4096);
+    /// assert_eq!(file.max_buf_size(), 4096);
+    /// # zokio_fs::remove_file(&path).await?;
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn max_buf_size(&self) -> usize {
+        self.max_buf_size
     }
 }
+
+// Both trait families call the same `Inner` methods, which spend the cooperative budget: one unit
+// per read, write or seek, whichever family it comes through.
 
 impl futures_io::AsyncRead for File {
     fn poll_read(
@@ -235,6 +267,19 @@ impl futures_io::AsyncRead for File {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let mut buf = ReadBuf::new(buf);
+        ready!(this.inner.get_mut().poll_read(cx, &this.std, &mut buf))?;
+        Poll::Ready(Ok(buf.filled().len()))
+    }
+}
+
+impl tokio::io::AsyncRead for File {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         this.inner.get_mut().poll_read(cx, &this.std, buf)
     }
@@ -252,11 +297,32 @@ impl futures_io::AsyncWrite for File {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.inner.get_mut().poll_idle(cx)
+        this.inner.get_mut().poll_flush(cx, &this.std)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
+        futures_io::AsyncWrite::poll_flush(self, cx)
+    }
+}
+
+impl tokio::io::AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.inner.get_mut().poll_write(cx, &this.std, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.inner.get_mut().poll_flush(cx, &this.std)
+    }
+
+    /// Flushes, as Tokio's `File` does: a file has no write direction to shut down.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        tokio::io::AsyncWrite::poll_flush(self, cx)
     }
 }
 
@@ -268,6 +334,20 @@ impl futures_io::AsyncSeek for File {
     ) -> Poll<io::Result<u64>> {
         let this = self.get_mut();
         this.inner.get_mut().poll_seek(cx, &this.std, pos)
+    }
+}
+
+/// `start_seek` records the seek and `poll_complete` runs it (once writes in flight have reached
+/// the OS); a read, write or flush in between runs it first. `poll_complete` with no seek started
+/// returns the current position.
+impl tokio::io::AsyncSeek for File {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        self.get_mut().inner.get_mut().start_seek(position)
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        this.inner.get_mut().poll_complete(cx, &this.std)
     }
 }
 
@@ -288,5 +368,20 @@ impl std::os::fd::AsRawFd for File {
 impl std::os::fd::AsFd for File {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.std.as_fd()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::FromRawFd for File {
+    /// Wraps an open descriptor, as [`File::from_std`] does.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must be an open descriptor that nothing else owns (it is closed when the file is
+    /// dropped), as for [`std::fs::File`]'s `from_raw_fd`.
+    unsafe fn from_raw_fd(fd: std::os::fd::RawFd) -> File {
+        // SAFETY: the caller hands over ownership of an open descriptor, the contract of std's
+        // `from_raw_fd`.
+        File::from_std(unsafe { std::fs::File::from_raw_fd(fd) })
     }
 }

@@ -22,6 +22,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker, ready};
 
+use tokio::io::ReadBuf;
 use zokio_task::{JoinError, JoinHandle};
 
 use super::nowait::{self, Nowait};
@@ -47,11 +48,11 @@ impl Buf {
         self.data.len() - self.pos
     }
 
-    fn copy_to(&mut self, dst: &mut [u8]) -> usize {
-        let n = dst.len().min(self.remaining());
-        dst[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+    /// Hands out at most `max` buffered bytes into `dst`.
+    fn copy_to(&mut self, dst: &mut ReadBuf<'_>, max: usize) {
+        let n = dst.remaining().min(self.remaining()).min(max);
+        dst.put_slice(&self.data[self.pos..self.pos + n]);
         self.pos += n;
-        n
     }
 
     fn discard(&mut self) {
@@ -113,6 +114,9 @@ pub(super) struct Inner {
     /// Whether non-blocking reads are still worth trying on this file.
     nowait: bool,
     max_buf: usize,
+    /// A seek started by Tokio's `start_seek` and not yet run by `poll_complete` (or by the next
+    /// read, write or flush, which run it first).
+    seek: Option<SeekFrom>,
 }
 
 fn spawn_write(std: Arc<StdFile>, buf: Buf, queue: &SharedQueue) -> State {
@@ -184,7 +188,12 @@ impl Inner {
             error: None,
             nowait: true,
             max_buf: DEFAULT_MAX_BUF_SIZE,
+            seek: None,
         }
+    }
+
+    pub(super) fn max_buf_size(&self) -> usize {
+        self.max_buf
     }
 
     pub(super) fn set_max_buf_size(&mut self, max_buf: usize) {
@@ -193,7 +202,9 @@ impl Inner {
 
     /// Whether no trip is in flight and nothing is buffered: the descriptor alone is the file.
     pub(super) fn is_quiescent(&self) -> bool {
-        matches!(&self.state, State::Idle(buf) if buf.remaining() == 0) && self.error.is_none()
+        matches!(&self.state, State::Idle(buf) if buf.remaining() == 0)
+            && self.error.is_none()
+            && self.seek.is_none()
     }
 
     /// Takes a trip's result; a write's error is kept for the next operation.
@@ -248,13 +259,19 @@ impl Inner {
         }
     }
 
+    /// Reads into the unfilled part of `dst` (at most `max_buf` bytes); both trait families'
+    /// `poll_read` end here.
     pub(super) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
         std: &Arc<StdFile>,
-        dst: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+        dst: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let coop = ready!(zokio_coop::poll_proceed(cx));
+        if let Err(error) = ready!(self.poll_pending_seek(cx, std)) {
+            coop.made_progress();
+            return Poll::Ready(Err(error));
+        }
         loop {
             match &mut self.state {
                 State::Idle(buf) => {
@@ -262,17 +279,17 @@ impl Inner {
                         coop.made_progress();
                         return Poll::Ready(Err(error));
                     }
-                    if buf.remaining() > 0 || dst.is_empty() {
+                    if buf.remaining() > 0 || dst.remaining() == 0 {
                         coop.made_progress();
                         // Bounded too: the data may come from a trip started before a smaller
                         // `max_buf` was set.
-                        let len = dst.len().min(self.max_buf);
-                        return Poll::Ready(Ok(buf.copy_to(&mut dst[..len])));
+                        buf.copy_to(dst, self.max_buf);
+                        return Poll::Ready(Ok(()));
                     }
                     if self.nowait {
                         // `max_buf` bounds what one read hands out, on the pool or not.
-                        let len = dst.len().min(INLINE_READ_MAX).min(self.max_buf);
-                        match nowait::read(std, &mut dst[..len]) {
+                        let len = dst.remaining().min(INLINE_READ_MAX).min(self.max_buf);
+                        match nowait::read(std, dst, len) {
                             Nowait::Done(result) => {
                                 coop.made_progress();
                                 return Poll::Ready(result);
@@ -281,7 +298,7 @@ impl Inner {
                             Nowait::Unsupported => self.nowait = false,
                         }
                     }
-                    let len = dst.len().min(self.max_buf);
+                    let len = dst.remaining().min(self.max_buf);
                     let buf = mem::take(buf);
                     self.state = spawn_read(std.clone(), buf, len);
                 }
@@ -291,7 +308,7 @@ impl Inner {
                         // End of file: say so now rather than reading again.
                         Finished::Read(Ok(0)) => {
                             coop.made_progress();
-                            return Poll::Ready(Ok(0));
+                            return Poll::Ready(Ok(()));
                         }
                         Finished::Read(Err(error)) => {
                             coop.made_progress();
@@ -311,6 +328,10 @@ impl Inner {
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
         let coop = ready!(zokio_coop::poll_proceed(cx));
+        if let Err(error) = ready!(self.poll_pending_seek(cx, std)) {
+            coop.made_progress();
+            return Poll::Ready(Err(error));
+        }
         loop {
             match &mut self.state {
                 State::Idle(buf) => {
@@ -370,7 +391,20 @@ impl Inner {
         }
     }
 
+    /// The futures-io seek: runs a seek left pending by Tokio's `start_seek` first (so the two
+    /// families may be mixed), then this one.
     pub(super) fn poll_seek(
+        &mut self,
+        cx: &mut Context<'_>,
+        std: &Arc<StdFile>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        ready!(self.poll_pending_seek(cx, std))?;
+        self.poll_seek_now(cx, std, pos)
+    }
+
+    /// Waits for writes in flight, then seeks; one budget unit.
+    fn poll_seek_now(
         &mut self,
         cx: &mut Context<'_>,
         std: &Arc<StdFile>,
@@ -398,6 +432,71 @@ impl Inner {
             buf.discard();
         }
         Poll::Ready(result)
+    }
+
+    /// Records a seek for [`poll_complete`](Self::poll_complete) (Tokio's `start_seek`).
+    pub(super) fn start_seek(&mut self, pos: SeekFrom) -> io::Result<()> {
+        if self.seek.is_some() {
+            return Err(io::Error::other(
+                "a seek is already pending: call poll_complete before start_seek",
+            ));
+        }
+        self.seek = Some(pos);
+        Ok(())
+    }
+
+    /// Tokio's `poll_complete`: runs the seek that `start_seek` recorded and returns the new
+    /// position. Without one, waits for writes in flight (returning their error) and returns the
+    /// current position, spending no budget: `AsyncSeekExt::seek` calls it before `start_seek`,
+    /// and one seek costs one unit, as on the futures-io path.
+    pub(super) fn poll_complete(
+        &mut self,
+        cx: &mut Context<'_>,
+        std: &Arc<StdFile>,
+    ) -> Poll<io::Result<u64>> {
+        if let Some(pos) = self.seek {
+            let result = ready!(self.poll_seek_now(cx, std, pos));
+            self.seek = None;
+            return Poll::Ready(result);
+        }
+        ready!(zokio_coop::with_budget(
+            zokio_coop::Budget::unconstrained(),
+            || self.poll_idle(cx)
+        ))?;
+        let State::Idle(buf) = &self.state else {
+            unreachable!("poll_idle returns Ready only when idle");
+        };
+        let unread = buf.remaining() as u64;
+        Poll::Ready((&**std).stream_position().map(|pos| pos - unread))
+    }
+
+    /// Runs a seek recorded by `start_seek` before another operation, which has spent the budget
+    /// unit already.
+    fn poll_pending_seek(
+        &mut self,
+        cx: &mut Context<'_>,
+        std: &Arc<StdFile>,
+    ) -> Poll<io::Result<()>> {
+        let Some(pos) = self.seek else {
+            return Poll::Ready(Ok(()));
+        };
+        let result = ready!(zokio_coop::with_budget(
+            zokio_coop::Budget::unconstrained(),
+            || self.poll_seek_now(cx, std, pos)
+        ));
+        self.seek = None;
+        Poll::Ready(result.map(drop))
+    }
+
+    /// Runs a pending seek, then [`poll_idle`](Self::poll_idle): `flush`, and the start of every
+    /// method that needs the descriptor settled.
+    pub(super) fn poll_flush(
+        &mut self,
+        cx: &mut Context<'_>,
+        std: &Arc<StdFile>,
+    ) -> Poll<io::Result<()>> {
+        ready!(self.poll_pending_seek(cx, std))?;
+        self.poll_idle(cx)
     }
 
     /// Makes the OS position the user's (after a flush): drops read-ahead data, stepping back over it.

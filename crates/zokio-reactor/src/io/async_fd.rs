@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::handle::Handle;
-use crate::io::source::{Direction, Source};
+use crate::io::Interest;
+use crate::io::readiness::{InterestWaiter, poll_budgeted, try_io_mask};
+use crate::io::source::{Direction, ReadyEvent, Source};
 use crate::io::{Waiter, poll_io, poll_io_stream, try_io};
 
 /// A descriptor registered with the current reactor, in non-blocking mode.
@@ -121,32 +123,77 @@ impl<T: AsFd> Async<T> {
         Ok(io)
     }
 
-    /// Waits until the reactor considers the descriptor readable.
+    /// Waits until the reactor considers the descriptor readable (or its read direction closed).
     ///
     /// Readiness is remembered until an operation through this `Async` ([`read_with`](Self::read_with),
     /// [`try_read_with`](Self::try_read_with), ...) returns `WouldBlock`; so after this returns, do
     /// the read through one of those, not directly on the descriptor, or it may return at once again.
+    /// Only readiness the OS reported counts: a new `Async` is not readable until data arrives.
     pub async fn readable(&self) -> io::Result<()> {
-        let mut waiter = Waiter::new(&self.source, Direction::Read);
-        poll_fn(|cx| waiter.poll_ready(cx)).await
+        self.ready_event(Interest::READABLE.mask()).await.map(drop)
     }
 
     /// Waits until the reactor considers the descriptor writable; see [`readable`](Self::readable).
     pub async fn writable(&self) -> io::Result<()> {
-        let mut waiter = Waiter::new(&self.source, Direction::Write);
-        poll_fn(|cx| waiter.poll_ready(cx)).await
+        self.ready_event(Interest::WRITABLE.mask()).await.map(drop)
     }
 
     /// Poll version of [`readable`](Self::readable) with a single waker slot (one task at a time).
     ///
     /// Spends a unit of the task's cooperative budget when ready, like every operation here.
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        poll_ready_budgeted(&self.source, cx, Direction::Read)
+        self.poll_ready_event(cx, Interest::READABLE.mask())
+            .map_ok(drop)
     }
 
     /// Poll version of [`writable`](Self::writable) with a single waker slot (one task at a time).
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        poll_ready_budgeted(&self.source, cx, Direction::Write)
+        self.poll_ready_event(cx, Interest::WRITABLE.mask())
+            .map_ok(drop)
+    }
+
+    /// Waits for any readiness in `mask` (readiness bits, see `Interest::mask`); any number of
+    /// tasks may wait at once. Spends a budget unit.
+    pub(crate) async fn ready_event(&self, mask: usize) -> io::Result<ReadyEvent> {
+        let fd = self.as_fd();
+        let mut waiter = InterestWaiter::new(&self.source);
+        poll_fn(|cx| waiter.poll_ready(cx, fd, mask)).await
+    }
+
+    /// Poll version of [`ready_event`](Self::ready_event) with the single waker slots.
+    pub(crate) fn poll_ready_event(
+        &self,
+        cx: &mut Context<'_>,
+        mask: usize,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        poll_budgeted(&self.source, cx, self.as_fd(), mask, None)
+    }
+
+    /// Clears the readiness in `event` unless an event arrived since (the closed states stay).
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        self.source.clear_readiness(event);
+    }
+
+    /// Tokio's `try_io`: runs `op` once if any readiness of `mask` is set, else `WouldBlock`; a
+    /// `WouldBlock` from `op` clears that readiness.
+    pub(crate) fn try_io_mask<R>(
+        &self,
+        mask: usize,
+        op: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        try_io_mask(&self.source, self.as_fd(), mask, || op(self.get_ref()))
+    }
+
+    /// Tokio's `async_io`: runs `op` whenever readiness of `mask` is seen, until it does not return
+    /// `WouldBlock`. Any number of tasks may wait at once.
+    pub(crate) async fn async_io_mask<R>(
+        &self,
+        mask: usize,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        let mut waiter = InterestWaiter::new(&self.source);
+        poll_fn(|cx| waiter.poll_io(cx, mask, || op(io))).await
     }
 
     /// [`poll_readable`](Self::poll_readable) without spending the budget, for an operation of
@@ -213,19 +260,6 @@ impl<T: AsFd> Async<T> {
     pub fn try_write_with<R>(&self, op: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
         try_io(&self.source, Direction::Write, || op(self.get_ref()))
     }
-}
-
-/// A readiness poll that spends a budget unit when ready, as Tokio's `AsyncFd::poll_read_ready` does.
-fn poll_ready_budgeted(
-    source: &Source,
-    cx: &mut Context<'_>,
-    direction: Direction,
-) -> Poll<io::Result<()>> {
-    let coop = std::task::ready!(zokio_coop::poll_proceed(cx));
-    // A shutdown error is no progress: the unit is refunded, as in Tokio.
-    std::task::ready!(source.poll_ready(cx, direction))?;
-    coop.made_progress();
-    Poll::Ready(Ok(()))
 }
 
 impl<T: AsFd> Async<T> {

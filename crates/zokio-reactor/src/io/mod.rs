@@ -1,9 +1,16 @@
 //! Readiness-based I/O on the reactor: [`Async`] wraps any descriptor.
 
 mod async_fd;
+mod interest;
+pub(crate) mod readiness;
+pub(crate) mod recv_buf;
 pub(crate) mod source;
+mod stream_traits;
+pub mod unix;
 
 pub use async_fd::Async;
+pub use interest::{Interest, Ready};
+pub(crate) use stream_traits::{impl_stream_read, impl_stream_write, poll_read_slice, recv_into};
 
 use std::io;
 use std::task::{Context, Poll, ready};
@@ -25,17 +32,6 @@ impl<'a> Waiter<'a> {
             direction,
             key: None,
         }
-    }
-
-    /// Waits until the direction is ready (without clearing it).
-    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let coop = ready!(zokio_coop::poll_proceed(cx));
-        ready!(
-            self.source
-                .poll_ready_shared(cx, self.direction, &mut self.key)
-        )?;
-        coop.made_progress();
-        Poll::Ready(Ok(()))
     }
 
     /// Runs `op` once the direction is ready, retrying after every `WouldBlock`.

@@ -1,4 +1,8 @@
-//! [`UdpSocket`].
+//! [`UdpSocket`]. The readiness API, the `try_`, `poll_` and buffer forms of the operations are in
+//! `udp/ready.rs`, the IP-level options in `udp/options.rs`.
+
+pub(crate) mod options;
+mod ready;
 
 use std::fmt;
 use std::io;
@@ -98,15 +102,6 @@ impl UdpSocket {
         self.io.read_with(|socket| socket.peek_from(buf)).await
     }
 
-    /// Polls a receive (a single waker slot: one polling task at a time).
-    pub fn poll_recv_from(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<(usize, SocketAddr)>> {
-        self.io.poll_read_with(cx, |socket| socket.recv_from(buf))
-    }
-
     /// Polls a send to `target` (a single waker slot: one polling task at a time).
     pub fn poll_send_to(
         &self,
@@ -126,16 +121,6 @@ impl UdpSocket {
     /// Receives without waiting; `WouldBlock` when nothing is queued.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io.try_read_with(|socket| socket.recv_from(buf))
-    }
-
-    /// Waits until a datagram may be available; see [`Async::readable`].
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readable().await
-    }
-
-    /// Waits until a send may succeed; see [`Async::writable`].
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.writable().await
     }
 
     /// The local address.

@@ -46,6 +46,7 @@ pub use pool::{BlockingPool, Spawner};
 
 /// The settings of a [`BlockingPool`].
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// The most threads the pool runs at once (at least 1). Default 512.
     pub max_threads: usize,

@@ -27,7 +27,8 @@ use crate::context::{Handle, RuntimeGuard};
 /// use zokio_sched::{blocking::{self, BlockingPool}, Handle, ParkThread, Scheduler};
 ///
 /// let pool = BlockingPool::new(blocking::Config::default());
-/// let config = Config { worker_threads: 2, ..Config::default() };
+/// let mut config = Config::default();
+/// config.worker_threads = 2;
 /// let scheduler = MultiThread::new(config, Box::new(ParkThread::new()), pool.spawner().clone()).unwrap();
 /// let handle = Handle::with_blocking(scheduler.clone(), pool.spawner().clone());
 /// let task = handle.spawn(async { block_in_place(|| std::thread::sleep(Duration::from_millis(1))); 7 });

@@ -25,7 +25,8 @@
 //! use zokio_sched::{blocking::{self, BlockingPool}, Handle, ParkThread, Scheduler};
 //!
 //! let pool = BlockingPool::new(blocking::Config::default());
-//! let config = Config { worker_threads: 2, ..Config::default() };
+//! let mut config = Config::default();
+//! config.worker_threads = 2;
 //! let scheduler = MultiThread::new(config, Box::new(ParkThread::new()), pool.spawner().clone()).unwrap();
 //! let handle = Handle::with_blocking(scheduler.clone(), pool.spawner().clone());
 //! let tasks: Vec<_> = (0..100u64).map(|i| handle.spawn(async move { i * i })).collect();
@@ -87,6 +88,7 @@ pub const DEFAULT_EVENT_INTERVAL: u32 = 61;
 
 /// The settings of a [`MultiThread`] scheduler.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Config {
     /// The number of workers (at least 1). Default: the available parallelism.
     pub worker_threads: usize,

@@ -24,9 +24,10 @@ pub struct Rt {
 }
 
 pub fn rt(workers: usize) -> Rt {
-    rt_with(Config {
-        worker_threads: workers,
-        ..Config::default()
+    rt_with({
+        let mut config = Config::default();
+        config.worker_threads = workers;
+        config
     })
 }
 
@@ -34,14 +35,12 @@ pub fn rt_with(mut config: Config) -> Rt {
     let started = Arc::new(AtomicUsize::new(0));
     let stopped = Arc::new(AtomicUsize::new(0));
     let (s, t) = (started.clone(), stopped.clone());
-    config.threads = ThreadConfig {
-        wrap: Arc::new(move |body| {
-            s.fetch_add(1, Ordering::SeqCst);
-            body();
-            t.fetch_add(1, Ordering::SeqCst);
-        }),
-        ..ThreadConfig::named("test-worker")
-    };
+    config.threads = ThreadConfig::named("test-worker");
+    config.threads.wrap = Arc::new(move |body| {
+        s.fetch_add(1, Ordering::SeqCst);
+        body();
+        t.fetch_add(1, Ordering::SeqCst);
+    });
     let pool = BlockingPool::new(blocking::Config::default());
     let scheduler = MultiThread::new(config, Box::new(ParkThread::new()), pool.spawner().clone())
         .expect("workers start");

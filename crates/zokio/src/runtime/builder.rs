@@ -390,23 +390,22 @@ impl Builder {
         // a strong reference here would be a cycle that keeps every dropped runtime alive. The
         // runtime owns the one strong reference.
         let threads = self.thread_config(reactor.clone(), Arc::downgrade(&cell));
-        let blocking = zokio_sched::blocking::BlockingPool::new(zokio_sched::blocking::Config {
-            max_threads: self.max_blocking_threads,
-            keep_alive: self.thread_keep_alive,
-            threads: threads.clone(),
-            observer: self.paused_time_observer(reactor.as_ref()),
-        });
+        let mut pool_config = zokio_sched::blocking::Config::default();
+        pool_config.max_threads = self.max_blocking_threads;
+        pool_config.keep_alive = self.thread_keep_alive;
+        pool_config.threads = threads.clone();
+        pool_config.observer = self.paused_time_observer(reactor.as_ref());
+        let blocking = zokio_sched::blocking::BlockingPool::new(pool_config);
 
         let built: io::Result<(Arc<dyn Scheduler>, Kind)> = match (&self.custom, self.flavor) {
             (Some(make), _) => make(driver, threads).map(|scheduler| (scheduler, Kind::Custom)),
             (None, Flavor::CurrentThread) => {
-                let config = zokio_sched::current_thread::Config {
-                    global_queue_interval: self
-                        .global_queue_interval
-                        .unwrap_or(zokio_sched::current_thread::GLOBAL_QUEUE_INTERVAL),
-                    event_interval: self.event_interval,
-                    park_hooks: self.park_hooks(),
-                };
+                let mut config = zokio_sched::current_thread::Config::default();
+                if let Some(interval) = self.global_queue_interval {
+                    config.global_queue_interval = interval;
+                }
+                config.event_interval = self.event_interval;
+                config.park_hooks = self.park_hooks();
                 let scheduler = zokio_sched::current_thread::CurrentThread::new(driver, config);
                 Ok((Arc::new(scheduler), Kind::CurrentThread))
             }
@@ -414,13 +413,12 @@ impl Builder {
                 let workers = self
                     .worker_threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-                let config = zokio_sched::multi_thread::Config {
-                    worker_threads: workers,
-                    threads,
-                    global_queue_interval: self.global_queue_interval,
-                    event_interval: self.event_interval,
-                    disable_lifo_slot: self.disable_lifo_slot,
-                };
+                let mut config = zokio_sched::multi_thread::Config::default();
+                config.worker_threads = workers;
+                config.threads = threads;
+                config.global_queue_interval = self.global_queue_interval;
+                config.event_interval = self.event_interval;
+                config.disable_lifo_slot = self.disable_lifo_slot;
                 zokio_sched::multi_thread::MultiThread::new(
                     config,
                     driver,
@@ -462,10 +460,10 @@ impl Builder {
     }
 
     fn park_hooks(&self) -> zokio_sched::ParkHooks {
-        zokio_sched::ParkHooks {
-            before_park: self.on_thread_park.clone(),
-            after_unpark: self.on_thread_unpark.clone(),
-        }
+        let mut hooks = zokio_sched::ParkHooks::default();
+        hooks.before_park = self.on_thread_park.clone();
+        hooks.after_unpark = self.on_thread_unpark.clone();
+        hooks
     }
 
     /// With [`UnhandledPanic::ShutdownRuntime`], a hook on the task list that, on the first task
@@ -516,32 +514,32 @@ impl Builder {
     ) -> ThreadConfig {
         let start = self.on_thread_start.clone();
         let stop = self.on_thread_stop.clone();
-        ThreadConfig {
-            name_fn: Arc::clone(&self.thread_name),
-            stack_size: self.thread_stack_size,
-            park_hooks: self.park_hooks(),
-            wrap: Arc::new(move |body: ThreadBody| {
-                let _reactor = reactor.as_ref().map(|r| r.enter());
-                // A thread started after the runtime is gone (none should be) runs outside any
-                // scheduler context rather than keeping the runtime alive.
-                let sched = cell.upgrade().and_then(|cell| cell.wait());
-                let _sched = sched.map(zokio_sched::context::enter);
-                if let Some(start) = &start {
-                    start();
-                }
-                // Run the stop hook even if the body unwinds.
-                struct Stop(Option<Callback>);
-                impl Drop for Stop {
-                    fn drop(&mut self) {
-                        if let Some(stop) = &self.0 {
-                            stop();
-                        }
+        let mut config = ThreadConfig::default();
+        config.name_fn = Arc::clone(&self.thread_name);
+        config.stack_size = self.thread_stack_size;
+        config.park_hooks = self.park_hooks();
+        config.wrap = Arc::new(move |body: ThreadBody| {
+            let _reactor = reactor.as_ref().map(|r| r.enter());
+            // A thread started after the runtime is gone (none should be) runs outside any
+            // scheduler context rather than keeping the runtime alive.
+            let sched = cell.upgrade().and_then(|cell| cell.wait());
+            let _sched = sched.map(zokio_sched::context::enter);
+            if let Some(start) = &start {
+                start();
+            }
+            // Run the stop hook even if the body unwinds.
+            struct Stop(Option<Callback>);
+            impl Drop for Stop {
+                fn drop(&mut self) {
+                    if let Some(stop) = &self.0 {
+                        stop();
                     }
                 }
-                let _stop = Stop(stop.clone());
-                body();
-            }),
-        }
+            }
+            let _stop = Stop(stop.clone());
+            body();
+        });
+        config
     }
 }
 

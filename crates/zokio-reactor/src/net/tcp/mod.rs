@@ -1,6 +1,8 @@
 //! TCP: [`TcpListener`], [`TcpStream`] with its halves, and [`TcpSocket`].
 
 mod listener;
+mod options;
+pub(crate) mod ready;
 mod socket;
 mod split;
 mod stream;

@@ -11,7 +11,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::net::tcp::{TcpListener, TcpStream};
 
 /// A TCP socket not yet connected or listening, for options that must be set first (address reuse,
-/// buffer sizes, binding the local end of a connection).
+/// buffer sizes, binding the local end of a connection). Every option has a getter, as in Tokio.
 ///
 /// ```
 /// use zokio_reactor::net::TcpSocket;
@@ -101,14 +101,43 @@ impl TcpSocket {
         self.socket.set_keepalive(keepalive)
     }
 
-    /// Sets `SO_LINGER`.
+    /// Whether `SO_KEEPALIVE` is set.
+    pub fn keepalive(&self) -> io::Result<bool> {
+        self.socket.keepalive()
+    }
+
+    /// Sets `SO_LINGER`. A non-zero linger makes closing the socket *block the thread* until the
+    /// unsent data is sent or the time runs out, which stalls a runtime thread: prefer
+    /// [`set_zero_linger`](Self::set_zero_linger) (or none).
+    #[deprecated = "`SO_LINGER` with a timeout blocks the thread that closes the socket; use `set_zero_linger`"]
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         self.socket.set_linger(linger)
+    }
+
+    /// Sets `SO_LINGER` to zero: closing the socket then discards unsent data and resets the
+    /// connection (the peer sees `ConnectionReset`) instead of a graceful shutdown.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.socket.set_linger(Some(Duration::ZERO))
+    }
+
+    /// The `SO_LINGER` setting: `None` when off.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        self.socket.linger()
     }
 
     /// Sets `TCP_NODELAY`.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.socket.set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.socket.nodelay()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.socket.take_error()
     }
 
     /// Binds the socket to `addr`.
@@ -149,6 +178,8 @@ impl TcpSocket {
         TcpSocket { socket }
     }
 }
+
+crate::net::udp::options::ip_class_options!(TcpSocket);
 
 impl AsRawFd for TcpSocket {
     fn as_raw_fd(&self) -> RawFd {

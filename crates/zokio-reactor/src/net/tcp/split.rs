@@ -2,16 +2,17 @@
 //! ([`OwnedReadHalf`], [`OwnedWriteHalf`]).
 //!
 //! The reactor keeps one waker slot per direction, so a read half and a write half never disturb
-//! each other's wake-ups.
+//! each other's wake-ups. The halves implement both Tokio's and the futures-io traits, like the
+//! stream; shutting a write half down (`shutdown()`, or futures-io's `close()`) shuts the stream's
+//! write direction down.
 
 use std::error::Error;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
+use crate::io::{impl_stream_read, impl_stream_write};
 use crate::net::shutdown_write;
 use crate::net::tcp::stream::TcpStream;
 
@@ -19,8 +20,8 @@ use crate::net::tcp::stream::TcpStream;
 #[derive(Debug)]
 pub struct ReadHalf<'a>(pub(crate) &'a TcpStream);
 
-/// The writing half of a borrowed [`TcpStream`]. Created by [`TcpStream::split`]. `close()` shuts
-/// the write direction down.
+/// The writing half of a borrowed [`TcpStream`]. Created by [`TcpStream::split`]. `shutdown()`
+/// shuts the write direction down.
 #[derive(Debug)]
 pub struct WriteHalf<'a>(pub(crate) &'a TcpStream);
 
@@ -122,43 +123,7 @@ impl Drop for OwnedWriteHalf {
     }
 }
 
-macro_rules! read_impl {
-    ($ty:ty, $stream:tt) => {
-        impl futures_io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.$stream.poll_read_inner(cx, buf)
-            }
-        }
-    };
-}
-
-macro_rules! write_impl {
-    ($ty:ty, $stream:tt) => {
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.$stream.poll_write_inner(cx, buf)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(shutdown_write(self.$stream.io.get_ref()))
-            }
-        }
-    };
-}
-
-read_impl!(ReadHalf<'_>, 0);
-write_impl!(WriteHalf<'_>, 0);
-read_impl!(OwnedReadHalf, stream);
-write_impl!(OwnedWriteHalf, stream);
+impl_stream_read!(ReadHalf<'_>, |this| this.0);
+impl_stream_write!(WriteHalf<'_>, |this| this.0);
+impl_stream_read!(OwnedReadHalf, |this| this.stream);
+impl_stream_write!(OwnedWriteHalf, |this| this.stream);

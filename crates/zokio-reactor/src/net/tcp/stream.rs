@@ -2,27 +2,29 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use tokio::io::ReadBuf;
 
-use crate::io::Async;
+use crate::io::{Async, impl_stream_read, impl_stream_write, recv_into};
 use crate::net::addr::{ToSocketAddrs, each_addr};
 use crate::net::tcp::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::{finish_connect, shutdown_write};
 
 /// A TCP connection.
 ///
-/// Reads and writes go through the futures-io [`AsyncRead`](futures_io::AsyncRead) and
-/// [`AsyncWrite`](futures_io::AsyncWrite) traits (use `futures_lite::{AsyncReadExt, AsyncWriteExt}`);
-/// `close()` shuts the write direction down (half-close) and leaves reading open.
+/// Reads and writes go through Tokio's [`AsyncRead`](tokio::io::AsyncRead) and
+/// [`AsyncWrite`](tokio::io::AsyncWrite) traits (`zokio::io::{AsyncReadExt, AsyncWriteExt}`), and
+/// equally through the futures-io ones (`futures_lite::{AsyncReadExt, AsyncWriteExt}`); both run
+/// the same code. `shutdown()` (Tokio) or `close()` (futures-io) shuts the write direction down
+/// (a half-close) and leaves reading open.
 ///
 /// ```
-/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+/// use zokio::io::{AsyncReadExt, AsyncWriteExt};
 /// use zokio_reactor::net::{TcpListener, TcpStream};
 /// # let mut reactor = zokio_reactor::Reactor::new(Default::default()).unwrap();
 /// # reactor.block_on(async {
@@ -30,7 +32,7 @@ use crate::net::{finish_connect, shutdown_write};
 /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
 /// let (mut server, _) = listener.accept().await?;
 /// client.write_all(b"hello").await?;
-/// client.close().await?; // half-close: the server reads to EOF
+/// client.shutdown().await?; // half-close: the server reads to EOF
 /// let mut received = Vec::new();
 /// server.read_to_end(&mut received).await?;
 /// assert_eq!(received, b"hello");
@@ -143,11 +145,6 @@ impl TcpStream {
         SockRef::from(self.io.get_ref()).linger()
     }
 
-    /// Shuts down the read, write or both directions.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
-    }
-
     /// Receives data without removing it from the queue.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.read_with(|stream| stream.peek(buf)).await
@@ -173,13 +170,39 @@ impl TcpStream {
         self.io.try_write_with(|mut stream| stream.write(buf))
     }
 
-    /// Polls a read into `buf` (the reading side's single waker slot).
+    /// Polls a peek into `buf`: receives data without removing it from the queue, and returns how
+    /// many bytes were copied (they are also marked filled in `buf`).
+    ///
+    /// Uses the reading side's single waker slot, like `poll_read`.
+    pub fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_read_with(cx, |stream| recv_into(stream, buf, libc::MSG_PEEK))
+    }
+
+    /// Polls a read into the unfilled part of `buf` (the reading side's single waker slot). Both
+    /// trait families' `poll_read` end here.
     pub(crate) fn poll_read_inner(
         &self,
         cx: &mut Context<'_>,
-        buf: &mut [u8],
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.io
+            .poll_read_with(cx, |stream| recv_into(stream, buf, 0))
+            .map_ok(drop)
+    }
+
+    /// Polls a vectored read (futures-io only: Tokio's `AsyncRead` has no vectored form).
+    pub(crate) fn poll_read_vectored_inner(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [io::IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_with(cx, |mut stream| stream.read(buf))
+        self.io
+            .poll_read_with(cx, |mut stream| stream.read_vectored(bufs))
     }
 
     /// Polls a write of `buf` (the writing side's single waker slot).
@@ -192,9 +215,19 @@ impl TcpStream {
             .poll_write_stream(cx, buf.len(), |mut stream| stream.write(buf))
     }
 
-    /// Polls a peek into `buf`.
-    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read_with(cx, |stream| stream.peek(buf))
+    /// Polls a vectored write of `bufs`.
+    pub(crate) fn poll_write_vectored_inner(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_write_with(cx, |mut stream| stream.write_vectored(bufs))
+    }
+
+    /// Shuts the write direction down: `poll_shutdown` (Tokio) and `poll_close` (futures-io).
+    pub(crate) fn shutdown_write_inner(&self) -> io::Result<()> {
+        shutdown_write(self.io.get_ref())
     }
 
     /// Splits into halves that borrow the stream: one reads while the other writes.
@@ -221,49 +254,5 @@ impl AsFd for TcpStream {
     }
 }
 
-impl futures_io::AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_inner(cx, buf)
-    }
-
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [io::IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_read_with(cx, |mut stream| stream.read_vectored(bufs))
-    }
-}
-
-impl futures_io::AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_write_inner(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_write_with(cx, |mut stream| stream.write_vectored(bufs))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // TCP has no user-space buffer to flush.
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(shutdown_write(self.io.get_ref()))
-    }
-}
+impl_stream_read!(TcpStream, |this| this);
+impl_stream_write!(TcpStream, |this| this);

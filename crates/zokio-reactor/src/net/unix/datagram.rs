@@ -1,4 +1,7 @@
-//! [`UnixDatagram`].
+//! [`UnixDatagram`]. The readiness API and the `try_`, `poll_` and buffer forms of the operations
+//! are in `datagram/ready.rs`.
+
+mod ready;
 
 use std::fmt;
 use std::io;

@@ -1,7 +1,9 @@
 //! Unix-domain sockets: [`UnixListener`], [`UnixStream`] with its halves, [`UnixDatagram`].
 
+mod addr_ops;
 mod datagram;
 mod listener;
+mod ready;
 mod split;
 mod stream;
 

@@ -1,11 +1,9 @@
-//! Halves of a [`UnixStream`]: borrowed and owned.
+//! Halves of a [`UnixStream`]: borrowed and owned. They implement both Tokio's and the futures-io
+//! traits, like the stream; shutting a write half down shuts the stream's write direction down.
 
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use crate::net::shutdown_write;
+use crate::io::{impl_stream_read, impl_stream_write};
 use crate::net::unix::UnixStream;
 
 /// The reading half of a borrowed [`UnixStream`]. Created by [`UnixStream::split`].
@@ -28,47 +26,11 @@ pub struct OwnedWriteHalf(pub(crate) Arc<UnixStream>);
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         // The peer sees EOF; if the connection is already gone there is nothing to report.
-        let _ = shutdown_write(&self.0.io);
+        let _ = self.0.shutdown_write_inner();
     }
 }
 
-macro_rules! read_impl {
-    ($ty:ty) => {
-        impl futures_io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.0.poll_read_inner(cx, buf)
-            }
-        }
-    };
-}
-
-macro_rules! write_impl {
-    ($ty:ty) => {
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.0.poll_write_inner(cx, buf)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(shutdown_write(&self.0.io))
-            }
-        }
-    };
-}
-
-read_impl!(ReadHalf<'_>);
-write_impl!(WriteHalf<'_>);
-read_impl!(OwnedReadHalf);
-write_impl!(OwnedWriteHalf);
+impl_stream_read!(ReadHalf<'_>, |this| this.0);
+impl_stream_write!(WriteHalf<'_>, |this| this.0);
+impl_stream_read!(OwnedReadHalf, |this| this.0);
+impl_stream_write!(OwnedWriteHalf, |this| this.0);

@@ -2,31 +2,31 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use socket2::{Domain, SockAddr, Socket, Type};
+use tokio::io::ReadBuf;
 
-use crate::io::Async;
+use crate::io::{Async, impl_stream_read, impl_stream_write, recv_into};
 use crate::net::unix::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::{finish_connect, shutdown_write};
 
-/// A Unix-domain stream connection. Implements the futures-io traits; `close()` shuts the write
-/// direction down.
+/// A Unix-domain stream connection. Implements Tokio's `AsyncRead`/`AsyncWrite` and the
+/// futures-io ones (both run the same code); `shutdown()` (Tokio) or `close()` (futures-io) shuts
+/// the write direction down.
 ///
 /// ```
-/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+/// use zokio::io::{AsyncReadExt, AsyncWriteExt};
 /// use zokio_reactor::net::UnixStream;
 /// # let mut reactor = zokio_reactor::Reactor::new(Default::default()).unwrap();
 /// # reactor.block_on(async {
 /// let (mut a, mut b) = UnixStream::pair()?;
 /// a.write_all(b"hi").await?;
-/// a.close().await?;
+/// a.shutdown().await?;
 /// let mut got = String::new();
 /// b.read_to_string(&mut got).await?;
 /// assert_eq!(got, "hi");
@@ -93,11 +93,6 @@ impl UnixStream {
         self.io.get_ref().peer_addr()
     }
 
-    /// Shuts down the read, write or both directions.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
-    }
-
     /// Waits until the stream may be readable; see [`Async::readable`].
     pub async fn readable(&self) -> io::Result<()> {
         self.io.readable().await
@@ -129,14 +124,29 @@ impl UnixStream {
         (OwnedReadHalf(Arc::clone(&stream)), OwnedWriteHalf(stream))
     }
 
+    /// Polls a read into the unfilled part of `buf` (the reading side's single waker slot). Both
+    /// trait families' `poll_read` end here.
     pub(crate) fn poll_read_inner(
         &self,
         cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_with(cx, |mut stream| stream.read(buf))
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.io
+            .poll_read_with(cx, |stream| recv_into(stream, buf, 0))
+            .map_ok(drop)
     }
 
+    /// Polls a vectored read (futures-io only: Tokio's `AsyncRead` has no vectored form).
+    pub(crate) fn poll_read_vectored_inner(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_read_with(cx, |mut stream| stream.read_vectored(bufs))
+    }
+
+    /// Polls a write of `buf` (the writing side's single waker slot).
     pub(crate) fn poll_write_inner(
         &self,
         cx: &mut Context<'_>,
@@ -144,6 +154,21 @@ impl UnixStream {
     ) -> Poll<io::Result<usize>> {
         self.io
             .poll_write_stream(cx, buf.len(), |mut stream| stream.write(buf))
+    }
+
+    /// Polls a vectored write of `bufs`.
+    pub(crate) fn poll_write_vectored_inner(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_write_with(cx, |mut stream| stream.write_vectored(bufs))
+    }
+
+    /// Shuts the write direction down: `poll_shutdown` (Tokio) and `poll_close` (futures-io).
+    pub(crate) fn shutdown_write_inner(&self) -> io::Result<()> {
+        shutdown_write(&self.io)
     }
 }
 
@@ -159,30 +184,5 @@ impl AsFd for UnixStream {
     }
 }
 
-impl futures_io::AsyncRead for UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_inner(cx, buf)
-    }
-}
-
-impl futures_io::AsyncWrite for UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_write_inner(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(shutdown_write(&self.io))
-    }
-}
+impl_stream_read!(UnixStream, |this| this);
+impl_stream_write!(UnixStream, |this| this);
