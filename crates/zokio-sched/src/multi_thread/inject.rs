@@ -1,112 +1,85 @@
 //! The global inject queue: tasks woken from outside the workers, and the overflow of local queues.
 //!
-//! A mutex-protected `VecDeque` with an atomic length, so that the hot "is there anything global?"
-//! check of every worker is a single load, and a **closed** bit: once the scheduler shuts down a push is
-//! refused and the caller drops the task (outside the lock), so a late wake-up can never strand a task
-//! in a queue nobody drains (tokio#3978's leak).
+//! A lock-free unbounded MPMC queue (`concurrent-queue`): the spawning thread and every worker push
+//! and pop with atomic operations only, so remote spawning does not serialise on one mutex (the
+//! `Mutex<VecDeque>` it replaces was taken by the spawner and every worker's refill, which cost
+//! remote spawning its scaling past a few workers). Its `is_empty`/`len` are plain loads of the head
+//! and tail indices, which keeps the hot "is there anything global?" check of every worker cheap.
+//!
+//! At shutdown the queue is **closed**: a push is then refused and the caller drops the task
+//! (outside any lock), so a late wake-up can never strand a task in a queue nobody drains
+//! (tokio#3978's leak). The overflow of a worker that still runs after a shutdown gave up waiting
+//! for it goes to a small locked side list instead (dropping it there would run a destructor in the
+//! middle of the worker's queue operation); nothing drains that list once the shutdown is over, as
+//! nothing waits for such a worker either.
 
-use std::collections::VecDeque;
-use std::sync::atomic::Ordering::{Acquire, Release};
+use std::sync::Mutex;
 
-use super::loom::{AtomicUsize, Mutex, lock};
+use concurrent_queue::ConcurrentQueue;
+
 use super::queue::Overflow;
 
 pub(crate) struct Inject<T> {
-    state: Mutex<State<T>>,
-    /// Mirrors `state.queue.len()`; written under the lock, read without it.
-    len: AtomicUsize,
-}
-
-struct State<T> {
-    queue: VecDeque<T>,
-    closed: bool,
+    queue: ConcurrentQueue<T>,
+    /// Overflow that arrived after the queue closed (see the module docs).
+    late: Mutex<Vec<T>>,
 }
 
 impl<T> Inject<T> {
     pub(crate) fn new() -> Inject<T> {
         Inject {
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                closed: false,
-            }),
-            len: AtomicUsize::new(0),
+            queue: ConcurrentQueue::unbounded(),
+            late: Mutex::new(Vec::new()),
         }
     }
 
     /// The number of queued tasks (a snapshot).
     pub(crate) fn len(&self) -> usize {
-        self.len.load(Acquire)
+        self.queue.len()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.queue.is_empty()
     }
 
     /// Queues `task`, or gives it back when the queue is closed: the caller must drop it after
     /// releasing any lock of its own.
     pub(crate) fn push(&self, task: T) -> Result<(), T> {
-        let mut state = lock(&self.state);
-        if state.closed {
-            return Err(task);
-        }
-        state.queue.push_back(task);
-        self.len.store(state.queue.len(), Release);
-        Ok(())
+        self.queue.push(task).map_err(|refused| refused.into_inner())
     }
 
     /// Pops one task.
     pub(crate) fn pop(&self) -> Option<T> {
-        if self.is_empty() {
+        if self.queue.is_empty() {
             return None;
         }
-        let mut state = lock(&self.state);
-        let task = state.queue.pop_front();
-        self.len.store(state.queue.len(), Release);
-        task
-    }
-
-    /// Pops up to `max` tasks (oldest first) and hands them to `f` as one batch, under the lock; `f`
-    /// must not run user code. `None` when the queue is empty.
-    pub(crate) fn pop_batch<R>(
-        &self,
-        max: usize,
-        f: impl FnOnce(&mut std::collections::vec_deque::Drain<'_, T>) -> R,
-    ) -> Option<R> {
-        if max == 0 || self.is_empty() {
-            return None;
-        }
-        let mut state = lock(&self.state);
-        let n = max.min(state.queue.len());
-        if n == 0 {
-            return None;
-        }
-        let result = f(&mut state.queue.drain(..n));
-        self.len.store(state.queue.len(), Release);
-        Some(result)
+        self.queue.pop().ok()
     }
 
     /// Closes the queue; returns whether this call closed it.
     pub(crate) fn close(&self) -> bool {
-        let mut state = lock(&self.state);
-        !std::mem::replace(&mut state.closed, true)
+        self.queue.close()
     }
 
-    /// Takes every queued task (at shutdown, after closing).
-    pub(crate) fn drain(&self) -> VecDeque<T> {
-        let mut state = lock(&self.state);
-        self.len.store(0, Release);
-        std::mem::take(&mut state.queue)
+    /// Takes every queued task (at shutdown), and the late overflow.
+    pub(crate) fn drain(&self) -> Vec<T> {
+        let mut tasks: Vec<T> = self.queue.try_iter().collect();
+        tasks.append(&mut self.late.lock().unwrap_or_else(|p| p.into_inner()));
+        tasks
     }
 }
 
 impl<T> Overflow<T> for Inject<T> {
-    /// Accepted even when closed: an overflow comes from a worker that still owns its core, and the
-    /// shutdown drains this queue only after every core has stopped, so nothing pushed here leaks.
-    /// (Dropping the tasks here instead would run their destructors inside the worker's queue
-    /// operation, where a destructor's wake-up could not be handled.)
+    /// Accepted even when closed (into the late list): the tasks come from a worker's own queue
+    /// operation, where dropping them (and running their destructors) could not be handled.
     fn push_batch(&self, tasks: impl Iterator<Item = T>) {
-        let mut state = lock(&self.state);
-        state.queue.extend(tasks);
-        self.len.store(state.queue.len(), Release);
+        for task in tasks {
+            if let Err(refused) = self.queue.push(task) {
+                self.late
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(refused.into_inner());
+            }
+        }
     }
 }

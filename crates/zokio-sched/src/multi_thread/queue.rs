@@ -150,26 +150,6 @@ impl<T> Local<T> {
         CAPACITY - tail.wrapping_sub(steal) as usize
     }
 
-    /// Pushes tasks that are known to fit (`tasks.len() <= remaining_slots()`).
-    ///
-    /// # Panics
-    /// Panics if they do not fit.
-    pub(crate) fn push_back_batch(&mut self, tasks: impl ExactSizeIterator<Item = T>) {
-        let count = tasks.len();
-        assert!(
-            count <= self.remaining_slots(),
-            "local queue batch too large"
-        );
-        let mut tail = self.inner.tail.load(Relaxed);
-        for task in tasks.take(count) {
-            // SAFETY: we are the owner and `tail` is below `steal + CAPACITY` (checked above; `steal`
-            // only moves forward, which can only free more room).
-            unsafe { self.inner.write(tail, task) };
-            tail = tail.wrapping_add(1);
-        }
-        self.inner.tail.store(tail, Release);
-    }
-
     /// Pushes `task` to the back, or, when the queue is full, moves half of it plus `task` to
     /// `overflow`. Returns whether it overflowed.
     pub(crate) fn push_back_or_overflow<O: Overflow<T>>(

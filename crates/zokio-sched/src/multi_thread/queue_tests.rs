@@ -58,7 +58,9 @@ fn overflow_does_not_bounce_tasks_taken_from_the_global_queue() {
     // queue overflows: the batch must stay local (tokio#8029).
     let (mut q, _) = local::<usize>();
     let sink = Sink::default();
-    q.push_back_batch(1000..1000 + CAPACITY / 2);
+    for task in 1000..1000 + CAPACITY / 2 {
+        q.push_back_or_overflow(task, &sink);
+    }
     for i in 0..CAPACITY / 2 + 1 {
         q.push_back_or_overflow(i, &sink);
     }
@@ -98,7 +100,9 @@ fn thief_more_than_half_full_does_not_steal() {
     let (mut thief, _) = local::<usize>();
     let sink = Sink::default();
     victim.push_back_or_overflow(0, &sink);
-    thief.push_back_batch(0..CAPACITY / 2 + 1);
+    for task in 0..CAPACITY / 2 + 1 {
+        thief.push_back_or_overflow(task, &sink);
+    }
     assert!(steal.steal_into(&mut thief).is_none());
     assert_eq!(victim.len(), 1);
 }

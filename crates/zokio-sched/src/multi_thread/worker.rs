@@ -157,15 +157,15 @@ impl Core {
         let room = self.run_queue.remaining_slots().min(CAPACITY / 2);
         let share = shared.inject.len() / shared.remotes.len() + 1;
         let max = share.min(room).max(1);
-        let run_queue = &mut self.run_queue;
-        shared
-            .inject
-            .pop_batch(max, |batch| {
-                let first = batch.next();
-                run_queue.push_back_batch(batch);
-                first
-            })
-            .flatten()
+        let first = shared.inject.pop()?;
+        for _ in 1..max {
+            let Some(task) = shared.inject.pop() else {
+                break;
+            };
+            // Within `room`: the local queue takes it without overflowing.
+            self.run_queue.push_back_or_overflow(task, &shared.inject);
+        }
+        Some(first)
     }
 
     fn next_local_task(&mut self, shared: &Shared) -> Option<Runnable> {
