@@ -23,9 +23,9 @@
 //! - a park, a shutdown and [`time::advance`](crate::time::advance) collect the wakers they release
 //!   into a vector and wake them once every lock is released;
 //! - storing a waker moves the one it replaces out, to be dropped after the lock is released, and
-//!   removing a timer or a waiter does the same with the waker it held ([`Wheel`] hands every such
-//!   waker back instead of dropping it; see `time::wheel` and `io::source`);
-//! - a timer waker is cloned before the wheel's lock is taken;
+//!   removing a timer or a waiter does the same with the waker it held (see `time::timers` and
+//!   `io::source`);
+//! - a timer's waker is stored without the wheel's lock at all (`time::state`);
 //! - removing a source from the slab drops the slab's reference after the slab's lock is released.
 
 use std::io;
@@ -43,8 +43,9 @@ use zokio_sched::{Driver, Unpark};
 use crate::handle::Handle;
 use crate::io::source::Source;
 use crate::selector::{Notifier, ReadyKey, Selector};
+use crate::time::WakerId;
 use crate::time::clock::Clock;
-use crate::time::wheel::{TimerPoll, Wheel};
+use crate::time::timers::{Inserted, Timers};
 
 /// `parked_until` value while no park is in progress: inserting a timer never notifies then.
 const NOT_PARKED: u64 = 0;
@@ -84,7 +85,7 @@ pub(crate) struct Inner {
     pub(crate) time_enabled: bool,
     sources: Mutex<Slab<Arc<Source>>>,
     pub(crate) clock: Clock,
-    wheel: Mutex<Wheel>,
+    timers: Timers,
     /// Time zero of the wheel, on the reactor's clock.
     origin: StdInstant,
     /// The wheel deadline (ms) the driver is parked until; `u64::MAX` when parked without a timer.
@@ -177,10 +178,6 @@ impl Inner {
         self.origin.checked_add(Duration::from_millis(ms))
     }
 
-    fn wheel(&self) -> MutexGuard<'_, Wheel> {
-        lock(&self.wheel)
-    }
-
     /// Interrupts a park that waits beyond `when`.
     fn notify_if_earlier(&self, when: u64) {
         if when < self.parked_until.load(Ordering::Acquire) {
@@ -188,65 +185,41 @@ impl Inner {
         }
     }
 
-    /// Registers a timer; `None` when `deadline` has already passed on the wheel.
-    pub(crate) fn insert_timer(&self, deadline: StdInstant, waker: &Waker) -> Option<usize> {
+    /// Registers a timer and polls it with `waker`: `None` when its deadline has already passed on
+    /// the wheel (nothing is stored), else its key and whether it fired already. `registered` is
+    /// the caller's note of its last waker registration, reset here for the new timer.
+    pub(crate) fn insert_timer(
+        &self,
+        deadline: StdInstant,
+        waker: &Waker,
+        registered: &mut Option<WakerId>,
+    ) -> Option<(usize, bool)> {
         let when = self.deadline_ms(deadline);
-        // Cloned before the lock is taken; a refused clone is dropped after it is released.
-        let waker = waker.clone();
-        let inserted = self.wheel().insert(when, Some(waker));
-        match inserted {
-            Ok(key) => {
+        match self.timers.insert(when) {
+            Inserted::Key(key) => {
                 self.notify_if_earlier(when);
-                Some(key)
+                *registered = None;
+                Some((key, self.timers.poll(key, waker, registered)))
             }
-            Err(refused) => {
-                drop(refused);
-                None
-            }
+            Inserted::Due => None,
         }
     }
 
-    /// Whether timer `key` fired, in which case it is removed (under the same lock) and `key` is no
-    /// longer valid; stores `waker` otherwise.
-    pub(crate) fn poll_timer(&self, key: usize, waker: &Waker) -> bool {
-        let mut wheel = self.wheel();
-        match wheel.poll(key, waker) {
-            TimerPoll::Registered => false,
-            TimerPoll::Fired => {
-                let stale = wheel.remove(key);
-                drop(wheel);
-                drop(stale);
-                true
-            }
-            TimerPoll::NeedsWaker => {
-                // Clone outside the lock, store under it, drop the replaced waker outside it. The
-                // timer may fire in between: `set_waker` then refuses the clone.
-                drop(wheel);
-                let clone = waker.clone();
-                let mut wheel = self.wheel();
-                match wheel.set_waker(key, clone) {
-                    Ok(replaced) => {
-                        drop(wheel);
-                        drop(replaced);
-                        false
-                    }
-                    Err(refused) => {
-                        let stale = wheel.remove(key);
-                        drop(wheel);
-                        drop((refused, stale));
-                        true
-                    }
-                }
-            }
-        }
+    /// Whether timer `key` fired; if not, `waker` is woken when it does. Takes no lock.
+    pub(crate) fn poll_timer(
+        &self,
+        key: usize,
+        waker: &Waker,
+        registered: &mut Option<WakerId>,
+    ) -> bool {
+        self.timers.poll(key, waker, registered)
     }
 
     /// Moves timer `key` to `deadline`. When that has already passed, the timer is marked fired and
     /// its task woken.
     pub(crate) fn reset_timer(&self, key: usize, deadline: StdInstant) {
         let when = self.deadline_ms(deadline);
-        let result = self.wheel().reset(key, when);
-        match result {
+        match self.timers.reset(key, when) {
             Ok(()) => self.notify_if_earlier(when),
             Err(waker) => {
                 if let Some(waker) = waker {
@@ -256,18 +229,18 @@ impl Inner {
         }
     }
 
+    /// Removes timer `key`; the waker it still held is dropped after the wheel's lock is released.
     pub(crate) fn remove_timer(&self, key: usize) {
-        // Bound first, so the wheel's guard (a temporary of this statement) is released before the
-        // waker is dropped.
-        let waker = self.wheel().remove(key);
-        drop(waker);
+        drop(self.timers.remove(key));
     }
 
     /// Fires every timer due at the clock's current reading (used after a manual `advance`).
     pub(crate) fn fire_due_timers(&self) {
         let mut wakers = Vec::new();
         let now = self.now_ms();
-        self.wheel().process(now, &mut wakers);
+        let mut wheel = self.timers.wheel();
+        self.timers.process(&mut wheel, now, &mut wakers);
+        drop(wheel);
         wakers.into_iter().for_each(Waker::wake);
     }
 }
@@ -321,7 +294,7 @@ impl Reactor {
                 time_enabled: config.enable_time,
                 sources: Mutex::new(Slab::new()),
                 clock,
-                wheel: Mutex::new(Wheel::new()),
+                timers: Timers::new(),
                 origin,
                 parked_until: AtomicU64::new(NOT_PARKED),
                 unparked: AtomicBool::new(false),
@@ -361,7 +334,8 @@ impl Reactor {
     fn collect_timers(&self, wakers: &mut Vec<Waker>) {
         if self.inner.time_enabled {
             let now = self.inner.now_ms();
-            self.inner.wheel().process(now, wakers);
+            let mut wheel = self.inner.timers.wheel();
+            self.inner.timers.process(&mut wheel, now, wakers);
         }
     }
 
@@ -374,7 +348,7 @@ impl Reactor {
         if !inner.time_enabled {
             return (timeout, None);
         }
-        let wheel = inner.wheel();
+        let wheel = inner.timers.wheel();
         let next = wheel.next_deadline();
         if inner.clock.is_paused() {
             // Timers run on virtual time: they never bound a real wait. With every task idle
@@ -467,7 +441,7 @@ impl Driver for Reactor {
         for (_, source) in lock(&inner.sources).iter() {
             source.shutdown(&mut wakers);
         }
-        inner.wheel().fire_all(&mut wakers);
+        inner.timers.fire_all(&mut wakers);
         wakers.into_iter().for_each(Waker::wake);
     }
 }

@@ -20,11 +20,14 @@ pub(crate) mod clock;
 mod instant;
 mod interval;
 mod sleep;
-pub(crate) mod wheel;
+mod state;
+pub(crate) mod timers;
+mod wheel;
 
 pub use instant::Instant;
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
+pub(crate) use state::WakerId;
 pub use std::time::Duration;
 
 use std::future::poll_fn;

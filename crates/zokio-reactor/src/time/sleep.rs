@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::handle::Handle;
 use crate::time::Instant;
+use crate::time::WakerId;
 
 /// Waits until `duration` has elapsed.
 ///
@@ -45,6 +46,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
         handle: Handle::current_time(),
         deadline,
         timer: None,
+        registered: None,
         elapsed: false,
     }
 }
@@ -60,6 +62,8 @@ pub struct Sleep {
     deadline: Instant,
     /// The wheel key, once registered.
     timer: Option<usize>,
+    /// The waker last stored in the timer's state (so that re-polls with the same one store nothing).
+    registered: Option<WakerId>,
     elapsed: bool,
 }
 
@@ -91,6 +95,8 @@ impl Sleep {
         let this = self.get_mut();
         this.deadline = deadline;
         this.elapsed = false;
+        // The timer is armed again and may have lost its waker to an earlier firing.
+        this.registered = None;
         if let Some(key) = this.timer {
             this.handle.inner.reset_timer(key, deadline.into_std());
         }
@@ -114,22 +120,20 @@ impl Future for Sleep {
             panic!("a zokio timer was polled after its runtime shut down");
         }
         let fired = match this.timer {
-            Some(key) => {
-                // A fired timer is removed by `poll_timer` itself: one wheel lock, not two.
-                let fired = inner.poll_timer(key, cx.waker());
-                if fired {
-                    this.timer = None;
-                }
-                fired
-            }
+            // A pending timer is polled without the wheel's lock (see `time::timers`).
+            Some(key) => inner.poll_timer(key, cx.waker(), &mut this.registered),
             None => {
                 if this.deadline.into_std() <= inner.clock.now() {
                     true
                 } else {
-                    match inner.insert_timer(this.deadline.into_std(), cx.waker()) {
-                        Some(key) => {
+                    match inner.insert_timer(
+                        this.deadline.into_std(),
+                        cx.waker(),
+                        &mut this.registered,
+                    ) {
+                        Some((key, fired)) => {
                             this.timer = Some(key);
-                            false
+                            fired
                         }
                         None => true,
                     }
@@ -138,6 +142,10 @@ impl Future for Sleep {
         };
         if !fired {
             return Poll::Pending;
+        }
+        // Done with the timer: give its key back now rather than when the `Sleep` is dropped.
+        if let Some(key) = this.timer.take() {
+            inner.remove_timer(key);
         }
         this.elapsed = true;
         coop.made_progress();

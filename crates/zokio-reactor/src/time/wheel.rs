@@ -13,17 +13,14 @@
 //! round, which is also what keeps a `Duration::MAX` sleep from overflowing anything. A timer fires
 //! when `elapsed >= deadline` and never earlier.
 //!
-//! # No waker runs under the wheel's lock
+//! # Wakers live elsewhere
 //!
-//! The reactor keeps the wheel behind a mutex, and a waker is user code: its `wake` or its `Drop`
-//! may create, poll, reset or drop another timer of the same wheel, which would deadlock on that
-//! mutex. So no method here wakes or drops a waker. Every waker that leaves the wheel is *handed
-//! back* to the caller instead: [`process`](Wheel::process) and [`fire_all`](Wheel::fire_all) push
-//! them onto a vector, and [`insert`](Wheel::insert), [`set_waker`](Wheel::set_waker),
-//! [`reset`](Wheel::reset) and [`remove`](Wheel::remove) return the one they refuse, replace or
-//! release. The reactor (`driver.rs`) wakes or drops them only after it has released the lock.
-
-use std::task::Waker;
+//! The wheel holds no wakers: it only files timers by deadline. Whether a timer fired, and the waker
+//! of the task waiting on it, are in the timer's [`TimerState`](super::state::TimerState), which a
+//! `Sleep` polls without the reactor's lock. [`process`](Wheel::process) and
+//! [`fire_all`](Wheel::fire_all) report the keys of the timers that fire, and the caller
+//! (`time::timers`) takes their wakers under the lock and wakes them after releasing it: a waker is
+//! user code, whose `wake` or `Drop` may come back to the same wheel.
 
 use slab::Slab;
 
@@ -38,7 +35,6 @@ const NIL: usize = usize::MAX;
 struct Entry {
     /// Deadline in ms since the reactor's time origin.
     when: u64,
-    waker: Option<Waker>,
     fired: bool,
     linked: bool,
     level: u8,
@@ -60,17 +56,6 @@ pub(crate) struct Wheel {
     elapsed: u64,
     levels: [Level; LEVELS],
     entries: Slab<Entry>,
-}
-
-/// What [`Wheel::poll`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TimerPoll {
-    /// The timer has fired.
-    Fired,
-    /// Not fired, and the stored waker wakes the polling task.
-    Registered,
-    /// Not fired, and the polling task's waker still has to be stored.
-    NeedsWaker,
 }
 
 /// Where the next slot to process lies.
@@ -99,19 +84,14 @@ impl Wheel {
         self.entries.len()
     }
 
-    /// Adds a timer for `when`. Returns its key, or hands `waker` back if `when` has already passed
-    /// (the caller completes at once and nothing is stored).
-    pub(crate) fn insert(
-        &mut self,
-        when: u64,
-        waker: Option<Waker>,
-    ) -> Result<usize, Option<Waker>> {
+    /// Adds a timer for `when` and returns its key; `None` if `when` has already passed (the caller
+    /// completes at once and nothing is stored).
+    pub(crate) fn insert(&mut self, when: u64) -> Option<usize> {
         if when <= self.elapsed {
-            return Err(waker);
+            return None;
         }
         let key = self.entries.insert(Entry {
             when,
-            waker,
             fired: false,
             linked: false,
             level: 0,
@@ -120,51 +100,34 @@ impl Wheel {
             next: NIL,
         });
         self.link(key);
-        Ok(key)
+        Some(key)
     }
 
-    /// Whether timer `key` has fired, or else whether it already holds a waker that wakes the same
-    /// task as `waker` (if not, the caller stores a clone with [`set_waker`](Self::set_waker)).
-    pub(crate) fn poll(&self, key: usize, waker: &Waker) -> TimerPoll {
-        let entry = &self.entries[key];
-        if entry.fired {
-            TimerPoll::Fired
-        } else if entry.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            TimerPoll::Registered
-        } else {
-            TimerPoll::NeedsWaker
-        }
+    /// Whether timer `key` has fired (for tests; the reactor reads its `TimerState` instead).
+    #[cfg(test)]
+    pub(crate) fn is_fired(&self, key: usize) -> bool {
+        self.entries[key].fired
     }
 
-    /// Stores `waker` in timer `key` and returns the waker it replaces; if the timer has fired
-    /// meanwhile, stores nothing and hands `waker` back as the error.
-    pub(crate) fn set_waker(&mut self, key: usize, waker: Waker) -> Result<Option<Waker>, Waker> {
-        let entry = &mut self.entries[key];
-        if entry.fired {
-            return Err(waker);
-        }
-        Ok(entry.waker.replace(waker))
-    }
-
-    /// Moves timer `key` to `when`, keeping its waker. If `when` has already passed the timer is
-    /// marked fired and its waker returned as the error, for the caller to wake.
-    pub(crate) fn reset(&mut self, key: usize, when: u64) -> Result<(), Option<Waker>> {
+    /// Moves timer `key` to `when`. Returns `false` when `when` has already passed: the timer is then
+    /// marked fired, and the caller fires its state.
+    pub(crate) fn reset(&mut self, key: usize, when: u64) -> bool {
         self.unlink(key);
         let entry = &mut self.entries[key];
         entry.when = when;
         if when <= self.elapsed {
             entry.fired = true;
-            return Err(entry.waker.take());
+            return false;
         }
         entry.fired = false;
         self.link(key);
-        Ok(())
+        true
     }
 
-    /// Removes timer `key` (cancel or clean-up after firing) and returns the waker it still held.
-    pub(crate) fn remove(&mut self, key: usize) -> Option<Waker> {
+    /// Removes timer `key` (cancel or clean-up after firing); its key may be handed out again.
+    pub(crate) fn remove(&mut self, key: usize) {
         self.unlink(key);
-        self.entries.remove(key).waker
+        self.entries.remove(key);
     }
 
     /// The deadline of the earliest occupied slot, in ms. A slot is processed at its start, so this is
@@ -173,8 +136,8 @@ impl Wheel {
         self.next_expiration().map(|e| e.deadline)
     }
 
-    /// Advances the wheel to `now` (ms), pushing the wakers of timers that fire onto `wakers`.
-    pub(crate) fn process(&mut self, now: u64, wakers: &mut Vec<Waker>) {
+    /// Advances the wheel to `now` (ms), pushing the keys of timers that fire onto `fired`.
+    pub(crate) fn process(&mut self, now: u64, fired: &mut Vec<usize>) {
         while let Some(expiration) = self.next_expiration() {
             if expiration.deadline > now {
                 break;
@@ -191,9 +154,7 @@ impl Wheel {
                 entry.next = NIL;
                 if entry.when <= self.elapsed {
                     entry.fired = true;
-                    if let Some(waker) = entry.waker.take() {
-                        wakers.push(waker);
-                    }
+                    fired.push(key);
                 } else {
                     // Not due yet: file it again relative to the new `elapsed` (a finer level, or the
                     // top level once more for deadlines beyond the span).
@@ -205,14 +166,12 @@ impl Wheel {
         self.elapsed = self.elapsed.max(now);
     }
 
-    /// Fires every timer regardless of its deadline (shutdown). Returns their wakers.
-    pub(crate) fn fire_all(&mut self, wakers: &mut Vec<Waker>) {
-        for (_, entry) in self.entries.iter_mut() {
+    /// Fires every timer regardless of its deadline (shutdown), pushing their keys onto `fired`.
+    pub(crate) fn fire_all(&mut self, fired: &mut Vec<usize>) {
+        for (key, entry) in self.entries.iter_mut() {
             entry.fired = true;
             entry.linked = false;
-            if let Some(waker) = entry.waker.take() {
-                wakers.push(waker);
-            }
+            fired.push(key);
         }
         for level in &mut self.levels {
             level.occupied = 0;

@@ -1,60 +1,27 @@
-//! Unit tests of the wheel against a reference model: a plain list of deadlines.
+//! Unit tests of the wheel, and a proptest model check against a plain list of deadlines.
 
 use super::*;
-use std::sync::Arc;
-use std::sync::Mutex;
-use std::task::Wake;
+use proptest::prelude::*;
 
-/// A waker that records its id when woken.
-struct Recorder {
-    id: usize,
-    log: Arc<Mutex<Vec<usize>>>,
-}
-
-impl Wake for Recorder {
-    fn wake(self: Arc<Self>) {
-        self.log.lock().unwrap().push(self.id);
-    }
-}
-
-fn waker(id: usize, log: &Arc<Mutex<Vec<usize>>>) -> Waker {
-    Waker::from(Arc::new(Recorder {
-        id,
-        log: Arc::clone(log),
-    }))
-}
-
-fn fire(wheel: &mut Wheel, now: u64) -> usize {
-    let mut wakers = Vec::new();
-    wheel.process(now, &mut wakers);
-    let n = wakers.len();
-    wakers.into_iter().for_each(Waker::wake);
-    n
-}
-
-/// xorshift64*: deterministic pseudo-random numbers without a dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
+/// Advances the wheel to `now` and returns the keys that fired, sorted.
+fn fire(wheel: &mut Wheel, now: u64) -> Vec<usize> {
+    let mut fired = Vec::new();
+    wheel.process(now, &mut fired);
+    fired.sort_unstable();
+    fired
 }
 
 #[test]
 fn past_deadline_is_not_stored() {
     let mut wheel = Wheel::new();
     wheel.process(10, &mut Vec::new());
-    assert!(matches!(wheel.insert(10, None), Err(None)));
-    assert!(matches!(wheel.insert(3, None), Err(None)));
+    assert_eq!(wheel.insert(10), None);
+    assert_eq!(wheel.insert(3), None);
     assert_eq!(wheel.len(), 0);
 }
 
 #[test]
 fn fires_exactly_at_deadline_across_levels() {
-    let log = Arc::new(Mutex::new(Vec::new()));
     let mut wheel = Wheel::new();
     // One deadline per level, plus slot boundaries.
     let deadlines = [
@@ -70,33 +37,26 @@ fn fires_exactly_at_deadline_across_levels() {
         SPAN - 1,
         SPAN,
     ];
-    let mut keys = Vec::new();
-    for (id, &when) in deadlines.iter().enumerate() {
-        keys.push(wheel.insert(when, Some(waker(id, &log))).unwrap());
-    }
+    let keys: Vec<usize> = deadlines
+        .iter()
+        .map(|&when| wheel.insert(when).unwrap())
+        .collect();
     for (id, &when) in deadlines.iter().enumerate() {
         assert_eq!(
             fire(&mut wheel, when - 1),
-            0,
+            [],
             "timer {id} fired before {when}"
         );
-        assert_eq!(
-            fire(&mut wheel, when),
-            1,
-            "timer {id} did not fire at {when}"
-        );
-        assert_eq!(*log.lock().unwrap().last().unwrap(), id);
-        let mut dummy = Vec::new();
-        wheel.process(when, &mut dummy);
-        assert_eq!(wheel.poll(keys[id], &waker(99, &log)), TimerPoll::Fired);
+        assert_eq!(fire(&mut wheel, when), [keys[id]], "timer {id} at {when}");
+        assert!(wheel.is_fired(keys[id]));
     }
 }
 
 #[test]
 fn next_deadline_is_a_lower_bound_of_the_earliest_timer() {
     let mut wheel = Wheel::new();
-    wheel.insert(5000, None).unwrap();
-    wheel.insert(70, None).unwrap();
+    wheel.insert(5000).unwrap();
+    wheel.insert(70).unwrap();
     let next = wheel.next_deadline().unwrap();
     assert!(next <= 70, "{next}");
     assert!(next >= 64, "{next}");
@@ -104,33 +64,35 @@ fn next_deadline_is_a_lower_bound_of_the_earliest_timer() {
 
 #[test]
 fn far_deadlines_never_fire_early_and_do_not_loop() {
-    let log = Arc::new(Mutex::new(Vec::new()));
     let mut wheel = Wheel::new();
-    let key = wheel.insert(u64::MAX, Some(waker(1, &log))).unwrap();
-    let key2 = wheel.insert(SPAN * 3 + 17, Some(waker(2, &log))).unwrap();
+    let forever = wheel.insert(u64::MAX).unwrap();
+    let far = wheel.insert(SPAN * 3 + 17).unwrap();
     // Ten years of milliseconds in one step.
-    assert_eq!(fire(&mut wheel, 315_360_000_000), 1);
-    assert_eq!(*log.lock().unwrap(), vec![2]);
-    assert_eq!(wheel.poll(key, &waker(1, &log)), TimerPoll::NeedsWaker);
-    assert_eq!(wheel.poll(key2, &waker(2, &log)), TimerPoll::Fired);
+    assert_eq!(fire(&mut wheel, 315_360_000_000), [far]);
+    assert!(!wheel.is_fired(forever));
     assert!(wheel.next_deadline().unwrap() > 315_360_000_000);
 }
 
 #[test]
 fn remove_and_reset_unlink() {
-    let log = Arc::new(Mutex::new(Vec::new()));
     let mut wheel = Wheel::new();
-    let a = wheel.insert(100, Some(waker(1, &log))).unwrap();
-    let b = wheel.insert(100, Some(waker(2, &log))).unwrap();
-    let c = wheel.insert(100, Some(waker(3, &log))).unwrap();
+    let a = wheel.insert(100).unwrap();
+    let b = wheel.insert(100).unwrap();
+    let c = wheel.insert(100).unwrap();
     wheel.remove(b);
-    assert!(wheel.reset(a, 300).is_ok());
-    assert_eq!(fire(&mut wheel, 299), 1);
-    assert_eq!(*log.lock().unwrap(), vec![3]);
-    assert_eq!(fire(&mut wheel, 300), 1);
-    assert_eq!(*log.lock().unwrap(), vec![3, 1]);
-    assert!(wheel.reset(c, 250).is_err());
-    assert_eq!(wheel.poll(c, &waker(3, &log)), TimerPoll::Fired);
+    assert!(wheel.reset(a, 300));
+    assert_eq!(fire(&mut wheel, 299), [c]);
+    assert_eq!(fire(&mut wheel, 300), [a]);
+    assert!(
+        !wheel.reset(c, 250),
+        "a deadline already passed fires at once"
+    );
+    assert!(wheel.is_fired(c));
+    assert!(
+        wheel.reset(c, 400),
+        "a fired timer moved ahead is armed again"
+    );
+    assert!(!wheel.is_fired(c));
     wheel.remove(a);
     wheel.remove(c);
     assert_eq!(wheel.len(), 0);
@@ -138,81 +100,101 @@ fn remove_and_reset_unlink() {
 }
 
 #[test]
-fn wakers_leaving_the_wheel_are_handed_back() {
-    let log = Arc::new(Mutex::new(Vec::new()));
+fn fire_all_reports_every_timer_once() {
     let mut wheel = Wheel::new();
-    let a = wheel.insert(100, Some(waker(1, &log))).unwrap();
-    let same = waker(1, &log);
-    // A different `Arc`: `will_wake` is false, so the caller must store it.
-    assert_eq!(wheel.poll(a, &same), TimerPoll::NeedsWaker);
-    let replaced = wheel.set_waker(a, same.clone()).unwrap();
-    assert!(
-        replaced.is_some(),
-        "the replaced waker comes back to the caller"
-    );
-    assert_eq!(wheel.poll(a, &same), TimerPoll::Registered);
-    assert!(
-        wheel.remove(a).is_some(),
-        "remove hands back the stored waker"
-    );
-    let b = wheel.insert(100, Some(waker(2, &log))).unwrap();
-    assert_eq!(fire(&mut wheel, 100), 1);
-    assert!(
-        wheel.set_waker(b, waker(2, &log)).is_err(),
-        "a fired timer refuses a waker"
-    );
-    assert!(wheel.remove(b).is_none());
-    assert!(matches!(wheel.insert(50, Some(same)), Err(Some(_))));
-    assert!(log.lock().unwrap().len() == 1);
+    let keys: Vec<usize> = [5u64, 500, 50_000, u64::MAX]
+        .iter()
+        .map(|&when| wheel.insert(when).unwrap())
+        .collect();
+    let mut fired = Vec::new();
+    wheel.fire_all(&mut fired);
+    fired.sort_unstable();
+    assert_eq!(fired, keys);
+    assert_eq!(wheel.next_deadline(), None);
+    assert_eq!(fire(&mut wheel, u64::MAX - 1), []);
 }
 
-#[test]
-fn randomized_against_model() {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut wheel = Wheel::new();
-    // id -> (key, when, fired)
-    let mut model: Vec<(usize, u64, bool)> = Vec::new();
-    let mut now = 0u64;
-    for round in 0..3000 {
-        match rng.next() % 4 {
-            0 | 1 => {
-                let span = [70u64, 5000, 300_000, 20_000_000, SPAN * 2][rng.next() as usize % 5];
-                let when = now + 1 + rng.next() % span;
-                let id = model.len();
-                let key = wheel.insert(when, Some(waker(id, &log))).unwrap();
-                model.push((key, when, false));
-            }
-            2 => {
-                // Cancel a random live timer by resetting it far away.
-                if let Some(id) = (0..model.len()).find(|&i| !model[i].2 && rng.next() % 3 == 0) {
-                    let when = now + 1 + rng.next() % 100_000;
-                    assert!(wheel.reset(model[id].0, when).is_ok());
-                    model[id].1 = when;
+/// One step of the model check.
+#[derive(Debug, Clone)]
+enum Op {
+    /// Insert a timer `delay` ms after now.
+    Insert(u64),
+    /// Move the `n`-th live timer (modulo the count) to `delay` ms after now.
+    Reset(usize, u64),
+    /// Remove the `n`-th live timer.
+    Remove(usize),
+    /// Advance the wheel by `step` ms.
+    Advance(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let delay = prop_oneof![
+        1u64..70,
+        1u64..5000,
+        1u64..300_000,
+        1u64..20_000_000,
+        1..SPAN * 2
+    ];
+    let step = prop_oneof![Just(1u64), 1u64..70, 60u64..5000, 4000u64..400_000];
+    prop_oneof![
+        3 => delay.clone().prop_map(Op::Insert),
+        1 => (any::<usize>(), delay).prop_map(|(n, d)| Op::Reset(n, d)),
+        1 => any::<usize>().prop_map(Op::Remove),
+        3 => step.prop_map(Op::Advance),
+    ]
+}
+
+proptest! {
+    /// After every step the wheel agrees with a list of `(key, deadline, fired)`: exactly the timers
+    /// whose deadline has passed fire, each once and never early, and `next_deadline` is a lower
+    /// bound of the earliest unfired timer and lies ahead of now.
+    #[test]
+    fn wheel_matches_a_list_of_deadlines(ops in prop::collection::vec(op(), 1..300)) {
+        let mut wheel = Wheel::new();
+        let mut model: Vec<(usize, u64, bool)> = Vec::new();
+        let mut now = 0u64;
+        for op in ops {
+            match op {
+                Op::Insert(delay) => {
+                    let when = now + delay;
+                    let key = wheel.insert(when).expect("a future deadline is stored");
+                    model.push((key, when, false));
+                }
+                Op::Reset(n, delay) if !model.is_empty() => {
+                    let i = n % model.len();
+                    let when = now + delay;
+                    prop_assert!(wheel.reset(model[i].0, when));
+                    model[i].1 = when;
+                    model[i].2 = false;
+                }
+                Op::Remove(n) if !model.is_empty() => {
+                    let (key, _, _) = model.swap_remove(n % model.len());
+                    wheel.remove(key);
+                }
+                Op::Reset(..) | Op::Remove(_) => {}
+                Op::Advance(step) => {
+                    now += step;
+                    let fired = fire(&mut wheel, now);
+                    let mut expected: Vec<usize> = model
+                        .iter_mut()
+                        .filter(|m| !m.2 && m.1 <= now)
+                        .map(|m| {
+                            m.2 = true;
+                            m.0
+                        })
+                        .collect();
+                    expected.sort_unstable();
+                    prop_assert_eq!(fired, expected, "now {}", now);
                 }
             }
-            _ => {
-                let step = [1u64, 17, 64, 4100, 300_000][rng.next() as usize % 5];
-                now += step;
-                log.lock().unwrap().clear();
-                fire(&mut wheel, now);
-                let mut fired = log.lock().unwrap().clone();
-                fired.sort_unstable();
-                let mut expected: Vec<usize> = (0..model.len())
-                    .filter(|&i| !model[i].2 && model[i].1 <= now)
-                    .collect();
-                expected.sort_unstable();
-                assert_eq!(fired, expected, "round {round} now {now}");
-                for id in expected {
-                    model[id].2 = true;
-                }
-                // Re-arm the wakers of the unfired timers (process took none of theirs).
-                if let Some(next) = wheel.next_deadline() {
-                    let earliest = model.iter().filter(|m| !m.2).map(|m| m.1).min().unwrap();
-                    assert!(next <= earliest, "next {next} earliest {earliest}");
-                    assert!(next > now);
-                }
+            if let Some(next) = wheel.next_deadline() {
+                let earliest = model.iter().filter(|m| !m.2).map(|m| m.1).min();
+                prop_assert!(earliest.is_some_and(|e| next <= e), "next {} earliest {:?}", next, earliest);
+                prop_assert!(next > now || model.iter().any(|m| !m.2 && m.1 <= next));
+            } else {
+                prop_assert!(model.iter().all(|m| m.2), "a live timer but no next deadline");
             }
+            prop_assert_eq!(wheel.len(), model.len());
         }
     }
 }
