@@ -4,21 +4,37 @@
 //!   `target/zokio-bench/` (markdown, JSON, SVG chart).
 //! - `loom`: runs the loom model tests with `--cfg loom`.
 //! - `miri`: runs the unsafe-heavy crates' unit tests under miri.
+//! - `coverage`: line coverage of the library crates with cargo-llvm-cov, as a per-crate table
+//!   (and an HTML report with `--html`).
+//! - `asan`: the library crates' tests under nightly AddressSanitizer with leak detection.
+//! - `flaky`: the whole test suite N times; reports every test that ever failed.
+//! - `soak`: a long load on one runtime (TCP echo, timers, channels, file writes) that fails on
+//!   memory or descriptor growth and on stalls.
+//!
+//! CONTRIBUTING.md at the workspace root says how to set each of them up.
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+mod asan;
 mod bench;
 mod chart;
 mod compare;
+mod coverage;
 mod criterion;
+mod flaky;
+mod logrun;
 mod machine;
 mod model;
 mod report;
 mod run;
+mod soak;
 mod table;
 mod tools;
 
 use bench::BenchOptions;
+use coverage::CoverageOptions;
+use flaky::FlakyOptions;
+use soak::SoakOptions;
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
@@ -38,6 +54,27 @@ commands:
   loom [-- ARGS]    RUSTFLAGS=\"--cfg loom\" tests of zokio-sched and zokio-sync (names starting
                     with `loom`), release mode, LOOM_MAX_PREEMPTIONS=2 unless set
   miri [-- ARGS]    cargo +nightly miri test -p zokio-task; ... -p zokio-sched --lib queue
+  coverage [--html] line coverage of the library crates' tests with cargo-llvm-cov, printed per
+                    crate (also in target/llvm-cov/coverage.md); finds llvm-cov/llvm-profdata in
+                    $LLVM_COV/$LLVM_PROFDATA, rustup's llvm-tools, or /usr/lib/llvm-<major>/bin
+      --html                also write an HTML report (target/llvm-cov/html/index.html)
+  asan [-- ARGS]    the library crates' tests (--lib --tests; not zokio-macros' trybuild test)
+                    under nightly AddressSanitizer with ASAN_OPTIONS=detect_leaks=1, built in
+                    target/asan; summarises every report (full log: target/asan/asan.log);
+                    leaks tests make on purpose: xtask/lsan-suppressions.txt
+  flaky [options] [-- ARGS]
+                    build the workspace's tests once, run every test binary N times, report each
+                    test that ever failed (exit status 1 if any did); ARGS go to every binary
+      --runs N              how many runs (default 10)
+      --doc                 run the doc-tests in every run too (compiled again each time)
+      --timeout-secs N      kill a test binary still running after N seconds (default 300)
+  soak [options]    TCP echo over 64 loopback connections, timers, channels and spawn_blocking
+                    file writes on one runtime (crates/zokio/examples/soak.rs); prints RSS and
+                    open descriptors every sample, writes target/zokio-soak/soak.svg, fails on
+                    growth after the warm-up or on any operation stalled over 1 s
+      --minutes N           length of the load (default 1; fractions allowed)
+      --sample-secs N       seconds between samples (default 10)
+      --warmup-secs N       growth before this does not count (default: a quarter of the run)
   help              this text
 ";
 
@@ -47,6 +84,10 @@ enum Cmd {
     Bench(BenchOptions),
     Loom(Vec<String>),
     Miri(Vec<String>),
+    Coverage(CoverageOptions),
+    Asan(Vec<String>),
+    Flaky(FlakyOptions),
+    Soak(SoakOptions),
     Help,
 }
 
@@ -59,6 +100,10 @@ fn parse(args: &[String]) -> Result<Cmd, String> {
         "bench" => parse_bench(rest).map(Cmd::Bench),
         "loom" => Ok(Cmd::Loom(passthrough(rest)?)),
         "miri" => Ok(Cmd::Miri(passthrough(rest)?)),
+        "coverage" => parse_coverage(rest).map(Cmd::Coverage),
+        "asan" => Ok(Cmd::Asan(passthrough(rest)?)),
+        "flaky" => parse_flaky(rest).map(Cmd::Flaky),
+        "soak" => parse_soak(rest).map(Cmd::Soak),
         "help" | "-h" | "--help" => Ok(Cmd::Help),
         other => Err(format!("unknown command {other:?}")),
     }
@@ -73,6 +118,107 @@ fn passthrough(rest: &[String]) -> Result<Vec<String>, String> {
             "unexpected argument {other:?} (pass test arguments after --)"
         )),
     }
+}
+
+/// Splits `--flag=value` into the flag and its inline value; other arguments come back whole.
+fn split_flag(arg: &str) -> (&str, Option<String>) {
+    match arg.split_once('=') {
+        Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+        _ => (arg, None),
+    }
+}
+
+/// The value of `flag`: given inline (`--flag=value`) or as the next argument.
+fn flag_value<'a>(
+    flag: &str,
+    inline: Option<String>,
+    it: &mut impl Iterator<Item = &'a String>,
+) -> Result<String, String> {
+    inline
+        .or_else(|| it.next().cloned())
+        .ok_or_else(|| format!("{flag} needs a value"))
+}
+
+/// A whole number of at least `min`.
+fn whole_number(flag: &str, v: &str, min: u64) -> Result<u64, String> {
+    match v.parse::<u64>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(format!(
+            "{flag} needs a whole number of at least {min}, not {v:?}"
+        )),
+    }
+}
+
+fn parse_coverage(rest: &[String]) -> Result<CoverageOptions, String> {
+    let mut opts = CoverageOptions::default();
+    for arg in rest {
+        match arg.as_str() {
+            "--html" => opts.html = true,
+            other => return Err(format!("unknown coverage option {other:?}")),
+        }
+    }
+    Ok(opts)
+}
+
+fn parse_flaky(rest: &[String]) -> Result<FlakyOptions, String> {
+    let mut opts = FlakyOptions::default();
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--" {
+            opts.test_args = it.cloned().collect();
+            break;
+        }
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--doc" => opts.doc = true,
+            "--runs" => {
+                let v = flag_value(flag, inline, &mut it)?;
+                opts.runs = whole_number(flag, &v, 1)? as usize;
+            }
+            "--timeout-secs" => {
+                let v = flag_value(flag, inline, &mut it)?;
+                opts.timeout_secs = whole_number(flag, &v, 1)?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown flaky option {other:?} (pass test arguments after --)"
+                ));
+            }
+        }
+    }
+    Ok(opts)
+}
+
+fn parse_soak(rest: &[String]) -> Result<SoakOptions, String> {
+    let mut opts = SoakOptions::default();
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--minutes" => {
+                let v = flag_value(flag, inline, &mut it)?;
+                opts.minutes = match v.parse::<f64>() {
+                    // At most a day: every loop of the soak is bounded.
+                    Ok(m) if m > 0.0 && m <= 24.0 * 60.0 => m,
+                    _ => {
+                        return Err(format!(
+                            "--minutes needs a number above 0 (at most 1440), not {v:?}"
+                        ));
+                    }
+                };
+            }
+            "--sample-secs" => {
+                let v = flag_value(flag, inline, &mut it)?;
+                opts.sample_secs = whole_number(flag, &v, 1)?;
+            }
+            "--warmup-secs" => {
+                let v = flag_value(flag, inline, &mut it)?;
+                opts.warmup_secs = Some(whole_number(flag, &v, 0)?);
+            }
+            other => return Err(format!("unknown soak option {other:?}")),
+        }
+    }
+    Ok(opts)
 }
 
 fn parse_bench(rest: &[String]) -> Result<BenchOptions, String> {
@@ -140,6 +286,10 @@ fn main() {
         Ok(Cmd::Bench(opts)) => bench::bench(&opts),
         Ok(Cmd::Loom(extra)) => tools::loom(&extra),
         Ok(Cmd::Miri(extra)) => tools::miri(&extra),
+        Ok(Cmd::Coverage(opts)) => coverage::coverage(&opts),
+        Ok(Cmd::Asan(extra)) => asan::asan(&extra),
+        Ok(Cmd::Flaky(opts)) => flaky::flaky(&opts),
+        Ok(Cmd::Soak(opts)) => soak::soak(&opts),
         Ok(Cmd::Help) => {
             print!("{USAGE}");
             Ok(())
@@ -206,5 +356,94 @@ mod tests {
             Cmd::Loom(args("--nocapture"))
         );
         assert_eq!(parse(&[]).unwrap(), Cmd::Help);
+    }
+
+    #[test]
+    fn parses_coverage_and_asan() {
+        assert_eq!(
+            parse(&args("coverage")).unwrap(),
+            Cmd::Coverage(CoverageOptions { html: false })
+        );
+        assert_eq!(
+            parse(&args("coverage --html")).unwrap(),
+            Cmd::Coverage(CoverageOptions { html: true })
+        );
+        assert!(parse(&args("coverage --open")).is_err());
+        assert_eq!(parse(&args("asan")).unwrap(), Cmd::Asan(vec![]));
+        assert_eq!(
+            parse(&args("asan -- mpsc --test-threads=1")).unwrap(),
+            Cmd::Asan(args("mpsc --test-threads=1"))
+        );
+        assert!(parse(&args("asan mpsc")).is_err());
+    }
+
+    #[test]
+    fn parses_flaky_options() {
+        assert_eq!(
+            parse(&args("flaky")).unwrap(),
+            Cmd::Flaky(FlakyOptions::default())
+        );
+        let Cmd::Flaky(o) = parse(&args(
+            "flaky --runs 20 --doc --timeout-secs=60 -- --test-threads 1 mpsc",
+        ))
+        .unwrap() else {
+            panic!("not a flaky command");
+        };
+        assert_eq!(
+            o,
+            FlakyOptions {
+                runs: 20,
+                doc: true,
+                timeout_secs: 60,
+                test_args: args("--test-threads 1 mpsc"),
+            }
+        );
+        // Everything after `--` belongs to the tests, flags included.
+        let Cmd::Flaky(o) = parse(&args("flaky --runs=3 -- --runs 5")).unwrap() else {
+            panic!("not a flaky command");
+        };
+        assert_eq!((o.runs, o.test_args), (3, args("--runs 5")));
+        assert!(parse(&args("flaky --runs 0")).is_err());
+        assert!(
+            parse(&args("flaky --runs"))
+                .unwrap_err()
+                .contains("needs a value")
+        );
+        assert!(parse(&args("flaky --runs two")).is_err());
+        assert!(parse(&args("flaky mpsc")).unwrap_err().contains("after --"));
+    }
+
+    #[test]
+    fn parses_soak_options() {
+        assert_eq!(
+            parse(&args("soak")).unwrap(),
+            Cmd::Soak(SoakOptions::default())
+        );
+        let Cmd::Soak(o) =
+            parse(&args("soak --minutes 0.5 --sample-secs=5 --warmup-secs 10")).unwrap()
+        else {
+            panic!("not a soak command");
+        };
+        assert_eq!(
+            o,
+            SoakOptions {
+                minutes: 0.5,
+                sample_secs: 5,
+                warmup_secs: Some(10),
+            }
+        );
+        assert_eq!(o.seconds(), 30);
+        for bad in [
+            "soak --minutes 0",
+            "soak --minutes -1",
+            "soak --minutes lots",
+            "soak --minutes 100000",
+            "soak --sample-secs 0",
+            "soak --warmup-secs -3",
+            "soak --seconds 5",
+            "soak --minutes",
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
     }
 }

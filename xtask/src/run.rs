@@ -22,8 +22,12 @@ const SUITE_ORDER: [&str; 3] = ["headline", "current_thread", "multi_thread"];
 
 /// Where things are, from `cargo metadata`.
 pub struct Workspace {
+    /// The workspace root (where the top `Cargo.toml` is).
+    pub root: PathBuf,
     /// The `target` directory (honours `CARGO_TARGET_DIR`).
     pub target_dir: PathBuf,
+    /// The library crates: the workspace's packages under `crates/`, by name.
+    pub library_crates: Vec<String>,
     /// Directory of the `benches` package (criterion runs from there, as under `cargo bench`).
     pub package_dir: PathBuf,
     /// Names of the package's bench targets, in run order.
@@ -50,6 +54,9 @@ pub fn workspace() -> Result<Workspace, String> {
     let target_dir = meta["target_directory"]
         .as_str()
         .ok_or("cargo metadata has no target_directory")?;
+    let root = meta["workspace_root"]
+        .as_str()
+        .ok_or("cargo metadata has no workspace_root")?;
     let package = meta["packages"]
         .as_array()
         .and_then(|ps| ps.iter().find(|p| p["name"] == PACKAGE))
@@ -76,6 +83,8 @@ pub fn workspace() -> Result<Workspace, String> {
         (rank, s.clone())
     });
     Ok(Workspace {
+        library_crates: library_crates(&meta, Path::new(root)),
+        root: PathBuf::from(root),
         target_dir: PathBuf::from(target_dir),
         package_dir: Path::new(manifest)
             .parent()
@@ -83,6 +92,24 @@ pub fn workspace() -> Result<Workspace, String> {
             .to_path_buf(),
         suites,
     })
+}
+
+/// The packages of `cargo metadata` whose manifests lie under `<root>/crates/`, sorted by name.
+pub fn library_crates(meta: &serde_json::Value, root: &Path) -> Vec<String> {
+    let crates_dir = root.join("crates");
+    let mut names: Vec<String> = meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| {
+            p["manifest_path"]
+                .as_str()
+                .is_some_and(|m| Path::new(m).starts_with(&crates_dir))
+        })
+        .filter_map(|p| p["name"].as_str().map(String::from))
+        .collect();
+    names.sort();
+    names
 }
 
 /// The comma-separated patterns of a `--filter` value.
@@ -417,6 +444,21 @@ mod tests {
         assert_eq!(
             suites_for_filter(&suites, Some("headline,ping_pong")).len(),
             3
+        );
+    }
+
+    #[test]
+    fn library_crates_are_the_packages_under_crates() {
+        let meta = serde_json::json!({"packages": [
+            {"name": "zokio", "manifest_path": "/w/crates/zokio/Cargo.toml"},
+            {"name": "benches", "manifest_path": "/w/benches/Cargo.toml"},
+            {"name": "xtask", "manifest_path": "/w/xtask/Cargo.toml"},
+            {"name": "zokio-coop", "manifest_path": "/w/crates/zokio-coop/Cargo.toml"},
+            {"name": "other", "manifest_path": "/elsewhere/crates/other/Cargo.toml"}
+        ]});
+        assert_eq!(
+            library_crates(&meta, Path::new("/w")),
+            ["zokio", "zokio-coop"]
         );
     }
 

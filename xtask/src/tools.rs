@@ -1,4 +1,5 @@
-//! `cargo xtask loom` and `cargo xtask miri`: the correctness checks that need special flags.
+//! `cargo xtask loom` and `cargo xtask miri`: the correctness checks that need special flags; and
+//! what the other checks share (running a command, the toolchain's host and LLVM version).
 
 use std::process::{Command, Stdio};
 
@@ -16,7 +17,7 @@ const MIRI_RUNS: [(&str, &[&str]); 2] = [("zokio-task", &[]), ("zokio-sched", &[
 const DEFAULT_PREEMPTIONS: &str = "2";
 
 /// Runs a command to completion, turning failure into an error message.
-fn status(mut cmd: Command, what: &str) -> Result<(), String> {
+pub fn status(mut cmd: Command, what: &str) -> Result<(), String> {
     let status = cmd
         .status()
         .map_err(|e| format!("cannot run {what}: {e}"))?;
@@ -24,6 +25,45 @@ fn status(mut cmd: Command, what: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{what} failed ({status})"))
+    }
+}
+
+/// What `rustc -vV` says about the toolchain that cargo builds with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rustc {
+    /// The host triple, such as `x86_64-unknown-linux-gnu`.
+    pub host: String,
+    /// Major version of the LLVM that rustc was built with (22 for rustc 1.95).
+    pub llvm_major: Option<u32>,
+}
+
+impl Rustc {
+    /// Asks the `rustc` that cargo uses (`$RUSTC`, or `rustc` on the path).
+    pub fn current() -> Result<Rustc, String> {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let out = Command::new(rustc)
+            .arg("-vV")
+            .output()
+            .map_err(|e| format!("cannot run rustc -vV: {e}"))?;
+        if !out.status.success() {
+            return Err("rustc -vV failed".into());
+        }
+        Rustc::parse(&String::from_utf8_lossy(&out.stdout))
+    }
+
+    /// Reads the output of `rustc -vV`.
+    pub fn parse(verbose_version: &str) -> Result<Rustc, String> {
+        let field = |name: &str| {
+            verbose_version
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+        };
+        let host = field("host:").ok_or("rustc -vV names no host")?.to_string();
+        let llvm_major = field("LLVM version:")
+            .and_then(|v| v.split('.').next())
+            .and_then(|m| m.parse().ok());
+        Ok(Rustc { host, llvm_major })
     }
 }
 
@@ -92,6 +132,23 @@ pub fn miri(extra: &[String]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_rustc_version() {
+        let out = "rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\n\
+                   commit-hash: 59807616e\nhost: x86_64-unknown-linux-gnu\n\
+                   release: 1.95.0\nLLVM version: 22.1.2\n";
+        assert_eq!(
+            Rustc::parse(out).unwrap(),
+            Rustc {
+                host: "x86_64-unknown-linux-gnu".into(),
+                llvm_major: Some(22)
+            }
+        );
+        let no_llvm = Rustc::parse("host: aarch64-apple-darwin\n").unwrap();
+        assert_eq!(no_llvm.llvm_major, None);
+        assert!(Rustc::parse("rustc 1.95.0\n").is_err());
+    }
 
     #[test]
     fn loom_flag_is_appended() {
