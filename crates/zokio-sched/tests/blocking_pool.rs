@@ -107,7 +107,8 @@ fn idle_threads_retire_after_keep_alive() {
     for h in handles {
         block_on(h).unwrap();
     }
-    assert!(pool.spawner().num_threads() >= 1);
+    // No check that threads are still alive here: 20 ms after the work a descheduled test thread
+    // could find them retired already, which is the behaviour under test.
     wait_until("every thread retired", || pool.spawner().num_threads() == 0);
     // The pool starts threads again afterwards.
     assert_eq!(block_on(pool.spawner().spawn_blocking(|| 5)).unwrap(), 5);

@@ -567,7 +567,11 @@ fn yielding_local_task_lets_the_runtime_in() {
             let flag = Arc::new(AtomicBool::new(false));
             let yields = local.block_on(&rt, async {
                 let f = Arc::clone(&flag);
+                let (started_tx, started_rx) = zokio::sync::oneshot::channel();
                 let waiter = task::spawn_local(async move {
+                    // The flag cannot be set before this first check: the setter waits for this
+                    // signal and then for a timer.
+                    let _ = started_tx.send(());
                     let mut yields = 0u32;
                     while !f.load(SeqCst) {
                         task::yield_now().await;
@@ -578,6 +582,7 @@ fn yielding_local_task_lets_the_runtime_in() {
                 let f = Arc::clone(&flag);
                 // A timer, which only the driver fires.
                 zokio::spawn(async move {
+                    started_rx.await.unwrap();
                     zokio::time::sleep(Duration::from_millis(1)).await;
                     f.store(true, SeqCst);
                 });

@@ -123,11 +123,19 @@ impl Flag {
 
     /// Blocks the calling thread until set; panics after `limit`.
     pub fn wait_blocking(&self, limit: Duration) {
+        assert!(self.wait_up_to(limit), "flag not set within {limit:?}");
+    }
+
+    /// Spins (yielding) until the flag is set or `limit` has passed; returns whether it was set.
+    pub fn wait_up_to(&self, limit: Duration) -> bool {
         let deadline = Instant::now() + limit;
         while !self.is_set() {
-            assert!(Instant::now() < deadline, "flag not set within {limit:?}");
+            if Instant::now() >= deadline {
+                return false;
+            }
             std::thread::yield_now();
         }
+        true
     }
 }
 
