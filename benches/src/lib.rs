@@ -16,6 +16,7 @@ use criterion::measurement::WallTime;
 
 pub mod echo;
 pub mod files;
+pub mod http;
 pub mod rt;
 pub mod workloads;
 

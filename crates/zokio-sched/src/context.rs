@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::sync::Arc;
 
-use zokio_task::JoinHandle;
+use zokio_task::{JoinHandle, SpawnMeta, TaskKind};
 
 use crate::Scheduler;
 use crate::blocking::Spawner;
@@ -88,27 +88,35 @@ impl Handle {
     }
 
     /// Spawns `future` as a new task on this scheduler.
+    ///
+    /// With the `tracing` feature this is `#[track_caller]`: the task's span records the caller.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (runnable, handle) = self.create_task(future);
+        let (runnable, handle) = self.create_task(future, SpawnMeta::new(TaskKind::Task));
         runnable.schedule();
         handle
     }
 
     /// Creates the task without scheduling it.
-    fn create_task<F>(&self, future: F) -> (zokio_task::Runnable, JoinHandle<F::Output>)
+    fn create_task<F>(
+        &self,
+        future: F,
+        meta: SpawnMeta<'_>,
+    ) -> (zokio_task::Runnable, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         let scheduler = Arc::clone(&self.scheduler);
-        zokio_task::spawn(
+        zokio_task::spawn_with_meta(
             future,
             move |runnable, info| scheduler.schedule(runnable, info),
             self.scheduler.task_list(),
+            meta,
         )
     }
 }
@@ -257,6 +265,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // Built here, where `#[track_caller]` still sees the caller's location (a closure would not).
+    let meta = SpawnMeta::new(TaskKind::Task);
     // The task is created through a borrow of the current handle (cloning it would cost two shared
     // reference-count updates per spawn), and scheduled after the borrow ends: scheduling after
     // shutdown drops the task, whose destructor may enter a context.
@@ -265,7 +275,7 @@ where
             c.handle
                 .borrow()
                 .as_ref()
-                .map(|handle| handle.create_task(future))
+                .map(|handle| handle.create_task(future, meta))
         })
         .ok()
         .flatten();

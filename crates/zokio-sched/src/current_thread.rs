@@ -74,6 +74,8 @@ pub struct Config {
     pub event_interval: u32,
     /// Called around each idle park of the thread inside `block_on`.
     pub park_hooks: crate::ParkHooks,
+    /// The runtime's name, reported by the `tracing` feature's runtime events. Default `None`.
+    pub name: Option<Arc<str>>,
 }
 
 impl Default for Config {
@@ -82,6 +84,7 @@ impl Default for Config {
             global_queue_interval: GLOBAL_QUEUE_INTERVAL,
             event_interval: EVENT_INTERVAL,
             park_hooks: crate::ParkHooks::default(),
+            name: None,
         }
     }
 }
@@ -141,6 +144,8 @@ impl CurrentThread {
             "event_interval must be greater than 0"
         );
         let unparker = driver.unparker();
+        #[cfg(feature = "tracing")]
+        crate::trace::runtime_started("current_thread", 1, config.name.as_deref());
         CurrentThread {
             shared: Arc::new(Shared {
                 inject: ConcurrentQueue::unbounded(),
@@ -458,6 +463,8 @@ impl Scheduler for CurrentThread {
             core.driver.shutdown();
             self.put_core(core);
         }
+        #[cfg(feature = "tracing")]
+        crate::trace::runtime_shutdown("current_thread", 1, self.config.name.as_deref(), false);
     }
 }
 

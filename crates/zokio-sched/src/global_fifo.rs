@@ -113,6 +113,8 @@ impl GlobalFifo {
                 }
             }
         }
+        #[cfg(feature = "tracing")]
+        crate::trace::runtime_started("global_fifo", threads, None);
         Ok(scheduler)
     }
 
@@ -226,6 +228,12 @@ impl Scheduler for GlobalFifo {
                 d.saturating_duration_since(Instant::now())
             });
             if left.is_zero() {
+                #[cfg(feature = "tracing")]
+                {
+                    drop(state);
+                    let workers = self.lock_threads().len();
+                    crate::trace::runtime_shutdown("global_fifo", workers, None, true);
+                }
                 return;
             }
             state = self
@@ -236,13 +244,21 @@ impl Scheduler for GlobalFifo {
         }
         drop(state);
         let me = std::thread::current().id();
-        for handle in std::mem::take(&mut *self.lock_threads()) {
+        let handles = std::mem::take(&mut *self.lock_threads());
+        #[cfg(feature = "tracing")]
+        let workers = handles.len();
+        for handle in handles {
             if handle.thread().id() != me {
                 let _ = handle.join();
             }
         }
         let mut driver = self.driver.lock().unwrap_or_else(|p| p.into_inner());
         driver.shutdown();
+        #[cfg(feature = "tracing")]
+        {
+            drop(driver);
+            crate::trace::runtime_shutdown("global_fifo", workers, None, false);
+        }
     }
 
     fn metrics(&self) -> crate::metrics::RuntimeMetrics {

@@ -9,7 +9,10 @@
 //!   by async-task (which aborts the process when a future's destructor panics). The output is wrapped
 //!   in a [`TaskOutput`], whose destructor cannot unwind either;
 //! - **task id**: [`crate::id`] answers while the inner future is polled *and* while it is dropped;
-//! - **registry upkeep**: a finished task leaves its [`TaskList`].
+//! - **registry upkeep**: a finished task leaves its [`TaskList`];
+//! - **tracing** (feature `tracing`): the task's `runtime.spawn` span, created once at spawn, is
+//!   entered around every poll and around the drop of the future, and closed with this wrapper, when
+//!   the future is gone. Without the feature the field does not exist.
 //!
 //! # Pinning
 //!
@@ -35,17 +38,28 @@ pub(crate) struct TaskFuture<'a, F> {
     /// `Some` until the future completes, panics or is cancelled. Structurally pinned.
     inner: Option<F>,
     list: Arc<TaskList>,
+    /// The task's `runtime.spawn` span (see `crate::trace`).
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
 }
 
-impl<'a, F> TaskFuture<'a, F> {
-    pub(crate) fn new(header: &'a Header, inner: F, list: Arc<TaskList>) -> Self {
-        TaskFuture {
-            header,
-            inner: Some(inner),
-            list,
-        }
+/// The function async-task calls with the task's metadata to build its future: `TaskFuture` around
+/// `future`. A function because a closure cannot name the lifetime that ties the two together.
+pub(crate) fn task_factory<'a, F: Future>(
+    future: F,
+    list: Arc<TaskList>,
+    #[cfg(feature = "tracing")] span: tracing::Span,
+) -> impl FnOnce(&'a Header) -> TaskFuture<'a, F> {
+    move |header| TaskFuture {
+        header,
+        inner: Some(future),
+        list,
+        #[cfg(feature = "tracing")]
+        span,
     }
+}
 
+impl<F> TaskFuture<'_, F> {
     /// Drops the inner future in place, with the task's id current, catching a panic from its
     /// destructor.
     fn drop_inner(id: Id, mut inner: Pin<&mut Option<F>>) -> Result<(), Box<dyn Any + Send>> {
@@ -67,6 +81,10 @@ impl<F: Future> Future for TaskFuture<'_, F> {
         // SAFETY: `inner` is structurally pinned (module docs): `this` is only used to re-pin `inner`
         // just below and to read `header` and `list`, which are not pinned; nothing is moved out.
         let this = unsafe { self.get_unchecked_mut() };
+        // Every poll runs inside the task's span: console-subscriber counts polls and busy time
+        // by its enters and exits.
+        #[cfg(feature = "tracing")]
+        let _span = this.span.enter();
         // SAFETY: `this.inner` lives inside the pinned `TaskFuture` and is never moved (module docs).
         let mut inner = unsafe { Pin::new_unchecked(&mut this.inner) };
         let id = this.header.id();
@@ -123,6 +141,8 @@ impl<F> Drop for TaskFuture<'_, F> {
         }
         // The task is being dropped without completing: its Runnable was dropped (e.g. at shutdown)
         // or its last reference went away. Its handle will report it cancelled.
+        #[cfg(feature = "tracing")]
+        let _span = self.span.enter();
         // SAFETY: `drop` runs on a pinned value that is never used again; dropping the field in
         // place is what structural pinning allows.
         let inner = unsafe { Pin::new_unchecked(&mut self.inner) };

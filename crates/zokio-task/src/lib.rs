@@ -42,6 +42,38 @@
 //! - A task's future is dropped by the task itself (in `Runnable::run` or when its `Runnable` is
 //!   dropped), never inside one of our locks; the schedulers follow the same rule for runnables.
 //!
+//! # Tracing
+//!
+//! With the `tracing` feature, every task gets a [`tracing`](https://docs.rs/tracing) span, created once when it is spawned and
+//! named and shaped as Tokio's (`tokio_unstable`) instrumentation names it, so that tools written for
+//! Tokio's tasks (tokio-console's `console-subscriber`) recognise zokio's:
+//!
+//! - span `runtime.spawn`, level `TRACE`, target `zokio::task` (`zokio::task::blocking` for blocking
+//!   tasks), no parent, with the fields `kind` (`"task"`, `"local"` or `"blocking"`, see
+//!   [`TaskKind`]), `task.name` (empty unless [`SpawnMeta::with_name`] gave one), `task.id` (the
+//!   [`Id`] as a `u64`, as [`JoinHandle::id`] reports it), `size.bytes` (the size of the spawned
+//!   future), and `loc.file`, `loc.line`, `loc.col`: where the task was spawned. [`spawn`] and
+//!   [`spawn_local`] are `#[track_caller]` with the feature, and a scheduler passes its own caller's
+//!   location through [`spawn_with_meta`], so the location is the user's `spawn` call;
+//! - the span is entered around every poll of the task (and around the drop of its future), and is
+//!   closed when the future is gone (completed, panicked or cancelled), not when the `JoinHandle` is;
+//! - each time the task is scheduled (spawned or woken), an event with target `runtime::waker`,
+//!   `op = "waker.wake_by_ref"` and `task.id` = the span's id (as Tokio's waker events carry it).
+//!   Waker clones and drops are not reported: the wakers are async-task's.
+//!
+//! console-subscriber (tokio-console's) picks task spans by their name and waker events by their
+//! target, so it shows zokio's tasks with their ids, kinds, locations, polls, busy and idle times and
+//! wakes. It asserts at start-up that it was built with `--cfg tokio_unstable` (or `--cfg
+//! console_without_tokio_unstable`), though zokio needs neither. Since waker clones and drops are
+//! not reported, its waker count stays 0 and its `lost-waker` lint fires on every idle task: run
+//! `tokio-console --allow lost-waker`. A wake is reported when the task is scheduled, after the poll
+//! that woke it has returned, so self-wakes count as plain wakes.
+//!
+//! The cost, with the feature, is one span per task (nothing when no subscriber wants `TRACE` spans of
+//! `zokio::task`), a span enter and exit per poll, and one event check per wake-up. Without the
+//! feature there is none at all: the span does not exist, [`SpawnMeta`] is zero-sized, and the spawn
+//! functions are not `#[track_caller]`.
+//!
 //! The test suite is written to run under miri (`cargo +nightly miri test -p zokio-task`): it brings
 //! its own small executors and scales its loop counts down under `cfg(miri)`.
 //!
@@ -60,6 +92,7 @@ mod list;
 mod output;
 mod runnable;
 mod spawn;
+mod trace;
 
 pub use abort::AbortHandle;
 pub use error::JoinError;
@@ -69,4 +102,5 @@ pub use join_handle::JoinHandle;
 pub use join_set::JoinSet;
 pub use list::TaskList;
 pub use runnable::{Runnable, ScheduleInfo};
-pub use spawn::{spawn, spawn_local};
+pub use spawn::{spawn, spawn_local, spawn_local_with_meta, spawn_with_meta};
+pub use trace::{SpawnMeta, TaskKind};

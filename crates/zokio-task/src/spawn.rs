@@ -10,8 +10,10 @@ use std::task::{Context, Poll};
 
 use async_task::{Builder, WithInfo};
 
-use crate::harness::TaskFuture;
-use crate::{AbortHandle, Header, JoinHandle, Runnable, ScheduleInfo, TaskList};
+use crate::harness::task_factory;
+use crate::{
+    AbortHandle, Header, JoinHandle, Runnable, ScheduleInfo, SpawnMeta, TaskKind, TaskList,
+};
 
 /// Creates a task for `future` that is scheduled by `schedule` and registered in `list`.
 ///
@@ -35,6 +37,9 @@ use crate::{AbortHandle, Header, JoinHandle, Runnable, ScheduleInfo, TaskList};
 /// Panics in the future (in `poll` or in its destructor) never unwind out of `Runnable::run` or out of
 /// dropping the `Runnable`: they are caught and delivered through the handle.
 ///
+/// With the `tracing` feature this function is `#[track_caller]`, and the task's `runtime.spawn` span
+/// has kind `"task"` and the caller's location; [`spawn_with_meta`] takes both from its caller.
+///
 /// ```
 /// use std::sync::{Arc, Mutex};
 /// use zokio_task::{Runnable, TaskList};
@@ -46,6 +51,7 @@ use crate::{AbortHandle, Header, JoinHandle, Runnable, ScheduleInfo, TaskList};
 /// runnable.run();
 /// assert_eq!(futures_lite::future::block_on(handle).unwrap(), 2);
 /// ```
+#[cfg_attr(feature = "tracing", track_caller)]
 pub fn spawn<F, S>(
     future: F,
     schedule: S,
@@ -56,10 +62,39 @@ where
     F::Output: Send + 'static,
     S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
 {
+    spawn_with_meta(future, schedule, list, SpawnMeta::new(TaskKind::Task))
+}
+
+/// [`spawn`], with what the task's `tracing` span says about it (its kind, name and spawn location)
+/// given by the caller. A scheduler's own `spawn` builds the [`SpawnMeta`] in its `#[track_caller]`
+/// entry point, so that the span names the user's line. Without the `tracing` feature `meta` is
+/// zero-sized and ignored, and this is exactly [`spawn`].
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use zokio_task::{Runnable, SpawnMeta, TaskKind, TaskList};
+///
+/// let list = Arc::new(TaskList::new(1));
+/// let meta = SpawnMeta::new(TaskKind::Task).with_name("answer");
+/// let (runnable, handle) = zokio_task::spawn_with_meta(async { 42 }, |_, _| {}, &list, meta);
+/// runnable.run();
+/// assert_eq!(futures_lite::future::block_on(handle).unwrap(), 42);
+/// ```
+pub fn spawn_with_meta<F, S>(
+    future: F,
+    schedule: S,
+    list: &Arc<TaskList>,
+    meta: SpawnMeta<'_>,
+) -> (Runnable, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
+{
     // SAFETY: `F: Send` and `F::Output: Send` (bounds above), so the future and its output may be
     // used and dropped on any thread, which is the first condition of `spawn_raw`; `F: 'static`,
     // `F::Output: 'static` and `S: Send + Sync + 'static` are the others.
-    unsafe { spawn_raw(future, schedule, list) }
+    unsafe { spawn_raw(future, schedule, list, meta) }
 }
 
 /// Creates a task for a future that need not be `Send`: the primitive behind `LocalSet`.
@@ -78,6 +113,9 @@ where
 /// the future is leaked, not dropped, since dropping it there would be unsound. A `Runnable` dropped
 /// on another thread leaks the future the same way. Neither unwinds into the caller.
 ///
+/// With the `tracing` feature this function is `#[track_caller]`, and the task's span has kind
+/// `"local"`; see [`spawn_local_with_meta`].
+///
 /// ```
 /// use std::rc::Rc;
 /// use std::sync::{Arc, Mutex};
@@ -92,10 +130,26 @@ where
 /// runnable.run(); // On the spawning thread, as required.
 /// assert_eq!(futures_lite::future::block_on(handle).unwrap(), 21);
 /// ```
+#[cfg_attr(feature = "tracing", track_caller)]
 pub fn spawn_local<F, S>(
     future: F,
     schedule: S,
     list: &Arc<TaskList>,
+) -> (Runnable, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
+{
+    spawn_local_with_meta(future, schedule, list, SpawnMeta::new(TaskKind::Local))
+}
+
+/// [`spawn_local`], with the task's [`SpawnMeta`] given by the caller, as for [`spawn_with_meta`].
+pub fn spawn_local_with_meta<F, S>(
+    future: F,
+    schedule: S,
+    list: &Arc<TaskList>,
+    meta: SpawnMeta<'_>,
 ) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + 'static,
@@ -116,7 +170,7 @@ where
     // `F::Output` is. A `JoinHandle` of a `!Send` output therefore stays on the spawning thread.
     //
     // `F: 'static`, `F::Output: 'static` and `S: Send + Sync + 'static` are the other conditions.
-    unsafe { spawn_raw(future, schedule, list) }
+    unsafe { spawn_raw(future, schedule, list, meta) }
 }
 
 /// Creates the task and registers it. The body of [`spawn`] and [`spawn_local`].
@@ -133,16 +187,32 @@ unsafe fn spawn_raw<F, S>(
     future: F,
     schedule: S,
     list: &Arc<TaskList>,
+    meta: SpawnMeta<'_>,
 ) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
     S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
 {
+    let header = Header::new();
     let list_for_task = Arc::clone(list);
-    let factory = task_factory(future, list_for_task);
+    #[cfg(feature = "tracing")]
+    let (factory, span_id) = {
+        let span = crate::trace::task_span(meta, header.id(), std::mem::size_of::<F>());
+        // Only the id goes to the schedule function: a `Span` there would live as long as the
+        // allocation (until the `JoinHandle` is gone) and keep the span open after the future.
+        let span_id = span.id().map(|id| id.into_u64());
+        (task_factory(future, list_for_task, span), span_id)
+    };
+    #[cfg(not(feature = "tracing"))]
+    let factory = {
+        let _ = meta;
+        task_factory(future, list_for_task)
+    };
     // zokio's own `Runnable` and `ScheduleInfo` around async-task's (see `runnable.rs`).
     let schedule = move |runnable, info: async_task::ScheduleInfo| {
+        #[cfg(feature = "tracing")]
+        crate::trace::task_woken(span_id);
         schedule(Runnable(runnable), ScheduleInfo::from(info));
     };
     // SAFETY: `spawn_unchecked` lifts async-task's `Send`/`'static` checks; its contract holds here:
@@ -157,7 +227,7 @@ where
     //   dropped on any thread, at any time.
     let (runnable, task) = unsafe {
         Builder::new()
-            .metadata(Header::new())
+            .metadata(header)
             .spawn_unchecked(factory, WithInfo(schedule))
     };
     let runnable = Runnable(runnable);
@@ -172,14 +242,6 @@ where
         rejected.header().set_aborted();
     }
     (runnable, JoinHandle::new(task, abort))
-}
-
-/// Names the lifetime that ties the wrapper to the metadata, which a closure cannot spell.
-fn task_factory<'a, F: Future>(
-    future: F,
-    list: Arc<TaskList>,
-) -> impl FnOnce(&'a Header) -> TaskFuture<'a, F> {
-    move |header| TaskFuture::new(header, future, list)
 }
 
 /// A number for the current thread, unique for the life of the process (never reused, unlike the

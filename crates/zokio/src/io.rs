@@ -57,42 +57,53 @@
 //! futures-lite behaviour instead, import from [`zokio::io::futures`](futures). Do not import both
 //! families' extension traits in one scope: a method such as `read` would then be ambiguous.
 
-mod blocking;
-mod stdio;
-
-pub use std::io::{Error, ErrorKind, Result, SeekFrom};
-pub use stdio::{Stderr, Stdin, Stdout, stderr, stdin, stdout};
-pub use tokio::io::{
-    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite,
-    AsyncWriteExt, BufReader, BufStream, BufWriter, Chain, DuplexStream, Empty, Join, Lines,
-    ReadBuf, ReadHalf, Repeat, SimplexStream, Sink, Split, Take, WriteHalf, copy,
-    copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat,
-    simplex, sink, split,
-};
-/// Wraps any file descriptor (a pipe, an eventfd, a serial port...) for readiness-based async I/O.
-pub use zokio_reactor::Async;
-
-/// The [`futures-io`](futures_io) family: its traits, and futures-lite's extension traits and
-/// helpers (`AsyncReadExt`, `AsyncWriteExt::close`, `BufReader`, `copy`, `Cursor`, ...).
-///
-/// zokio's I/O types implement these traits as well as Tokio's, for the futures ecosystem. Import
-/// from here *or* from [`zokio::io`](crate::io), not both in one scope.
-///
-/// ```
-/// use zokio::io::futures::{AsyncReadExt, AsyncWriteExt};
-///
-/// # zokio::runtime::Runtime::new().unwrap().block_on(async {
-/// let (mut a, mut b) = zokio::net::UnixStream::pair()?;
-/// a.write_all(b"via futures-io").await?;
-/// a.close().await?;
-/// let mut got = String::new();
-/// b.read_to_string(&mut got).await?;
-/// assert_eq!(got, "via futures-io");
-/// # std::io::Result::Ok(()) }).unwrap();
-/// ```
-pub mod futures {
-    pub use futures_lite::io::*;
+cfg_io_std! {
+    mod blocking;
+    mod stdio;
+    pub use stdio::{Stderr, Stdin, Stdout, stderr, stdin, stdout};
 }
 
-pub use zokio_reactor::io::unix;
-pub use zokio_reactor::io::{Interest, Ready};
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+pub use tokio::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+
+cfg_io_util! {
+    pub use tokio::io::{
+        AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufStream, BufWriter,
+        Chain, DuplexStream, Empty, Join, Lines, ReadHalf, Repeat, SimplexStream, Sink, Split, Take,
+        WriteHalf, copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty,
+        join, repeat, simplex, sink, split,
+    };
+
+    /// The [`futures-io`](futures_io) family: its traits, and futures-lite's extension traits and
+    /// helpers (`AsyncReadExt`, `AsyncWriteExt::close`, `BufReader`, `copy`, `Cursor`, ...).
+    ///
+    /// zokio's I/O types implement these traits as well as Tokio's, for the futures ecosystem.
+    /// Import from here *or* from [`zokio::io`](crate::io), not both in one scope.
+    ///
+    /// ```
+    /// use zokio::io::futures::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # zokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (mut a, mut b) = zokio::net::UnixStream::pair()?;
+    /// a.write_all(b"via futures-io").await?;
+    /// a.close().await?;
+    /// let mut got = String::new();
+    /// b.read_to_string(&mut got).await?;
+    /// assert_eq!(got, "via futures-io");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub mod futures {
+        pub use futures_lite::io::*;
+    }
+}
+
+cfg_net! {
+    /// Wraps any file descriptor (a pipe, an eventfd, a serial port...) for readiness-based async
+    /// I/O.
+    pub use zokio_reactor::Async;
+    pub use zokio_reactor::io::unix;
+}
+
+cfg_io_driver! {
+    pub use zokio_reactor::io::{Interest, Ready};
+}

@@ -34,25 +34,60 @@
 //! The crates behind the facade can be used on their own: `zokio-sync` (primitives that run on any
 //! executor), `zokio-task`, `zokio-sched` (schedulers, and the trait to plug in your own) and
 //! `zokio-reactor` (the I/O driver).
+//!
+//! # Features
+//!
+//! The items are behind Cargo features with Tokio's names: `rt`, `rt-multi-thread`, `net`, `time`,
+//! `fs`, `process`, `signal`, `sync`, `macros`, `io-util`, `io-std` and `test-util`, and `full` for all
+//! but `test-util`. Unlike Tokio's, the default is `full`: a library should depend on zokio with
+//! `default-features = false` and the features it uses. The README's "Features" section says what
+//! each one turns on.
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod fs;
+#[macro_use]
+mod macros;
+
 pub mod io;
-pub mod net;
-pub mod process;
-pub mod runtime;
-pub mod signal;
-pub mod sync;
-pub mod task;
-pub mod time;
 
-pub use task::spawn;
-pub use zokio_macros::{main, test};
-pub use zokio_sync::{join, pin, select, try_join};
+cfg_fs! {
+    pub mod fs;
+}
 
-#[doc(hidden)]
-pub mod __private {
-    //! Items the macros expand to. Not public API.
-    pub use zokio_sync;
+cfg_net! {
+    pub mod net;
+}
+
+cfg_process! {
+    pub mod process;
+}
+
+cfg_rt! {
+    pub mod runtime;
+    pub mod task;
+    pub use task::spawn;
+}
+
+cfg_signal! {
+    pub mod signal;
+}
+
+cfg_sync! {
+    pub mod sync;
+}
+
+cfg_time! {
+    pub mod time;
+}
+
+cfg_macros! {
+    pub use zokio_macros::{main, test};
+    pub use zokio_sync::{join, select, try_join};
+
+    /// Items the macros expand to. Not public API.
+    #[doc(hidden)]
+    pub mod __private {
+        pub use zokio_sync;
+    }
 }

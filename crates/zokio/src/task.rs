@@ -91,21 +91,23 @@ where
     zokio_sched::blocking::spawn_blocking(f)
 }
 
-/// Runs the blocking function `f` on the current worker thread, first handing the worker's queued
-/// tasks to a new worker so that they keep running meanwhile.
-///
-/// # Panics
-///
-/// Panics on a current-thread runtime or outside a runtime: there is no worker to hand over there.
-/// Also panics inside a [`LocalSet`] (its `run_until`, its tasks, or its drop), whose tasks all
-/// wait on the one thread. Use [`spawn_blocking`] instead.
-#[track_caller]
-pub fn block_in_place<F, R>(f: F) -> R
-where
-    F: FnOnce() -> R,
-{
-    local::assert_block_in_place_allowed();
-    zokio_sched::block_in_place(f)
+cfg_rt_multi_thread! {
+    /// Runs the blocking function `f` on the current worker thread, first handing the worker's queued
+    /// tasks to a new worker so that they keep running meanwhile.
+    ///
+    /// # Panics
+    ///
+    /// Panics on a current-thread runtime or outside a runtime: there is no worker to hand over there.
+    /// Also panics inside a [`LocalSet`] (its `run_until`, its tasks, or its drop), whose tasks all
+    /// wait on the one thread. Use [`spawn_blocking`] instead.
+    #[track_caller]
+    pub fn block_in_place<F, R>(f: F) -> R
+    where
+        F: FnOnce() -> R,
+    {
+        local::assert_block_in_place_allowed();
+        zokio_sched::block_in_place(f)
+    }
 }
 
 /// Yields to the scheduler: the task goes to the back of the run queue so that other tasks run first.

@@ -16,9 +16,12 @@ use std::future::IntoFuture;
 
 pub use std::time::Duration;
 pub use zokio_reactor::time::{
-    Instant, Interval, MissedTickBehavior, Sleep, advance, interval, interval_at, pause, resume,
-    sleep, sleep_until,
+    Instant, Interval, MissedTickBehavior, Sleep, interval, interval_at, sleep, sleep_until,
 };
+
+cfg_test_util! {
+    pub use zokio_reactor::time::{advance, pause, resume};
+}
 
 /// Errors of the time module.
 pub mod error {

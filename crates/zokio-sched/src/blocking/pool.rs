@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::thread::{JoinHandle as ThreadHandle, Thread};
 use std::time::{Duration, Instant};
 
-use zokio_task::{JoinHandle, Runnable, ScheduleInfo, TaskList};
+use zokio_task::{JoinHandle, Runnable, ScheduleInfo, SpawnMeta, TaskKind, TaskList};
 
 use super::Config;
 
@@ -139,6 +139,10 @@ impl Spawner {
     /// let handle = pool.spawner().spawn_blocking(|| panic!("boom"));
     /// assert!(futures_lite::future::block_on(handle).unwrap_err().is_panic());
     /// ```
+    ///
+    /// With the `tracing` feature this is `#[track_caller]`: the task's span (kind `"blocking"`)
+    /// records the caller.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -148,10 +152,11 @@ impl Spawner {
             observer.spawned();
         }
         let inner = Arc::clone(&self.inner);
-        let (runnable, handle) = zokio_task::spawn(
+        let (runnable, handle) = zokio_task::spawn_with_meta(
             BlockingTask(Some(f)),
             move |runnable: Runnable, _info: ScheduleInfo| inner.push(runnable),
             &self.inner.tasks,
+            SpawnMeta::new(TaskKind::Blocking),
         );
         runnable.schedule();
         handle
@@ -299,6 +304,17 @@ impl Inner {
         state.queue.push_back(runnable);
         if state.num_threads >= self.max_threads {
             // Every thread is busy and the pool is full: the task waits for the next free thread.
+            #[cfg(feature = "tracing")]
+            {
+                let (queue_depth, num_threads) = (state.queue.len(), state.num_threads);
+                drop(state);
+                tracing::trace!(
+                    target: "zokio::blocking",
+                    queue_depth,
+                    num_threads,
+                    "blocking task queued, pool full"
+                );
+            }
             return;
         }
         let id = state.next_thread_id;
@@ -308,15 +324,46 @@ impl Inner {
             Ok(handle) => {
                 state.num_threads += 1;
                 state.handles.insert(id, handle);
+                #[cfg(feature = "tracing")]
+                {
+                    let (queue_depth, num_threads) = (state.queue.len(), state.num_threads);
+                    drop(state);
+                    tracing::debug!(
+                        target: "zokio::blocking",
+                        thread = id,
+                        num_threads,
+                        max_threads = self.max_threads,
+                        queue_depth,
+                        "blocking thread started"
+                    );
+                }
             }
-            Err(_) if state.num_threads > 0 => {
+            Err(_error) if state.num_threads > 0 => {
                 // The OS refused a thread; the running ones will get to the task.
+                #[cfg(feature = "tracing")]
+                {
+                    let num_threads = state.num_threads;
+                    drop(state);
+                    tracing::warn!(
+                        target: "zokio::blocking",
+                        error = %_error,
+                        num_threads,
+                        "blocking thread could not be started"
+                    );
+                }
             }
-            Err(_) => {
+            Err(_error) => {
                 // No thread at all to run it: cancel the task (its JoinHandle reports a cancellation)
                 // rather than leave it queued forever.
                 let runnable = state.queue.pop_back();
                 drop(state);
+                #[cfg(feature = "tracing")]
+                tracing::warn!(
+                    target: "zokio::blocking",
+                    error = %_error,
+                    num_threads = 0,
+                    "blocking thread could not be started"
+                );
                 if let Some(runnable) = runnable {
                     self.cancel(runnable);
                 }
@@ -355,6 +402,19 @@ impl Inner {
         // Shutdown: the handle stays in `handles` for `shutdown` to join.
         state.num_threads -= 1;
         self.exited.notify_all();
+        #[cfg(feature = "tracing")]
+        {
+            let (num_threads, idle_threads) = (state.num_threads, state.idle.len());
+            drop(state);
+            tracing::debug!(
+                target: "zokio::blocking",
+                thread = id,
+                num_threads,
+                idle_threads,
+                reason = "shutdown",
+                "blocking thread retired"
+            );
+        }
     }
 
     /// Waits, idle, for mail; retires after the keep-alive if nobody took the thread off the stack.
@@ -389,7 +449,18 @@ impl Inner {
             let previous = std::mem::replace(&mut state.last_retired, own);
             state.num_threads -= 1;
             self.exited.notify_all();
+            #[cfg(feature = "tracing")]
+            let (num_threads, idle_threads) = (state.num_threads, state.idle.len());
             drop(state);
+            #[cfg(feature = "tracing")]
+            tracing::debug!(
+                target: "zokio::blocking",
+                thread = id,
+                num_threads,
+                idle_threads,
+                reason = "keep_alive",
+                "blocking thread retired"
+            );
             if let Some(previous) = previous {
                 let _ = previous.join();
             }
@@ -431,6 +502,17 @@ impl Inner {
                 None => Duration::from_secs(60 * 60 * 24 * 365),
             };
             if left.is_zero() {
+                #[cfg(feature = "tracing")]
+                {
+                    let num_threads = state.num_threads;
+                    drop(state);
+                    tracing::debug!(
+                        target: "zokio::blocking",
+                        timed_out = true,
+                        num_threads,
+                        "blocking pool shut down"
+                    );
+                }
                 return false;
             }
             state = self
@@ -441,6 +523,8 @@ impl Inner {
         }
         let handles: Vec<_> = state.handles.drain().map(|(_, h)| h).collect();
         let retired = state.last_retired.take();
+        #[cfg(feature = "tracing")]
+        let num_threads = state.num_threads;
         drop(state);
         let me = std::thread::current().id();
         for handle in handles.into_iter().chain(retired) {
@@ -450,6 +534,13 @@ impl Inner {
                 let _ = handle.join();
             }
         }
+        #[cfg(feature = "tracing")]
+        tracing::debug!(
+            target: "zokio::blocking",
+            timed_out = false,
+            num_threads,
+            "blocking pool shut down"
+        );
         true
     }
 }

@@ -45,7 +45,9 @@ impl<T> Inject<T> {
     /// Queues `task`, or gives it back when the queue is closed: the caller must drop it after
     /// releasing any lock of its own.
     pub(crate) fn push(&self, task: T) -> Result<(), T> {
-        self.queue.push(task).map_err(|refused| refused.into_inner())
+        self.queue
+            .push(task)
+            .map_err(|refused| refused.into_inner())
     }
 
     /// Pops one task.

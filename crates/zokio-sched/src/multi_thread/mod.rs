@@ -103,6 +103,8 @@ pub struct Config {
     pub event_interval: u32,
     /// Never use the LIFO slot: every woken task goes to the back of the queue.
     pub disable_lifo_slot: bool,
+    /// The runtime's name, reported by the `tracing` feature's runtime events. Default `None`.
+    pub name: Option<Arc<str>>,
 }
 
 impl Default for Config {
@@ -113,6 +115,7 @@ impl Default for Config {
             global_queue_interval: None,
             event_interval: DEFAULT_EVENT_INTERVAL,
             disable_lifo_slot: false,
+            name: None,
         }
     }
 }
@@ -120,6 +123,9 @@ impl Default for Config {
 /// The multi-thread work-stealing scheduler. See the [module docs](self).
 pub struct MultiThread {
     shared: Arc<Shared>,
+    /// The runtime's name, for the shutdown event.
+    #[cfg(feature = "tracing")]
+    name: Option<Arc<str>>,
 }
 
 thread_local! {
@@ -143,6 +149,8 @@ impl MultiThread {
         let (shared, cores) = build(&config, driver, &blocking);
         let scheduler = Arc::new(MultiThread {
             shared: shared.clone(),
+            #[cfg(feature = "tracing")]
+            name: config.name.clone(),
         });
         let handle = Handle::with_blocking(scheduler.clone(), blocking);
         for core in cores {
@@ -167,6 +175,8 @@ impl MultiThread {
                 }
             }
         }
+        #[cfg(feature = "tracing")]
+        crate::trace::runtime_started("multi_thread", workers, config.name.as_deref());
         Ok(scheduler)
     }
 
@@ -339,6 +349,13 @@ impl Scheduler for MultiThread {
             shared
                 .driver
                 .shutdown(if finished { None } else { deadline });
+            #[cfg(feature = "tracing")]
+            crate::trace::runtime_shutdown(
+                "multi_thread",
+                workers,
+                self.name.as_deref(),
+                !finished,
+            );
         }
     }
 

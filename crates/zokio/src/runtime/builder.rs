@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use zokio_sched::{Driver, Scheduler, ThreadBody, ThreadConfig};
 
-use super::{Handle, Kind, Runtime, UnhandledPanic};
+use super::{Handle, Kind, Runtime, UnhandledPanic, driver};
 
 type Callback = Arc<dyn Fn() + Send + Sync>;
 type CustomScheduler =
@@ -51,6 +51,7 @@ pub struct Builder {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Flavor {
     CurrentThread,
+    #[cfg(feature = "rt-multi-thread")]
     MultiThread,
 }
 
@@ -63,12 +64,14 @@ impl Builder {
         )
     }
 
-    /// A builder for a work-stealing runtime with one worker thread per core by default.
-    pub fn new_multi_thread() -> Builder {
-        Builder::new(
-            Flavor::MultiThread,
-            zokio_sched::multi_thread::DEFAULT_EVENT_INTERVAL,
-        )
+    cfg_rt_multi_thread! {
+        /// A builder for a work-stealing runtime with one worker thread per core by default.
+        pub fn new_multi_thread() -> Builder {
+            Builder::new(
+                Flavor::MultiThread,
+                zokio_sched::multi_thread::DEFAULT_EVENT_INTERVAL,
+            )
+        }
     }
 
     fn new(flavor: Flavor, event_interval: u32) -> Builder {
@@ -95,32 +98,42 @@ impl Builder {
         }
     }
 
-    /// Enables both the I/O and the time drivers.
+    /// Enables both the I/O and the time drivers: those that the crate's features compile in, as
+    /// on Tokio (the I/O driver with `net`, `process` or `signal`; the time driver with `time`).
     pub fn enable_all(&mut self) -> &mut Self {
-        self.enable_io = true;
-        self.enable_time = true;
+        #[cfg(any(feature = "net", feature = "process", feature = "signal"))]
+        self.enable_io();
+        #[cfg(feature = "time")]
+        self.enable_time();
         self
     }
 
-    /// Enables the I/O driver (sockets, signals, async pipes).
-    pub fn enable_io(&mut self) -> &mut Self {
-        self.enable_io = true;
-        self
+    cfg_io_driver! {
+        /// Enables the I/O driver (sockets, signals, async pipes).
+        pub fn enable_io(&mut self) -> &mut Self {
+            self.enable_io = true;
+            self
+        }
     }
 
-    /// Enables the time driver (sleep, interval, timeout).
-    pub fn enable_time(&mut self) -> &mut Self {
-        self.enable_time = true;
-        self
+    cfg_time! {
+        /// Enables the time driver (sleep, interval, timeout).
+        pub fn enable_time(&mut self) -> &mut Self {
+            self.enable_time = true;
+            self
+        }
     }
 
-    /// Starts the runtime's clock paused (for tests): time only moves through `zokio::time::advance`
-    /// or, when every task is idle, jumps straight to the next timer. Requires the time driver and the
-    /// built-in current-thread scheduler: with several threads, one idle thread cannot tell that the
-    /// others are idle too, and the clock would jump while tasks still run.
-    pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
-        self.start_paused = start_paused;
-        self
+    cfg_test_util! {
+        /// Starts the runtime's clock paused (for tests): time only moves through
+        /// `zokio::time::advance` or, when every task is idle, jumps straight to the next timer.
+        /// Requires the time driver and the built-in current-thread scheduler: with several
+        /// threads, one idle thread cannot tell that the others are idle too, and the clock would
+        /// jump while tasks still run.
+        pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
+            self.start_paused = start_paused;
+            self
+        }
     }
 
     /// The number of worker threads of a multi-thread runtime (default: the available parallelism).
@@ -356,6 +369,7 @@ impl Builder {
     /// (`InvalidInput`).
     pub fn build(&mut self) -> io::Result<Runtime> {
         // Timed waits in zokio-sync (`mpsc::Sender::send_timeout`) then use this runtime's timer.
+        #[cfg(feature = "time")]
         zokio_sync::time::set_sleep_hook(sync_sleep_hook);
         if self.start_paused && !self.enable_time {
             return Err(io::Error::new(
@@ -370,19 +384,7 @@ impl Builder {
                  Builder::new_current_thread()",
             ));
         }
-        let (driver, reactor): (Box<dyn Driver>, Option<zokio_reactor::Handle>) =
-            if self.enable_io || self.enable_time {
-                let reactor = zokio_reactor::Reactor::new(zokio_reactor::ReactorConfig {
-                    enable_io: self.enable_io,
-                    enable_time: self.enable_time,
-                    start_paused: self.start_paused,
-                    ..zokio_reactor::ReactorConfig::default()
-                })?;
-                let handle = reactor.handle();
-                (Box::new(reactor), Some(handle))
-            } else {
-                (Box::new(zokio_sched::ParkThread::new()), None)
-            };
+        let (driver, reactor) = self.driver()?;
 
         let cell = Arc::new(HandleCell::default());
         // The threads see the cell through a weak reference: the cell holds the scheduler handle,
@@ -394,13 +396,17 @@ impl Builder {
         pool_config.max_threads = self.max_blocking_threads;
         pool_config.keep_alive = self.thread_keep_alive;
         pool_config.threads = threads.clone();
-        pool_config.observer = self.paused_time_observer(reactor.as_ref());
+        #[cfg(feature = "time")]
+        {
+            pool_config.observer = self.paused_time_observer(reactor.as_ref());
+        }
         let blocking = zokio_sched::blocking::BlockingPool::new(pool_config);
 
         let built: io::Result<(Arc<dyn Scheduler>, Kind)> = match (&self.custom, self.flavor) {
             (Some(make), _) => make(driver, threads).map(|scheduler| (scheduler, Kind::Custom)),
             (None, Flavor::CurrentThread) => {
                 let mut config = zokio_sched::current_thread::Config::default();
+                config.name = self.name.clone();
                 if let Some(interval) = self.global_queue_interval {
                     config.global_queue_interval = interval;
                 }
@@ -409,11 +415,13 @@ impl Builder {
                 let scheduler = zokio_sched::current_thread::CurrentThread::new(driver, config);
                 Ok((Arc::new(scheduler), Kind::CurrentThread))
             }
+            #[cfg(feature = "rt-multi-thread")]
             (None, Flavor::MultiThread) => {
                 let workers = self
                     .worker_threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
                 let mut config = zokio_sched::multi_thread::Config::default();
+                config.name = self.name.clone();
                 config.worker_threads = workers;
                 config.threads = threads;
                 config.global_queue_interval = self.global_queue_interval;
@@ -459,6 +467,27 @@ impl Builder {
         ))
     }
 
+    /// The I/O and time driver when either is enabled, else a plain thread parker.
+    fn driver(&self) -> io::Result<(Box<dyn Driver>, Option<driver::Handle>)> {
+        #[cfg(any(
+            feature = "net",
+            feature = "time",
+            feature = "process",
+            feature = "signal"
+        ))]
+        if self.enable_io || self.enable_time {
+            let reactor = zokio_reactor::Reactor::new(zokio_reactor::ReactorConfig {
+                enable_io: self.enable_io,
+                enable_time: self.enable_time,
+                start_paused: self.start_paused,
+                ..zokio_reactor::ReactorConfig::default()
+            })?;
+            let handle = reactor.handle();
+            return Ok((Box::new(reactor), Some(handle)));
+        }
+        Ok((Box::new(zokio_sched::ParkThread::new()), None))
+    }
+
     fn park_hooks(&self) -> zokio_sched::ParkHooks {
         let mut hooks = zokio_sched::ParkHooks::default();
         hooks.before_park = self.on_thread_park.clone();
@@ -494,6 +523,7 @@ impl Builder {
     /// On a runtime that can pause time (the built-in current-thread scheduler with the time
     /// driver), each blocking-pool task holds the clock's auto-advance off while it is in flight,
     /// as on Tokio: an idle runtime waiting for a blocking closure must not jump to its next timer.
+    #[cfg(feature = "time")]
     fn paused_time_observer(
         &self,
         reactor: Option<&zokio_reactor::Handle>,
@@ -509,7 +539,7 @@ impl Builder {
     /// the user's start/stop hooks.
     fn thread_config(
         &self,
-        reactor: Option<zokio_reactor::Handle>,
+        reactor: Option<driver::Handle>,
         cell: Weak<HandleCell>,
     ) -> ThreadConfig {
         let start = self.on_thread_start.clone();
@@ -571,8 +601,10 @@ impl HandleCell {
 }
 
 /// Holds a paused clock's auto-advance off while a blocking-pool task is in flight.
+#[cfg(feature = "time")]
 struct InhibitAutoAdvance(zokio_reactor::Handle);
 
+#[cfg(feature = "time")]
 impl zokio_sched::blocking::TaskObserver for InhibitAutoAdvance {
     fn spawned(&self) {
         self.0.inhibit_auto_advance();
@@ -585,6 +617,7 @@ impl zokio_sched::blocking::TaskObserver for InhibitAutoAdvance {
 
 /// zokio-sync's timer hook: a `Sleep` on the current runtime's clock (so paused time applies), or
 /// `None` outside a runtime with the time driver, where zokio-sync falls back to its own timer.
+#[cfg(feature = "time")]
 fn sync_sleep_hook(
     duration: Duration,
 ) -> Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {

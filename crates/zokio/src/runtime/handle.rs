@@ -13,7 +13,7 @@ use crate::task::JoinHandle;
 #[derive(Clone)]
 pub struct Handle {
     pub(crate) sched: zokio_sched::Handle,
-    pub(crate) reactor: Option<zokio_reactor::Handle>,
+    pub(crate) reactor: Option<super::driver::Handle>,
 }
 
 impl std::fmt::Debug for Handle {
@@ -62,7 +62,7 @@ impl Handle {
         match zokio_sched::context::try_current_checked() {
             Ok(sched) => Ok(Handle {
                 sched,
-                reactor: zokio_reactor::Handle::try_current(),
+                reactor: super::driver::Handle::try_current(),
             }),
             Err(zokio_sched::context::NoContext::NotEntered) => {
                 Err(super::TryCurrentError::new(false))
@@ -84,6 +84,7 @@ impl Handle {
     }
 
     /// Spawns a task onto this runtime; it starts running even if the handle is dropped.
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -93,6 +94,7 @@ impl Handle {
     }
 
     /// Runs `f` on the runtime's blocking pool and returns a handle to its result.
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -195,7 +197,7 @@ impl std::panic::RefUnwindSafe for Handle {}
 #[must_use = "the context is left as soon as the guard is dropped"]
 pub struct EnterGuard<'a> {
     // Dropped in declaration order: the reactor context is left first, then the scheduler's.
-    _reactor: Option<zokio_reactor::EnterGuard>,
+    _reactor: Option<super::driver::EnterGuard>,
     _sched: zokio_sched::context::EnterGuard,
     _handle: std::marker::PhantomData<&'a Handle>,
 }

@@ -15,11 +15,11 @@
 //! ```
 
 mod builder;
+mod driver;
 mod handle;
 mod id;
 
 use std::future::Future;
-use std::io;
 use std::time::Duration;
 
 pub use builder::Builder;
@@ -47,6 +47,7 @@ use crate::task::JoinHandle;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     CurrentThread,
+    #[cfg(feature = "rt-multi-thread")]
     MultiThread,
     Custom,
 }
@@ -78,13 +79,15 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    /// A multi-thread runtime with I/O and time enabled and default settings.
-    ///
-    /// # Errors
-    ///
-    /// See [`Builder::build`].
-    pub fn new() -> io::Result<Runtime> {
-        Builder::new_multi_thread().enable_all().build()
+    cfg_rt_multi_thread! {
+        /// A multi-thread runtime with I/O and time enabled and default settings.
+        ///
+        /// # Errors
+        ///
+        /// See [`Builder::build`].
+        pub fn new() -> std::io::Result<Runtime> {
+            Builder::new_multi_thread().enable_all().build()
+        }
     }
 
     pub(crate) fn from_parts(
@@ -113,6 +116,7 @@ impl Runtime {
 
     /// Spawns a task onto this runtime. On a current-thread runtime it runs once a thread is inside
     /// [`Runtime::block_on`].
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -122,6 +126,7 @@ impl Runtime {
     }
 
     /// Runs `f` on the runtime's blocking pool.
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

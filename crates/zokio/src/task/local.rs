@@ -252,6 +252,7 @@ impl SetContext {
     }
 
     /// Spawns `future` onto this set.
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -635,6 +636,7 @@ where
 }
 
 /// Panics when `block_in_place` is called while this thread drives a `LocalSet`.
+#[cfg(feature = "rt-multi-thread")]
 #[track_caller]
 pub(crate) fn assert_block_in_place_allowed() {
     if DRIVING.try_with(Cell::get).unwrap_or(0) > 0 {
