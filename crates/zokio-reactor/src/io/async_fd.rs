@@ -239,6 +239,22 @@ impl<T: AsFd> Async<T> {
         poll_io(&self.source, cx, Direction::Write, || op(io))
     }
 
+    /// [`poll_read_with`](Self::poll_read_with) for a stream socket reading into `len` bytes: a
+    /// short read clears read readiness where that is safe (see `io::poll_io_stream`).
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        if crate::io::SHORT_READ_DRAINS {
+            poll_io_stream(&self.source, cx, Direction::Read, len, || op(io))
+        } else {
+            poll_io(&self.source, cx, Direction::Read, || op(io))
+        }
+    }
+
     /// [`poll_write_with`](Self::poll_write_with) for a stream socket writing `len` bytes.
     pub(crate) fn poll_write_stream(
         &self,

@@ -69,13 +69,17 @@ pub(crate) fn poll_io<R>(
     poll_io_inner(source, cx, direction, op, |_| false)
 }
 
-/// [`poll_io`] for a write of `len` bytes on a *stream socket*: a write shorter than asked (but not
-/// zero) means the send buffer filled up, so write readiness is cleared at once, saving the syscall
-/// that would return `WouldBlock` next time. The kernel reports the buffer draining as a new edge,
-/// and one that arrives meanwhile has bumped the tick, so the clear then does nothing.
+/// [`poll_io`] for a transfer of `len` bytes on a *stream socket*: a transfer shorter than asked (but
+/// not zero) means the socket's buffer is drained (a read) or full (a write), so the direction's
+/// readiness is cleared at once, saving the syscall that would return `WouldBlock` next time (one
+/// `recv` in three on a request/response connection). The kernel reports new data or buffer space
+/// as a new edge, and one that arrives meanwhile has bumped the tick, so the clear then does
+/// nothing.
 ///
-/// Reads get no such shortcut: a short read does not show that the peer's FIN is not queued behind
-/// the data, and without a sticky "read closed" state clearing readiness then would hide the EOF.
+/// For reads this relies on the sticky "read closed" readiness (`READ_CLOSED`, from `EPOLLRDHUP`):
+/// a peer's FIN queued behind the data leaves it set through the clear, and a read proceeds on it
+/// (and sees the EOF). Where the poller cannot report it, reads take no shortcut: see
+/// [`SHORT_READ_DRAINS`].
 pub(crate) fn poll_io_stream(
     source: &Source,
     cx: &mut Context<'_>,
@@ -91,6 +95,10 @@ pub(crate) fn poll_io_stream(
         |result| matches!(result, Ok(n) if *n > 0 && *n < len),
     )
 }
+
+/// Whether a short read on a stream socket may clear read readiness: only where the poller reports
+/// the peer's FIN as a sticky `READ_CLOSED` (epoll's `EPOLLRDHUP`).
+pub(crate) const SHORT_READ_DRAINS: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 fn poll_io_inner<R>(
     source: &Source,

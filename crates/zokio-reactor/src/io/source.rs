@@ -22,8 +22,9 @@
 //! Besides `READABLE` and `WRITABLE` the state keeps Tokio's other readiness (`READ_CLOSED`,
 //! `WRITE_CLOSED`, `PRIORITY`, `ERROR`; see [`Ready`](crate::io::Ready)) for the readiness API
 //! (`ready(interest)`, `AsyncFd`'s guards). The closed states are final: clearing never removes
-//! them. Operations look at the two direction bits only, which the poller's hang-up and error
-//! events set too, so an operation still runs (and sees EOF or the error) after such an event.
+//! them. Operations look at their direction's bit, which the poller's hang-up and error events set
+//! too, and reads also at `READ_CLOSED`: a short read may clear the readable bit while the peer's
+//! FIN waits behind the data (see `io::poll_io_stream`), and the read must still run to see it.
 //!
 //! # Wakers
 //!
@@ -239,7 +240,15 @@ impl Source {
         if state & SHUTDOWN != 0 {
             return Some(Err(shutdown_error()));
         }
-        if state & direction.mask() != 0 {
+        // A read also proceeds once the peer has closed its side: the readable bit may have been
+        // cleared by a short read while the FIN still waits behind the data (see
+        // `io::poll_io_stream`), and the closed state is final.
+        let ready = direction.mask()
+            | match direction {
+                Direction::Read => READ_CLOSED,
+                Direction::Write => 0,
+            };
+        if state & ready != 0 {
             return Some(Ok(ReadyEvent {
                 tick: state >> TICK_SHIFT,
                 ready: direction.mask(),
@@ -476,7 +485,7 @@ mod tests {
     }
 
     #[test]
-    fn closed_states_survive_clears_and_operations_ignore_them() {
+    fn closed_states_survive_clears_and_reads_proceed_on_them() {
         let source = Source::new(0, false);
         source.set_readiness(true, false, READ_CLOSED, &mut Vec::new());
         let event = ready_now(&source, READABLE | READ_CLOSED);
@@ -486,9 +495,12 @@ mod tests {
             ready_now(&source, READABLE | READ_CLOSED).ready,
             READ_CLOSED
         );
-        // Operations wait on the direction bit alone.
+        // A read still runs (and sees the end of stream) once the peer closed, whatever cleared
+        // the readable bit; writes wait on their own bit.
         let mut cx = Context::from_waker(Waker::noop());
-        assert!(source.poll_ready(&mut cx, Direction::Read).is_pending());
+        let read = source.poll_ready(&mut cx, Direction::Read);
+        assert!(matches!(read, Poll::Ready(Ok(event)) if event.ready == READABLE));
+        assert!(source.poll_ready(&mut cx, Direction::Write).is_pending());
     }
 
     #[test]

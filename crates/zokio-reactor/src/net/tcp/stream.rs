@@ -190,8 +190,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        let len = buf.remaining();
         self.io
-            .poll_read_with(cx, |stream| recv_into(stream, buf, 0))
+            .poll_read_stream(cx, len, |stream| recv_into(stream, buf, 0))
             .map_ok(drop)
     }
 
