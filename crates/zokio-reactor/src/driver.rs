@@ -26,7 +26,7 @@
 //!   removing a timer or a waiter does the same with the waker it held (see `time::timers` and
 //!   `io::source`);
 //! - a timer's waker is stored without the wheel's lock at all (`time::state`);
-//! - removing a source from the slab drops the slab's reference after the slab's lock is released.
+//! - removing a source drops the reactor's reference only at the next park, outside every lock.
 
 use std::io;
 use std::num::NonZeroUsize;
@@ -36,13 +36,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
-use polling::Poller;
 use slab::Slab;
 use zokio_sched::{Driver, Unpark};
 
 use crate::handle::Handle;
 use crate::io::source::Source;
-use crate::selector::{Notifier, ReadyKey, Selector};
+use crate::selector::{Notifier, Poller, ReadyKey, Selector};
 use crate::time::WakerId;
 use crate::time::clock::Clock;
 use crate::time::timers::{Inserted, Timers};
@@ -83,7 +82,13 @@ pub(crate) struct Inner {
     notifier: Notifier,
     pub(crate) io_enabled: bool,
     pub(crate) time_enabled: bool,
+    /// Every registered source, for the shutdown to reach them all (the driver dispatches events by
+    /// address and never takes this lock; see [`Inner::deregister`]).
     sources: Mutex<Slab<Arc<Source>>>,
+    /// Sources deregistered since the driver's last park began: an event collected by a wait that
+    /// was in progress may still carry their address, so they are freed only when the next park
+    /// begins (see [`Inner::deregister`]).
+    released: Mutex<Vec<Arc<Source>>>,
     pub(crate) clock: Clock,
     timers: Timers,
     /// Time zero of the wheel, on the reactor's clock.
@@ -126,10 +131,12 @@ impl Inner {
             entry.insert(Arc::clone(&source));
             source
         };
-        // SAFETY: `polling` requires the descriptor to be deleted from the poller before it is closed.
-        // Every caller of `register` keeps ownership of `fd` and calls `deregister` (which deletes it)
-        // before dropping it: see `Async::drop` and `Async::into_inner`, the only callers.
-        let added = unsafe { crate::selector::add(&self.poller, fd.as_raw_fd(), source.key) };
+        // The events carry the source's address, which stays valid as `deregister` explains.
+        let key = Arc::as_ptr(&source) as usize;
+        // SAFETY: the descriptor must be deleted from the poller before it is closed. Every caller of
+        // `register` keeps ownership of `fd` and calls `deregister` (which deletes it) before
+        // dropping it: see `Async::drop` and `Async::into_inner`, the only callers.
+        let added = unsafe { self.poller.add(fd.as_raw_fd(), key) };
         if let Err(error) = added {
             let removed = lock(&self.sources).remove(source.key);
             drop(removed);
@@ -139,6 +146,13 @@ impl Inner {
     }
 
     /// Removes `fd` from the poller and forgets its source.
+    ///
+    /// Events name their source by its address, which the driver dereferences with no lookup. A
+    /// wait in progress (on the driver's thread) may already have collected an event for `fd`, so
+    /// the source's last reference from the reactor is not dropped here but kept in `released`
+    /// until the driver begins its next park: that park's wait starts after the delete below, so
+    /// no event it or a later one returns can carry this address, and the previous wait's events
+    /// have all been dispatched by then.
     pub(crate) fn deregister(&self, source: &Source, fd: BorrowedFd<'_>) {
         // Errors mean the descriptor is already gone from the poller; nothing is left to undo.
         let _ = self.poller.delete(fd);
@@ -151,10 +165,22 @@ impl Inner {
         } else {
             None
         };
-        // Released after the slab's lock: should this be the last reference, the source's stored
-        // wakers are dropped outside it.
         drop(sources);
-        drop(removed);
+        if let Some(removed) = removed {
+            // The wakers it still holds are of no use any more: drop them now, not at the next
+            // park (a task that dropped its socket must not find its waker kept alive).
+            let mut stale = Vec::new();
+            removed.shutdown(&mut stale);
+            lock(&self.released).push(removed);
+            drop(stale);
+        }
+    }
+
+    /// Frees the sources deregistered before this park (see [`Inner::deregister`]); their stored
+    /// wakers, if these were the last references, are dropped outside every lock.
+    fn free_released(&self) {
+        let released = std::mem::take(&mut *lock(&self.released));
+        drop(released);
     }
 
     // ---- timers ----
@@ -277,12 +303,6 @@ impl Reactor {
     pub fn new(config: ReactorConfig) -> io::Result<Reactor> {
         let poller = Poller::new()?;
         let notifier = Notifier::new(&poller)?;
-        if !poller.supports_edge() {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "zokio-reactor needs an edge-triggered poller (epoll or kqueue)",
-            ));
-        }
         let clock = Clock::new(config.start_paused);
         let origin = clock.origin();
         let capacity = NonZeroUsize::new(config.events_per_tick).unwrap_or(NonZeroUsize::MIN);
@@ -293,6 +313,7 @@ impl Reactor {
                 io_enabled: config.enable_io,
                 time_enabled: config.enable_time,
                 sources: Mutex::new(Slab::new()),
+                released: Mutex::new(Vec::new()),
                 clock,
                 timers: Timers::new(),
                 origin,
@@ -396,9 +417,10 @@ impl Driver for Reactor {
         let (wait, advance_to) = self.plan_wait(timeout, !wakers.is_empty());
 
         self.ready.clear();
+        let inner = &*self.inner;
+        inner.free_released();
         // Errors other than EINTR mean the poller itself is broken, e.g. its descriptor was closed;
         // returning lets the scheduler run, and the next park retries.
-        let inner = &*self.inner;
         let _ = self
             .selector
             .wait(&inner.poller, &inner.notifier, wait, &mut self.ready);
@@ -406,14 +428,13 @@ impl Driver for Reactor {
         let unparked = inner.unparked.swap(false, Ordering::AcqRel);
 
         let before = wakers.len();
-        if !self.ready.is_empty() {
-            let sources = lock(&inner.sources);
-            for event in &self.ready {
-                // A missing key is a stale event for a source deregistered meanwhile.
-                if let Some(source) = sources.get(event.key) {
-                    source.set_readiness(event.readable, event.writable, event.extra, &mut wakers);
-                }
-            }
+        for event in &self.ready {
+            // SAFETY: `event.key` is the address of a `Source` that was registered with this
+            // poller (`register`); the reactor keeps a reference to it until the park after its
+            // deregistration begins (`deregister`, `free_released`), and this park's wait began
+            // after `free_released` ran, so every source an event of it names is still alive.
+            let source = unsafe { &*(event.key as *const Source) };
+            source.set_readiness(event.readable, event.writable, event.extra, &mut wakers);
         }
         if let Some(next) = advance_to {
             if wakers.len() == before && !unparked {

@@ -1,9 +1,10 @@
-//! zokio's I/O and timer driver, on the [`polling`] crate (epoll on Linux, kqueue on macOS and the
-//! BSDs), with TCP, UDP and Unix-domain sockets, timers and Unix signals built on it.
+//! zokio's I/O and timer driver (its own epoll on Linux and Android; kqueue through the [`polling`]
+//! crate on macOS and the BSDs), with TCP, UDP and Unix-domain sockets, timers and Unix signals
+//! built on it.
 //!
 //! # Structure
 //!
-//! A [`Reactor`] owns one poller, a slab of registered sources, a hierarchical timer wheel and a
+//! A [`Reactor`] owns one poller, the registered sources, a hierarchical timer wheel and a
 //! clock. It implements [`zokio_sched::Driver`]: a scheduler thread with nothing to run parks on it,
 //! and the park waits for I/O events or the next timer, whichever comes first. A [`Handle`] is the
 //! shareable side; the runtime [enters](Handle::enter) it on each of its threads, and every socket,
@@ -25,9 +26,14 @@
 //! - **No busy loop.** With nothing to do a park blocks in the kernel without a timeout; a timer
 //!   sets the timeout; other threads interrupt it through a wake-up descriptor (an eventfd on Linux,
 //!   `polling`'s notify elsewhere), written at most once per park.
-//! - **One syscall per park on Linux.** Sources are registered through `polling`, but the park calls
-//!   `epoll_wait` directly with a millisecond timeout: `polling`'s own `wait` re-arms a timerfd and
-//!   its notifier around every call, four syscalls more than needed.
+//! - **One syscall per park on Linux.** The reactor owns its epoll instance (the `selector`
+//!   module): one `epoll_wait` per park with the wheel's millisecond timeout, where `polling`'s
+//!   `wait` re-arms a timerfd and its notifier around every call, and registration asks for the
+//!   peer's half-close (`EPOLLRDHUP`), which `polling` does not. Elsewhere `polling` is used
+//!   through its public API only.
+//! - **No lock on a park.** An event names its source by address, so dispatching it is a pointer
+//!   dereference, not a lookup under the registry's lock; a deregistered source is kept alive until
+//!   the next park begins, after which no event can name it (see `Inner::deregister`).
 //! - **Cooperative budget.** Every I/O operation, readiness poll, timer poll (an elapsed `Sleep`
 //!   included) and signal delivery spends a unit of [`zokio_coop`]'s budget, where Tokio spends
 //!   one, so a task looping over an always-ready socket or timer still yields.

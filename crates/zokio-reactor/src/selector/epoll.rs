@@ -1,0 +1,236 @@
+//! The Linux and Android poller: an epoll instance and an eventfd, owned by the reactor.
+
+use std::io;
+use std::num::NonZeroUsize;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::{ReadyKey, timeout_ms};
+
+/// The key of the wake-up eventfd's events. Source keys are addresses of `Source`s, which are
+/// aligned and never this value.
+const NOTIFY_KEY: u64 = u64::MAX;
+
+fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(rc)
+    }
+}
+
+/// The reactor's epoll instance.
+#[derive(Debug)]
+pub(crate) struct Poller {
+    epoll: OwnedFd,
+}
+
+impl Poller {
+    pub(crate) fn new() -> io::Result<Poller> {
+        // SAFETY: `epoll_create1` has no memory-safety preconditions; the result is checked.
+        let fd = check(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+        // SAFETY: `fd` is a freshly created descriptor that nothing else owns.
+        let epoll = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Poller { epoll })
+    }
+
+    /// Adds `fd`, edge-triggered, for both directions, priority data and the peer's half-close
+    /// (hang-ups and errors are always reported). Its events carry `key`.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must be deleted ([`Poller::delete`]) before it is closed, or the instance could report
+    /// events for a later descriptor that reuses the number, with this key.
+    pub(crate) unsafe fn add(&self, fd: RawFd, key: usize) -> io::Result<()> {
+        let events = libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLPRI | libc::EPOLLRDHUP;
+        self.ctl(libc::EPOLL_CTL_ADD, fd, events | libc::EPOLLET, key as u64)
+    }
+
+    /// Removes `fd`. Events already collected by a wait in progress may still carry its key.
+    pub(crate) fn delete(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_DEL, fd.as_raw_fd(), 0, 0)
+    }
+
+    fn ctl(&self, op: libc::c_int, fd: RawFd, events: libc::c_int, key: u64) -> io::Result<()> {
+        let mut event = libc::epoll_event {
+            events: events as u32,
+            u64: key,
+        };
+        // SAFETY: the instance is live for `&self`, and `event` is a valid, initialised
+        // epoll_event (ignored by EPOLL_CTL_DEL); what `fd` refers to is the caller's business
+        // (see `add`), and a bad `fd` is reported as an error.
+        check(unsafe { libc::epoll_ctl(self.epoll.as_raw_fd(), op, fd, &mut event) })?;
+        Ok(())
+    }
+}
+
+/// Wakes a driver blocked in `epoll_wait`.
+#[derive(Debug)]
+pub(crate) struct Notifier {
+    eventfd: OwnedFd,
+    /// Set from the first `notify` until the driver's next wait returns: later notifies skip the
+    /// syscall, since one pending wake-up is enough.
+    notified: AtomicBool,
+}
+
+impl Notifier {
+    pub(crate) fn new(poller: &Poller) -> io::Result<Notifier> {
+        // SAFETY: `eventfd` has no memory-safety preconditions; the result is checked.
+        let fd = check(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
+        // SAFETY: `fd` is a freshly created descriptor that nothing else owns.
+        let eventfd = unsafe { OwnedFd::from_raw_fd(fd) };
+        poller.ctl(
+            libc::EPOLL_CTL_ADD,
+            fd,
+            libc::EPOLLIN | libc::EPOLLET,
+            NOTIFY_KEY,
+        )?;
+        // The eventfd lives in the reactor next to the poller and is declared after it, so the
+        // epoll instance (and with it the registration) is closed first.
+        Ok(Notifier {
+            eventfd,
+            notified: AtomicBool::new(false),
+        })
+    }
+
+    pub(crate) fn notify(&self, _poller: &Poller) {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            let one: u64 = 1;
+            // SAFETY: writes 8 bytes from a valid u64 to an eventfd we own. It can only fail with
+            // EAGAIN when the counter is about to overflow, i.e. a wake-up is pending anyway.
+            unsafe {
+                libc::write(
+                    self.eventfd.as_raw_fd(),
+                    (&one as *const u64).cast(),
+                    std::mem::size_of::<u64>(),
+                )
+            };
+        }
+    }
+
+    fn drain(&self) {
+        let mut count: u64 = 0;
+        // SAFETY: reads at most 8 bytes into a valid, writable u64 from an eventfd we own; EAGAIN
+        // (nothing to read) is fine.
+        unsafe {
+            libc::read(
+                self.eventfd.as_raw_fd(),
+                (&mut count as *mut u64).cast(),
+                std::mem::size_of::<u64>(),
+            )
+        };
+    }
+}
+
+/// Tokio's (and mio's) reading of an epoll event's closed, priority and error flags.
+pub(super) fn extra_readiness(flags: libc::c_int) -> usize {
+    use crate::io::source::bits;
+    let (hup, err) = (flags & libc::EPOLLHUP != 0, flags & libc::EPOLLERR != 0);
+    let read_closed = hup || (flags & libc::EPOLLIN != 0 && flags & libc::EPOLLRDHUP != 0);
+    let write_closed = hup || (err && flags & libc::EPOLLOUT != 0) || flags == libc::EPOLLERR;
+    (if read_closed { bits::READ_CLOSED } else { 0 })
+        | (if write_closed { bits::WRITE_CLOSED } else { 0 })
+        | (if flags & libc::EPOLLPRI != 0 {
+            bits::PRIORITY
+        } else {
+            0
+        })
+        | (if err { bits::ERROR } else { 0 })
+}
+
+/// The driver's event buffer.
+pub(crate) struct Selector {
+    events: Vec<libc::epoll_event>,
+}
+
+impl std::fmt::Debug for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Selector")
+            .field("capacity", &self.events.capacity())
+            .finish()
+    }
+}
+
+impl Selector {
+    pub(crate) fn new(capacity: NonZeroUsize) -> Selector {
+        Selector {
+            events: Vec::with_capacity(capacity.get().min(i32::MAX as usize)),
+        }
+    }
+
+    /// Waits for events (at most the buffer's capacity) and appends the sources' events to `ready`.
+    pub(crate) fn wait(
+        &mut self,
+        poller: &Poller,
+        notifier: &Notifier,
+        timeout: Option<Duration>,
+        ready: &mut Vec<ReadyKey>,
+    ) -> io::Result<()> {
+        self.events.clear();
+        let capacity = self.events.capacity() as i32;
+        // SAFETY: the buffer has room for `capacity` events, and the kernel writes at most that
+        // many; the epoll instance is live for the duration of the call.
+        let n = unsafe {
+            libc::epoll_wait(
+                poller.epoll.as_raw_fd(),
+                self.events.as_mut_ptr(),
+                capacity,
+                timeout_ms(timeout),
+            )
+        };
+        if n < 0 {
+            notifier.notified.store(false, Ordering::Release);
+            let error = io::Error::last_os_error();
+            // A signal interrupted the wait: a spurious return, which the driver trait allows.
+            return match error.kind() {
+                io::ErrorKind::Interrupted => Ok(()),
+                _ => Err(error),
+            };
+        }
+        // SAFETY: the kernel initialised the first `n` entries, and `n <= capacity`.
+        unsafe { self.events.set_len(n as usize) };
+        for event in &self.events {
+            // Copy out of the (packed on x86_64) struct before use.
+            let (flags, key) = (event.events, event.u64);
+            if key == NOTIFY_KEY {
+                notifier.drain();
+                continue;
+            }
+            let flags = flags as libc::c_int;
+            const READ: libc::c_int =
+                libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLPRI | libc::EPOLLRDHUP;
+            const WRITE: libc::c_int = libc::EPOLLOUT | libc::EPOLLHUP | libc::EPOLLERR;
+            ready.push(ReadyKey {
+                key: key as usize,
+                readable: flags & READ != 0,
+                writable: flags & WRITE != 0,
+                extra: extra_readiness(flags),
+            });
+        }
+        // Any notify from here on must write again. This comes after the drain: a write between
+        // the drain and this store is skipped, but the scheduler checks its queues after the park
+        // returns, while a write before the drain would be erased by it and lost for good.
+        notifier.notified.store(false, Ordering::Release);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extra_readiness;
+    use crate::io::source::bits;
+
+    #[test]
+    fn epoll_flags_read_as_tokio_reads_them() {
+        let (rd, hup, err) = (libc::EPOLLRDHUP, libc::EPOLLHUP, libc::EPOLLERR);
+        let (input, out, pri) = (libc::EPOLLIN, libc::EPOLLOUT, libc::EPOLLPRI);
+        assert_eq!(extra_readiness(input), 0);
+        assert_eq!(extra_readiness(input | rd), bits::READ_CLOSED);
+        assert_eq!(extra_readiness(input | out | hup), bits::CLOSED);
+        assert_eq!(extra_readiness(err), bits::WRITE_CLOSED | bits::ERROR);
+        assert_eq!(extra_readiness(out | err), bits::WRITE_CLOSED | bits::ERROR);
+        assert_eq!(extra_readiness(input | err), bits::ERROR);
+        assert_eq!(extra_readiness(input | pri), bits::PRIORITY);
+    }
+}
