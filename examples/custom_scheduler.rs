@@ -16,14 +16,14 @@ use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{JoinHandle, Thread};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use zokio::runtime::Builder;
-use zokio::runtime::scheduler::{Driver, Runnable, ScheduleInfo, Scheduler, ThreadConfig, Unpark};
-use zokio_coop::Budget;
-use zokio_task::TaskList;
+use zokio::runtime::scheduler::{
+    Budget, Driver, Runnable, ScheduleInfo, Scheduler, TaskList, ThreadConfig, Unpark,
+    block_on_thread, enter_runtime, with_budget,
+};
 
 /// How many tasks the worker runs between two non-blocking looks at the driver, so that I/O and
 /// timers make progress while tasks keep it busy.
@@ -69,6 +69,8 @@ impl Lifo {
     }
 
     fn run(&self) {
+        // This thread polls tasks: blocking calls in them must fail loudly, not deadlock it.
+        let _runtime = enter_runtime();
         let mut tick = 0u64;
         loop {
             let next = {
@@ -87,7 +89,7 @@ impl Lifo {
             match next {
                 Some(runnable) => {
                     // Each poll gets a fresh cooperative budget, as on zokio's own schedulers.
-                    zokio_coop::with_budget(Budget::initial(), || runnable.run());
+                    with_budget(Budget::initial(), || runnable.run());
                     self.polls.fetch_add(1, Ordering::Relaxed);
                     tick += 1;
                     if tick % EVENT_INTERVAL == 0 {
@@ -121,18 +123,9 @@ impl Scheduler for Lifo {
         }
     }
 
-    fn block_on(&self, mut future: Pin<&mut dyn Future<Output = ()>>) {
+    fn block_on(&self, future: Pin<&mut dyn Future<Output = ()>>) {
         // The calling thread polls `future` itself and sleeps in between; tasks run on the worker.
-        let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        loop {
-            let polled =
-                zokio_coop::with_budget(Budget::initial(), || future.as_mut().poll(&mut cx));
-            if let Poll::Ready(()) = polled {
-                return;
-            }
-            std::thread::park();
-        }
+        block_on_thread(future);
     }
 
     fn task_list(&self) -> &Arc<TaskList> {
@@ -165,18 +158,6 @@ impl Scheduler for Lifo {
             }
         }
         lock(&self.driver).shutdown();
-    }
-}
-
-struct ThreadWaker(Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
     }
 }
 

@@ -56,7 +56,7 @@ use zokio_coop::Budget;
 use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
-use crate::multi_thread::ThreadParker;
+use crate::thread_parker::ThreadParker;
 use crate::{Driver, Scheduler, Unpark};
 
 /// How many ticks between checks of the inject queue ahead of the local queue (Tokio's value).

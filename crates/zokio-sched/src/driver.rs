@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::multi_thread::ThreadParker;
+use crate::thread_parker::ThreadParker;
 
 /// Something a scheduler thread can park on.
 ///

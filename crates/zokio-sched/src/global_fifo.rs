@@ -201,7 +201,7 @@ impl Scheduler for GlobalFifo {
     }
 
     fn block_on(&self, future: Pin<&mut dyn Future<Output = ()>>) {
-        crate::multi_thread::block_on_thread(future);
+        crate::block_on::block_on_thread(future);
     }
 
     fn task_list(&self) -> &Arc<TaskList> {

@@ -38,22 +38,28 @@
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+mod block_on;
 pub mod blocking;
 pub mod context;
 pub mod current_thread;
 mod driver;
 pub mod global_fifo;
+mod loom;
 pub mod metrics;
 pub mod multi_thread;
 mod scheduler;
 mod stop;
 pub mod thread;
+mod thread_parker;
+pub mod toolkit;
 #[cfg(feature = "tracing")]
 mod trace;
+mod yield_now;
 
 pub use context::{Handle, spawn, try_current};
 pub use driver::{Driver, ParkThread, Unpark};
-pub use multi_thread::{block_in_place, yield_now};
+pub use multi_thread::block_in_place;
 pub use scheduler::Scheduler;
 pub use thread::{ParkHooks, ThreadBody, ThreadCallback, ThreadConfig};
+pub use yield_now::{YieldNow, yield_now};
 pub use zokio_task::{Runnable, ScheduleInfo};

@@ -108,6 +108,8 @@ async fn hyper_http1_through_tokio_io_on_zokio_sockets() {
                 .header(hyper::header::HOST, "localhost")
                 .body(Full::new(Bytes::from(body)))
                 .unwrap();
+            // The connection takes the next request only once the previous exchange is done.
+            sender.ready().await.unwrap();
             let response = sender.send_request(request).await.unwrap();
             assert_eq!(response.status(), hyper::StatusCode::OK);
             let text = response.into_body().collect().await.unwrap().to_bytes();

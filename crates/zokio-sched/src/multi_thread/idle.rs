@@ -20,7 +20,7 @@
 
 use std::sync::atomic::Ordering::SeqCst;
 
-use super::loom::{AtomicUsize, Mutex, lock};
+use crate::loom::{AtomicUsize, Mutex, lock};
 
 const UNPARKED_SHIFT: usize = 16;
 const SEARCHING_MASK: usize = (1 << UNPARKED_SHIFT) - 1;

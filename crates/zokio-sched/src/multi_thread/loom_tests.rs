@@ -13,8 +13,8 @@ use loom::sync::atomic::Ordering::SeqCst;
 use loom::thread;
 
 use super::idle::Idle;
-use super::loom::Arc;
 use super::queue::{CAPACITY, Overflow, local};
+use crate::loom::Arc;
 
 struct Sink(RefCell<Vec<usize>>);
 

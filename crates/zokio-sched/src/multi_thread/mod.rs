@@ -42,11 +42,9 @@
 //! ```
 
 mod block_in_place;
-mod block_on;
 mod idle;
 mod inject;
 mod lifo_watch;
-mod loom;
 mod park;
 mod queue;
 mod shared;
@@ -65,16 +63,12 @@ use std::io;
 use std::pin::Pin;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
 pub use block_in_place::block_in_place;
-pub(crate) use block_on::block_on_thread;
-#[allow(unused_imports)] // Offered to the other schedulers of this crate.
-pub(crate) use park::ThreadParker;
 
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
 use crate::{Driver, Handle, Scheduler, ThreadConfig, blocking};
@@ -231,7 +225,7 @@ fn build(
         blocking: blocking.clone(),
         config: run_config,
         shutdown: AtomicBool::new(false),
-        lifo_watch: CachePadded::new(loom::AtomicUsize::new(lifo_watch::NONE)),
+        lifo_watch: CachePadded::new(crate::loom::AtomicUsize::new(lifo_watch::NONE)),
         exit: Mutex::new(ExitState::default()),
         exit_changed: Condvar::new(),
     });
@@ -263,7 +257,7 @@ impl Scheduler for MultiThread {
             }
         }
         let _reset = Reset(IN_BLOCK_ON.with(|c| c.replace(true)));
-        block_on_thread(future);
+        crate::block_on::block_on_thread(future);
     }
 
     fn task_list(&self) -> &Arc<TaskList> {
@@ -408,42 +402,5 @@ impl fmt::Debug for MultiThread {
             .field("workers", &self.shared.remotes.len())
             .field("global_queue_depth", &self.shared.inject.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// Yields once to the scheduler: the task runs again after the tasks queued on its worker now, and
-/// after the worker's next poll of the I/O and timer driver (as on Tokio), so that a task that yields
-/// in a loop lets both other tasks and I/O in. Outside a runtime it returns `Pending` once and wakes
-/// itself at once.
-///
-/// ```
-/// # futures_lite::future::block_on(async {
-/// zokio_sched::yield_now().await;
-/// # });
-/// ```
-pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
-}
-
-/// The future returned by [`yield_now`].
-#[derive(Debug)]
-#[must_use = "futures do nothing unless polled"]
-pub struct YieldNow {
-    yielded: bool,
-}
-
-impl Future for YieldNow {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.yielded {
-            return Poll::Ready(());
-        }
-        self.yielded = true;
-        // Woken while running: zokio's schedulers run the task again after the tasks queued now and
-        // after their next poll of the driver, so that I/O this task waits for gets in.
-        zokio_coop::defer_wake();
-        cx.waker().wake_by_ref();
-        Poll::Pending
     }
 }

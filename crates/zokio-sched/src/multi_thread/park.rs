@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 // The state word and the locks come from the loom facade, so that the loom models check this very
 // protocol. (Under loom a timed wait does not time out; the models park without timeouts.)
-use super::loom::{AtomicUsize, Condvar, Mutex, MutexGuard};
+use crate::loom::{AtomicUsize, Mutex, MutexGuard};
+use crate::thread_parker::ThreadParker;
 
 use crate::{Driver, Unpark};
 
@@ -76,56 +77,6 @@ impl SharedDriver {
             self.unpark.unpark();
             std::thread::yield_now();
         }
-    }
-}
-
-/// A token-based thread parker: an `unpark` before `park` makes that `park` return at once.
-///
-/// Usable crate-wide (share it in an `Arc`): unlike `parking::Parker`, it keeps its timed waits under
-/// `--cfg loom`, so code that uses it still compiles for the loom models.
-pub(crate) struct ThreadParker {
-    token: Mutex<bool>,
-    condvar: Condvar,
-}
-
-impl Default for ThreadParker {
-    fn default() -> ThreadParker {
-        ThreadParker {
-            token: Mutex::new(false),
-            condvar: Condvar::new(),
-        }
-    }
-}
-
-impl ThreadParker {
-    /// Waits for the token (until `deadline`, if any) and consumes it; `false` on timeout.
-    pub(crate) fn park(&self, deadline: Option<Instant>) -> bool {
-        let mut token = self.token.lock().unwrap_or_else(|p| p.into_inner());
-        while !*token {
-            match deadline {
-                None => token = self.condvar.wait(token).unwrap_or_else(|p| p.into_inner()),
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return false;
-                    }
-                    token = self
-                        .condvar
-                        .wait_timeout(token, left)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
-                }
-            }
-        }
-        *token = false;
-        true
-    }
-
-    /// Leaves the token, waking the parked thread if there is one.
-    pub(crate) fn unpark(&self) {
-        // Set under the lock, so a parker between its check and its wait cannot miss it.
-        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        self.condvar.notify_one();
     }
 }
 

@@ -29,7 +29,7 @@
 use std::mem::MaybeUninit;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
-use super::loom::{Arc, AtomicU32, AtomicU64, UnsafeCell};
+use crate::loom::{Arc, AtomicU32, AtomicU64, UnsafeCell};
 
 /// Slots per local queue: 256 in production, 4 under loom so that models reach the full and
 /// wrap-around states quickly.

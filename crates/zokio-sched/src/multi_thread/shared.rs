@@ -10,12 +10,12 @@ use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
 use super::idle::Idle;
 use super::inject::Inject;
-use super::loom::{AtomicPtr, AtomicUsize as WatchWord};
 use super::park::{SharedDriver, Unparker};
 use super::queue::Steal;
 use super::stats::WorkerCounters;
 use super::worker::{self, Core};
 use crate::blocking::Spawner;
+use crate::loom::{AtomicPtr, AtomicUsize as WatchWord};
 
 /// The state of the scheduler that every worker (and every waker) can reach.
 pub(crate) struct Shared {

@@ -36,9 +36,11 @@ pub use zokio_sched::metrics::{RuntimeMetrics, WorkerMetrics};
 /// complete example in one small file.
 pub mod scheduler {
     pub use zokio_sched::global_fifo::GlobalFifo;
-    pub use zokio_sched::{
-        Driver, Runnable, ScheduleInfo, Scheduler, ThreadBody, ThreadConfig, Unpark,
+    pub use zokio_sched::toolkit::{
+        Budget, Driver, RuntimeGuard, Runnable, ScheduleInfo, Scheduler, TaskList, ThreadConfig,
+        ThreadParker, Unpark, block_on_thread, enter_runtime, wants_defer, with_budget,
     };
+    pub use zokio_sched::{ParkHooks, ThreadBody};
 }
 
 use crate::task::JoinHandle;

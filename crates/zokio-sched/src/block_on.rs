@@ -22,13 +22,20 @@ impl Wake for ThreadWaker {
     }
 }
 
-/// Polls `future` on the calling thread until it completes, parking the thread while it is pending.
+/// Polls `future` on the calling thread until it completes, parking the thread while it is pending:
+/// a [`Scheduler::block_on`](crate::Scheduler::block_on) for schedulers whose tasks run on threads
+/// of their own. The future is polled under [`context::enter_runtime`] and a fresh budget per poll.
+///
+/// ```
+/// let mut future = std::pin::pin!(async { assert_eq!(1 + 1, 2) });
+/// zokio_sched::toolkit::block_on_thread(future.as_mut());
+/// ```
 ///
 /// # Panics
 ///
 /// Panics when the calling thread already drives a runtime (see [`context::enter_runtime`]).
 #[track_caller]
-pub(crate) fn block_on_thread(mut future: Pin<&mut dyn Future<Output = ()>>) {
+pub fn block_on_thread(mut future: Pin<&mut dyn Future<Output = ()>>) {
     let _runtime = context::enter_runtime();
     let (parker, unparker) = parking::pair();
     let waker = Waker::from(Arc::new(ThreadWaker(unparker)));
