@@ -131,3 +131,51 @@ fn closed_completes_at_once_without_receivers() {
     assert!(poll_once(&mut closed).is_some());
     assert!(tx.send(1).is_err());
 }
+
+#[test]
+fn same_channel_and_len_of_each_receiver() {
+    let (tx, mut rx) = broadcast::channel::<u8>(2);
+    let (other_tx, other_rx) = broadcast::channel::<u8>(2);
+    assert!(tx.same_channel(&tx.clone()));
+    assert!(!tx.same_channel(&other_tx));
+    assert!(rx.same_channel(&tx.subscribe()));
+    assert!(rx.same_channel(&rx.resubscribe()));
+    assert!(!rx.same_channel(&other_rx));
+
+    assert!(rx.is_empty());
+    tx.send(1).unwrap();
+    let mut late = tx.subscribe();
+    assert!(late.is_empty(), "a new receiver starts after what was sent");
+    assert_eq!((rx.len(), rx.is_empty()), (1, false));
+    tx.send(2).unwrap();
+    tx.send(3).unwrap();
+    // Like Tokio, `len` counts every value sent since this receiver's position, even those it
+    // has lagged past.
+    assert_eq!(rx.len(), 3);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Lagged(1)));
+    assert_eq!(rx.len(), 2);
+    assert_eq!(late.len(), 2);
+    assert_eq!((late.try_recv(), late.try_recv()), (Ok(2), Ok(3)));
+    assert!(late.is_empty());
+    assert!(!rx.is_empty(), "each receiver has its own position");
+}
+
+#[test]
+fn a_receiver_waits_again_after_each_value_and_is_woken_each_time() {
+    use std::future::Future;
+    use std::task::{Context, Poll};
+
+    let (tx, mut rx) = broadcast::channel::<u8>(2);
+    let (waker, counts) = common::hooks::counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    for round in 1..=3u8 {
+        {
+            let mut recv = std::pin::pin!(rx.recv());
+            assert!(recv.as_mut().poll(&mut cx).is_pending(), "round {round}");
+            assert_eq!(counts.wakes(), usize::from(round) - 1);
+            tx.send(round).unwrap();
+            assert_eq!(counts.wakes(), usize::from(round), "woken in round {round}");
+            assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Ok(round)));
+        }
+    }
+}

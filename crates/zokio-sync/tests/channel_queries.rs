@@ -109,3 +109,24 @@ fn unbounded_poll_recv_many_waits_then_wakes() {
     drop(tx);
     assert_eq!(rx.poll_recv_many(&mut cx, &mut buffer, 4), Poll::Ready(0));
 }
+
+#[test]
+fn oneshot_receiver_closed_before_a_value_fails_when_awaited() {
+    use std::future::Future;
+
+    let (tx, mut rx) = oneshot::channel::<u8>();
+    rx.close();
+    assert!(tx.is_closed());
+    assert_eq!(tx.send(1), Err(1), "the value comes back");
+    assert!(futures_lite::future::block_on(&mut rx).is_err());
+    assert!(rx.is_terminated(), "the error ended it");
+
+    // The sender still alive changes nothing: a closed receiver waits for no value.
+    let (tx, mut rx) = oneshot::channel::<u8>();
+    rx.close();
+    let (waker, counts) = counting_waker();
+    let polled = std::pin::Pin::new(&mut rx).poll(&mut Context::from_waker(&waker));
+    assert!(matches!(polled, Poll::Ready(Err(_))));
+    assert_eq!(counts.wakes(), 0);
+    drop(tx);
+}

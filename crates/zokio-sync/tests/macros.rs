@@ -171,3 +171,34 @@ exec_tests!(
     join_and_try_join,
     timeout_races_a_deadline,
 );
+
+/// Polled by hand: `select!` is pending while every branch is, registers the task's waker with
+/// each of them, and completes with the branch that became ready.
+#[test]
+fn select_pends_until_a_branch_is_ready() {
+    use common::hooks::counting_waker;
+
+    let (first_tx, mut first) = oneshot::channel::<u8>();
+    let (second_tx, mut second) = oneshot::channel::<u8>();
+    let (waker, counts) = counting_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    {
+        let mut selecting = std::pin::pin!(async {
+            select! {
+                v = &mut first => (0, v.unwrap()),
+                v = &mut second => (1, v.unwrap()),
+            }
+        });
+        assert!(selecting.as_mut().poll(&mut cx).is_pending());
+        assert!(
+            selecting.as_mut().poll(&mut cx).is_pending(),
+            "still nothing"
+        );
+        second_tx.send(7).unwrap();
+        assert_eq!(counts.wakes(), 1, "the second branch woke the task");
+        assert_eq!(selecting.as_mut().poll(&mut cx), Poll::Ready((1, 7)));
+    } // The select! and its futures are dropped here.
+    // The losing branch took nothing.
+    first_tx.send(8).unwrap();
+    assert_eq!(first.try_recv(), Ok(8));
+}

@@ -243,3 +243,52 @@ fn notify_last_wakes_the_newest_waiter() {
     notify.notify_last();
     assert_eq!(poll_once(&mut Box::pin(notify.notified())), Some(()));
 }
+
+static SHUTDOWN: Notify = Notify::const_new();
+
+#[test]
+fn const_new_and_default_build_a_notify_with_no_stored_permit() {
+    // Static, and called at run time; `Default` too: none of them starts with a permit stored.
+    let local = Notify::const_new();
+    let default = Notify::default();
+    for notify in [&SHUTDOWN, &local, &default] {
+        let mut waiting = Box::pin(notify.notified());
+        assert!(poll_once(&mut waiting).is_none(), "nothing stored yet");
+        notify.notify_one();
+        assert_eq!(poll_once(&mut waiting), Some(()));
+    }
+}
+
+#[test]
+fn enable_after_a_poll_keeps_the_queued_place_and_the_stored_waker() {
+    use std::future::Future;
+    use std::task::Context;
+
+    let notify = Notify::new();
+    let (waker, counts) = common::hooks::counting_waker();
+    let mut first = std::pin::pin!(notify.notified());
+    assert!(
+        first
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
+    let mut second = std::pin::pin!(notify.notified());
+    assert!(!second.as_mut().enable(), "queued behind the first");
+    // Enabling the first again (it has no waker to give) changes nothing.
+    assert!(!first.as_mut().enable());
+    assert!(!first.as_mut().enable());
+    notify.notify_one();
+    assert_eq!(
+        counts.wakes(),
+        1,
+        "the waker of the first poll was kept and woken"
+    );
+    assert!(
+        first.as_mut().enable(),
+        "the first in line got the notification"
+    );
+    assert!(!second.as_mut().enable(), "not the second");
+    notify.notify_one();
+    assert!(second.as_mut().enable());
+}

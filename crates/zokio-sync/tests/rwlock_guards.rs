@@ -281,3 +281,103 @@ fn facade_reexports_the_new_types() {
 fn const_with_max_readers_rejects_zero_readers() {
     let _ = RwLock::const_with_max_readers((), 0);
 }
+
+static SETTINGS: RwLock<u32> = RwLock::const_new(3);
+
+#[test]
+fn const_new_builds_a_usable_static_lock_with_the_default_reader_limit() {
+    let readers: Vec<_> = (0..64).map(|_| SETTINGS.try_read().unwrap()).collect();
+    assert_eq!(*readers[63], 3, "many readers share a static lock");
+    assert!(SETTINGS.try_write().is_err(), "a writer waits for them");
+    drop(readers);
+    assert!(SETTINGS.try_write().is_ok(), "and gets in once they leave");
+
+    // Called at run time it builds the same lock as `new`.
+    let local = RwLock::const_new(String::from("x"));
+    let readers: Vec<_> = (0..64).map(|_| local.try_read().unwrap()).collect();
+    assert!(local.try_write().is_err());
+    drop(readers);
+    let limited = RwLock::const_with_max_readers(0u8, 2);
+    let two = (limited.try_read().unwrap(), limited.try_read().unwrap());
+    assert!(
+        limited.try_read().is_err(),
+        "the third reader is over the limit"
+    );
+    drop(two);
+    assert_eq!(local.into_inner(), "x");
+}
+
+#[test]
+fn default_from_and_get_mut() {
+    let mut lock: RwLock<Vec<u8>> = RwLock::default();
+    assert!(lock.try_read().unwrap().is_empty());
+    lock.get_mut().push(4);
+    assert_eq!(
+        *lock.try_read().unwrap(),
+        [4],
+        "written through `&mut` without locking"
+    );
+    let lock = RwLock::from(pair());
+    assert_eq!(lock.into_inner(), pair());
+}
+
+#[test]
+fn guards_print_the_value() {
+    let lock = RwLock::new(String::from("v"));
+    {
+        let read = lock.try_read().unwrap();
+        assert_eq!(
+            (read.to_string(), format!("{read:?}")),
+            ("v".into(), r#""v""#.into())
+        );
+    }
+    let write = lock.try_write().unwrap();
+    assert_eq!(
+        (write.to_string(), format!("{write:?}")),
+        ("v".into(), r#""v""#.into())
+    );
+    let mapped = RwLockWriteGuard::map(write, |s| s.as_mut_str());
+    assert_eq!(*mapped, *"v", "read through the mapped write guard");
+    assert_eq!(
+        (mapped.to_string(), format!("{mapped:?}")),
+        ("v".into(), r#""v""#.into())
+    );
+}
+
+#[test]
+fn owned_write_guard_downgrade_keeps_out_writers_but_lets_readers_in() {
+    let lock = Arc::new(RwLock::new(pair()));
+    let mut write = lock.clone().try_write_owned().unwrap();
+    write.num = 2;
+    assert!(Arc::ptr_eq(OwnedRwLockWriteGuard::rwlock(&write), &lock));
+    let read = write.downgrade();
+    assert_eq!(
+        read.num, 2,
+        "the write is visible through the downgraded guard"
+    );
+    assert!(lock.try_write().is_err(), "no writer while it is held");
+    let other = lock.try_read().expect("other readers share it");
+    assert_eq!(other.num, 2);
+    drop((read, other));
+    assert!(lock.try_write().is_ok(), "every permit came back");
+}
+
+#[test]
+fn owned_write_guards_try_map_successfully_and_unlock_once() {
+    let lock = Arc::new(RwLock::new(pair()));
+    let write = lock.clone().try_write_owned().unwrap();
+    let mut name = OwnedRwLockWriteGuard::try_map(write, |p| Some(&mut p.name))
+        .unwrap_or_else(|_| panic!("the closure accepted"));
+    name.push('1');
+    let mut first = OwnedRwLockMappedWriteGuard::try_map(name, |s| {
+        // SAFETY: only an ASCII byte is written.
+        unsafe { s.as_mut_vec() }.first_mut()
+    })
+    .unwrap_or_else(|_| panic!("the name is not empty"));
+    *first = b'z';
+    assert!(lock.try_read().is_err(), "still write-locked");
+    drop(first);
+    assert_eq!(lock.try_read().unwrap().name, "z1");
+    assert!(lock.try_write().is_ok());
+    assert_eq!(Arc::strong_count(&lock), 1);
+}

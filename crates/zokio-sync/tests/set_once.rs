@@ -49,6 +49,11 @@ fn constructors_and_std_traits() {
     static FULL: SetOnce<u8> = SetOnce::const_new_with(9);
     assert_eq!((EMPTY.get(), FULL.get()), (None, Some(&9)));
     assert_eq!(FULL.set(1), Err(SetOnceError(1)));
+    // Called at run time they build the same cells.
+    let (empty, full) = (SetOnce::const_new(), SetOnce::const_new_with(9u8));
+    assert_eq!((empty.get(), full.get()), (None, Some(&9)));
+    assert_eq!(empty.set(2), Ok(()));
+    assert_eq!(full.set(2), Err(SetOnceError(2)));
 
     assert_eq!(SetOnce::new_with(Some(3)).get(), Some(&3));
     assert_eq!(SetOnce::<u8>::new_with(None).get(), None);
