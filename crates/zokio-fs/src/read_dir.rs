@@ -104,7 +104,8 @@ impl ReadDir {
     ///
     /// # Errors
     ///
-    /// An error reading the directory (the stream may continue after it).
+    /// An error reading the directory (the stream may continue after it), or the runtime's
+    /// shutdown cancelling the read (the stream then ends: later calls return `Ok(None)`).
     pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry>> {
         std::future::poll_fn(|cx| self.poll_next_entry(cx)).await
     }
@@ -144,7 +145,15 @@ impl ReadDir {
                 }
                 State::Busy(handle) => {
                     let result = ready!(poll_trip(handle, cx));
-                    let (std, batch) = join_error_to_io(result)?;
+                    // A trip cancelled by a runtime shutting down took the iterator with it: the
+                    // stream ends after this error (the handle must not be polled again).
+                    let (std, batch) = match join_error_to_io(result) {
+                        Ok(done) => done,
+                        Err(error) => {
+                            self.state = State::Idle(None);
+                            return Poll::Ready(Err(error));
+                        }
+                    };
                     self.state = State::Idle(Some(std));
                     self.buffered = batch.entries;
                     self.done = batch.done;

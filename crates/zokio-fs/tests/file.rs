@@ -353,3 +353,156 @@ fn reads_from_a_pipe_never_exceed_max_buf_size() {
         assert!(back == data);
     });
 }
+
+/// Files whose page-cache read (`preadv2(RWF_NOWAIT)`) is unsupported (procfs) are read on the
+/// blocking pool, to the end, and a read error from there is returned as is.
+#[test]
+#[cfg(target_os = "linux")]
+fn files_without_nonblocking_reads_are_read_on_the_pool() {
+    rt().block_on(async {
+        let expected = std::fs::read("/proc/version").unwrap();
+        let mut file = File::open("/proc/version").await.unwrap();
+        let mut back = Vec::new();
+        file.read_to_end(&mut back).await.unwrap();
+        assert_eq!(back, expected);
+        assert_eq!(
+            file.read(&mut [0u8; 8]).await.unwrap(),
+            0,
+            "end of file again"
+        );
+
+        // Nothing is mapped at address 0 of this process: reading there is an I/O error.
+        let mut mem = File::open("/proc/self/mem").await.unwrap();
+        let error = mem.read(&mut [0u8; 8]).await.unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::EIO));
+    });
+}
+
+/// A read waiting on the pool (an empty pipe: the page-cache read says `EAGAIN`) and then cancelled
+/// still takes the bytes that arrive; the next reads hand them out, none lost or repeated.
+#[test]
+fn a_cancelled_read_loses_no_bytes() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    rt().block_on(async {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` is a writable array of two descriptors, as pipe(2) requires.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: pipe(2) just returned these two descriptors, which nothing else owns.
+        let (reader, writer) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let mut file = File::from_std(std::fs::File::from(reader));
+        let mut writer = std::fs::File::from(writer);
+        let mut big = [0u8; 64];
+        let first = futures_lite::future::poll_once(file.read(&mut big)).await;
+        assert!(first.is_none(), "an empty pipe was read: {first:?}");
+
+        std::io::Write::write_all(&mut writer, b"hello world").unwrap();
+        let mut small = [0u8; 3];
+        file.read_exact(&mut small).await.unwrap();
+        assert_eq!(&small, b"hel");
+        // The rest is read ahead. A write would have to step back over it, which a pipe cannot:
+        // the write fails rather than land out of order, and the data stays.
+        let error = file.write(b"x").await.unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::ESPIPE));
+        let mut rest = [0u8; 8];
+        file.read_exact(&mut rest).await.unwrap();
+        assert_eq!(&rest, b"lo world");
+        // The writer's end closes: end of file.
+        drop(writer);
+        assert_eq!(file.read(&mut big).await.unwrap(), 0);
+    });
+}
+
+#[test]
+fn a_background_write_error_reaches_the_next_read_and_write() {
+    let dir = TempDir::new("write-error-next-op");
+    rt().block_on(async {
+        let path = dir.join("read-only");
+        std::fs::write(&path, b"content").unwrap();
+        // Opened read-only: every write trip fails with EBADF.
+        let mut file = File::open(&path).await.unwrap();
+        file.write_all(b"x").await.unwrap();
+        let error = file.read(&mut [0u8; 4]).await.unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::EBADF));
+        // Reported once: the file reads on from where it was.
+        let mut all = [0u8; 7];
+        file.read_exact(&mut all).await.unwrap();
+        assert_eq!(&all, b"content");
+
+        // With room for one queued byte, a third write waits for the failing trip and reports it
+        // (the second one is either queued behind it or already sees the error).
+        file.set_max_buf_size(1);
+        file.write_all(b"y").await.unwrap();
+        let error = match file.write(b"z").await {
+            Ok(1) => file.write(b"w").await.unwrap_err(),
+            Ok(n) => panic!("wrote {n} bytes with a 1-byte buffer"),
+            Err(error) => error,
+        };
+        assert_eq!(error.raw_os_error(), Some(libc::EBADF));
+        file.flush().await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"content");
+    });
+}
+
+#[test]
+fn empty_reads_and_writes_are_done_at_once() {
+    let dir = TempDir::new("empty-io");
+    rt().block_on(async {
+        let path = dir.join("e");
+        std::fs::write(&path, b"data").unwrap();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .await
+            .unwrap();
+        assert_eq!(file.read(&mut []).await.unwrap(), 0);
+        assert_eq!(file.write(&[]).await.unwrap(), 0);
+        // Neither moved the position.
+        let mut all = Vec::new();
+        file.read_to_end(&mut all).await.unwrap();
+        assert_eq!(all, b"data");
+    });
+}
+
+#[test]
+fn try_into_std_gives_back_a_file_with_a_write_in_flight() {
+    let dir = TempDir::new("try-into-std");
+    rt().block_on(async {
+        let path = dir.join("t");
+        let mut file = File::create(&path).await.unwrap();
+        file.write_all(b"pending").await.unwrap();
+        // The write's trip has not been waited for: the file comes back.
+        let mut file = file.try_into_std().expect_err("a write is in flight");
+        file.flush().await.unwrap();
+        let std = file.try_into_std().expect("flushed");
+        assert_eq!(std.metadata().unwrap().len(), 7);
+    });
+}
+
+#[test]
+fn close_shutdown_permissions_and_conversions() {
+    use std::os::fd::AsFd;
+    let dir = TempDir::new("close");
+    rt().block_on(async {
+        let path = dir.join("c");
+        let mut file = File::create(&path).await.unwrap();
+        file.write_all(b"closed").await.unwrap();
+        // futures-io `close` flushes: the bytes are in the OS.
+        file.close().await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"closed");
+        file.write_all(b"+shut").await.unwrap();
+        // Tokio's `shutdown` flushes too (a file has no write direction to shut).
+        tokio::io::AsyncWriteExt::shutdown(&mut file).await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"closed+shut");
+
+        let mut permissions = file.metadata().await.unwrap().permissions();
+        permissions.set_readonly(true);
+        file.set_permissions(permissions).await.unwrap();
+        assert!(std::fs::metadata(&path).unwrap().permissions().readonly());
+
+        let file: File = std::fs::File::open(&path).unwrap().into();
+        let std = std::fs::File::from(file.as_fd().try_clone_to_owned().unwrap());
+        assert_eq!(std.metadata().unwrap().len(), 11);
+    });
+}

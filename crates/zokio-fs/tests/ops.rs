@@ -226,3 +226,34 @@ fn public_types_are_send_and_sync() {
     check::<zokio_fs::DirEntry>();
     check::<zokio_fs::OpenOptions>();
 }
+
+#[test]
+fn try_exists_fails_when_existence_cannot_be_determined() {
+    let dir = TempDir::new("try-exists");
+    rt().block_on(async {
+        let file = dir.join("file");
+        zokio_fs::write(&file, b"x").await.unwrap();
+        // A path through a regular file: neither there nor missing, but an error (ENOTDIR).
+        let error = zokio_fs::try_exists(file.join("child")).await.unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::ENOTDIR));
+    });
+}
+
+#[test]
+fn dir_entries_know_their_inode() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = TempDir::new("ino");
+    rt().block_on(async {
+        zokio_fs::write(dir.join("a"), b"a").await.unwrap();
+        zokio_fs::create_dir(dir.join("b")).await.unwrap();
+        let mut entries = zokio_fs::read_dir(dir.path()).await.unwrap();
+        let mut seen = 0;
+        while let Some(entry) = entries.next_entry().await.unwrap() {
+            let metadata = std::fs::symlink_metadata(entry.path()).unwrap();
+            assert_eq!(entry.ino(), metadata.ino(), "{:?}", entry.path());
+            assert_eq!(entry.file_type().await.unwrap(), metadata.file_type());
+            seen += 1;
+        }
+        assert_eq!(seen, 2);
+    });
+}

@@ -243,3 +243,114 @@ fn tokio_reads_and_seeks_spend_one_unit_each() {
         .await;
     });
 }
+
+#[test]
+fn a_pending_seek_that_fails_fails_the_next_read_and_write() {
+    let dir = TempDir::new("tokio-bad-seek");
+    rt().block_on(async {
+        let path = dir.join("f");
+        let mut file = read_write(&path).await;
+        file.write_all(b"abc").await.unwrap();
+        file.rewind().await.unwrap();
+        // Before the start: EINVAL, reported by the operation that runs the seek.
+        Pin::new(&mut file)
+            .start_seek(SeekFrom::Current(-100))
+            .unwrap();
+        let error = file.read(&mut [0u8; 4]).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+        Pin::new(&mut file)
+            .start_seek(SeekFrom::Current(-100))
+            .unwrap();
+        let error = file.write(b"x").await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+        // The position is untouched and the file works on.
+        let mut all = String::new();
+        file.read_to_string(&mut all).await.unwrap();
+        assert_eq!(all, "abc");
+    });
+}
+
+/// The OS position of `file`'s descriptor.
+#[cfg(target_os = "linux")]
+fn os_position(file: &File) -> i64 {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `lseek` with `SEEK_CUR` and offset 0 only reads the position of an open descriptor.
+    unsafe { libc::lseek(file.as_raw_fd(), 0, libc::SEEK_CUR) }
+}
+
+/// A pool read (procfs has no page-cache read) started for a large buffer but completed for a
+/// small one leaves data read ahead. The OS position is stepped back to the user's before the
+/// descriptor is used directly (`metadata`) or written, and no byte is lost or repeated.
+#[test]
+#[cfg(target_os = "linux")]
+fn read_ahead_is_given_back_before_the_descriptor_is_used() {
+    // One blocking thread, kept busy: the read's trip waits in the queue, so the first poll is
+    // surely `Pending`.
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let expected = std::fs::read("/proc/version").unwrap();
+    rt.block_on(async {
+        let mut file = File::open("/proc/version").await.unwrap();
+        for round in 0..2 {
+            let (release, wait) = std::sync::mpsc::channel::<()>();
+            let blocker = zokio::task::spawn_blocking(move || wait.recv().unwrap());
+            let mut big = vec![0u8; 4096];
+            poll_fn(|cx| {
+                let mut buf = ReadBuf::new(&mut big);
+                let poll = Pin::new(&mut file).poll_read(cx, &mut buf);
+                assert!(
+                    poll.is_pending(),
+                    "procfs reads go through the blocking pool"
+                );
+                Poll::Ready(())
+            })
+            .await;
+            release.send(()).unwrap();
+            blocker.await.unwrap();
+            let mut small = [0u8; 5];
+            let n = poll_fn(|cx| {
+                let mut buf = ReadBuf::new(&mut small);
+                let result = std::task::ready!(Pin::new(&mut file).poll_read(cx, &mut buf));
+                Poll::Ready(result.map(|()| buf.filled().len()))
+            })
+            .await
+            .unwrap();
+            assert_eq!(&small[..n], &expected[..5]);
+            assert!(os_position(&file) > 5, "the trip read ahead");
+            if round == 0 {
+                // `metadata` settles the descriptor: the OS position is the user's again.
+                file.metadata().await.unwrap();
+            } else {
+                // A write steps back first, so it would land at the user's position (it fails
+                // here: the file is read-only, and the failure comes with the flush).
+                assert_eq!(file.write(b"x").await.unwrap(), 1);
+                let error = file.flush().await.unwrap_err();
+                assert_eq!(error.raw_os_error(), Some(libc::EBADF));
+            }
+            assert_eq!(os_position(&file), 5);
+            assert_eq!(file.stream_position().await.unwrap(), 5);
+            let mut rest = Vec::new();
+            file.read_to_end(&mut rest).await.unwrap();
+            assert_eq!(rest, &expected[5..]);
+            file.rewind().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_background_write_error_is_reported_by_stream_position() {
+    let dir = TempDir::new("tokio-position-error");
+    rt().block_on(async {
+        let path = dir.join("read-only");
+        std::fs::write(&path, b"abc").unwrap();
+        let mut file = File::open(&path).await.unwrap();
+        // Accepted, then refused by the OS (EBADF): the position query waits for it and says so.
+        file.write_all(b"x").await.unwrap();
+        let error = file.stream_position().await.unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::EBADF));
+        assert_eq!(file.stream_position().await.unwrap(), 0);
+    });
+}

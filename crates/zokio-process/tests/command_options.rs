@@ -60,3 +60,90 @@ fn pre_exec_runs_in_the_child_and_its_error_fails_the_spawn() {
         assert_eq!(err.raw_os_error(), Some(EPERM));
     });
 }
+
+#[test]
+fn as_std_and_envs_shape_the_child() {
+    rt().block_on(async {
+        let mut cmd = Command::new("sh");
+        cmd.as_std_mut()
+            .args(["-c", "printf '%s/%s' \"$ZOKIO_A\" \"$ZOKIO_B\""]);
+        assert_eq!(cmd.as_std().get_program(), OsStr::new("sh"));
+        assert_eq!(cmd.as_std().get_args().count(), 2);
+        cmd.envs([("ZOKIO_A", "a"), ("ZOKIO_B", "b")]);
+        let mut envs: Vec<(&OsStr, Option<&OsStr>)> = cmd.get_envs().collect();
+        envs.sort();
+        assert_eq!(
+            envs,
+            [
+                (OsStr::new("ZOKIO_A"), Some(OsStr::new("a"))),
+                (OsStr::new("ZOKIO_B"), Some(OsStr::new("b")))
+            ]
+        );
+        let output = cmd.output().await.unwrap();
+        assert_eq!(output.stdout, b"a/b");
+    });
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn arg0_is_what_the_child_sees_as_its_name() {
+    rt().block_on(async {
+        let output = Command::new("cat")
+            .arg0("zokio-renamed")
+            .arg("/proc/self/cmdline")
+            .output()
+            .await
+            .unwrap();
+        assert!(output.status.success());
+        assert_eq!(output.stdout, b"zokio-renamed\0/proc/self/cmdline\0");
+    });
+}
+
+#[test]
+fn process_group_zero_makes_the_child_a_group_leader() {
+    rt().block_on(async {
+        let mut leader = Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let mut member = Command::new("sleep").arg("30").spawn().unwrap();
+        let (leader_pid, member_pid) = (leader.id().unwrap(), member.id().unwrap());
+        // SAFETY: `getpgid` and `getpgrp` only read process attributes.
+        let (leader_group, member_group, own_group) = unsafe {
+            (
+                libc::getpgid(leader_pid as libc::pid_t),
+                libc::getpgid(member_pid as libc::pid_t),
+                libc::getpgrp(),
+            )
+        };
+        assert_eq!(leader_group, leader_pid as libc::pid_t);
+        assert_eq!(
+            member_group, own_group,
+            "without it the child stays in ours"
+        );
+        leader.kill().await.unwrap();
+        member.kill().await.unwrap();
+    });
+}
+
+#[test]
+fn uid_and_gid_switch_the_child_or_fail_the_spawn() {
+    const NOBODY: u32 = 65534;
+    rt().block_on(async {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo $(id -u) $(id -g)"])
+            .uid(NOBODY)
+            .gid(NOBODY);
+        // SAFETY: `geteuid` only reads this process's effective user id.
+        if unsafe { libc::geteuid() } == 0 {
+            let output = cmd.output().await.unwrap();
+            assert!(output.status.success(), "{output:?}");
+            assert_eq!(output.stdout, b"65534 65534\n");
+        } else {
+            // Only root may switch to another user: the spawn reports it, no child runs.
+            let error = cmd.spawn().unwrap_err();
+            assert_eq!(error.raw_os_error(), Some(EPERM));
+        }
+    });
+}

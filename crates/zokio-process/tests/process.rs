@@ -288,3 +288,180 @@ fn killing_a_child_reaped_by_try_wait_is_ok() {
         assert_eq!(child.try_wait().unwrap(), Some(status));
     });
 }
+
+#[test]
+fn wait_with_output_of_a_child_with_nothing_piped_is_empty() {
+    rt().block_on(async {
+        let child = Command::new("sh")
+            .args(["-c", "echo hidden; exit 3"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let output = child.wait_with_output().await.unwrap();
+        assert_eq!(output.status.code(), Some(3));
+        assert!(output.stdout.is_empty() && output.stderr.is_empty());
+    });
+}
+
+/// Spawns a child that writes its own pid to a file and exits; returns the path.
+fn pid_marker(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("zokio-process-{name}-{}", std::process::id()))
+}
+
+/// The command for a child that writes its pid to `marker` (atomically) and exits.
+fn write_pid_to(marker: &Path) -> Command {
+    let _ = std::fs::remove_file(marker);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!(
+        "echo $$ > {m}.tmp && mv {m}.tmp {m}",
+        m = marker.display()
+    ));
+    cmd
+}
+
+/// Reads the pid that a child wrote to `marker` (polling, bounded).
+fn read_pid(marker: &Path) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(marker) {
+            std::fs::remove_file(marker).unwrap();
+            return text.trim().parse().unwrap();
+        }
+        assert!(Instant::now() < deadline, "the child never wrote its pid");
+        std::thread::yield_now();
+    }
+}
+
+/// Spawns and waits for short children (each spawn sweeps the orphan list) until `pid` is reaped
+/// (bounded).
+async fn sweep_until_reaped(pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while exists(pid) {
+        assert!(Instant::now() < deadline, "orphan {pid} was never swept");
+        assert!(Command::new("true").status().await.unwrap().success());
+    }
+}
+
+#[test]
+fn spawning_without_a_reactor_fails_and_the_child_is_swept_later() {
+    let marker = pid_marker("no-reactor");
+    // Outside any runtime: the child starts, but cannot be watched; spawn fails and the child is
+    // left to the orphan sweep.
+    let error = write_pid_to(&marker).spawn().unwrap_err();
+    assert!(error.to_string().contains("zokio runtime"), "{error}");
+    let pid = read_pid(&marker);
+    rt().block_on(sweep_until_reaped(pid));
+
+    // A runtime without the I/O driver cannot watch it either.
+    let no_io = zokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let error = no_io
+        .block_on(async { write_pid_to(&marker).spawn().map(drop) })
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("I/O driver is disabled"),
+        "{error}"
+    );
+    let pid = read_pid(&marker);
+    rt().block_on(sweep_until_reaped(pid));
+}
+
+#[test]
+fn a_child_dropped_after_it_exited_is_reaped_at_once() {
+    rt().block_on(async {
+        let child = Command::new("true").spawn().unwrap();
+        let pid = child.id().unwrap();
+        block_until_exited(pid);
+        drop(child);
+        assert!(!exists(pid), "the exited child was left a zombie");
+    });
+}
+
+#[test]
+fn a_child_dropped_outside_the_runtime_is_swept_by_a_later_spawn() {
+    let rt = rt();
+    // cat runs until its input closes, which dropping the Child (and its stdin) does.
+    let child = rt.block_on(async {
+        Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    });
+    let pid = child.id().unwrap();
+    drop(child); // no runtime context here: nothing can wait for it in the background
+    rt.block_on(sweep_until_reaped(pid));
+}
+
+#[test]
+fn a_runtime_dropped_while_reaping_in_the_background_leaves_the_child_to_the_sweep() {
+    let rt = rt();
+    let (pid, stdin) = rt.block_on(async {
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let pid = child.id().unwrap();
+        // Still running (its input is open): a background task waits for it.
+        drop(child);
+        zokio::task::yield_now().await;
+        (pid, stdin)
+    });
+    // The task is dropped with the runtime, unfinished: the child goes to the orphan list.
+    drop(rt);
+    assert!(exists(pid));
+    drop(stdin); // cat exits now
+    self::rt().block_on(sweep_until_reaped(pid));
+}
+
+#[test]
+fn a_cancelled_wait_can_be_repeated() {
+    use std::os::unix::process::ExitStatusExt;
+    rt().block_on(async {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        for _ in 0..3 {
+            let polled = futures_lite::future::poll_once(child.wait()).await;
+            assert!(polled.is_none(), "sleep 30 exited early: {polled:?}");
+        }
+        assert!(child.id().is_some());
+        child.start_kill().unwrap();
+        let status = child.wait().await.unwrap();
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+        assert_eq!(child.id(), None);
+    });
+}
+
+#[test]
+fn a_wait_pending_when_the_reactor_shuts_down_fails_instead_of_hanging() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    use zokio_sched::Driver;
+
+    let mut reactor = zokio_reactor::Reactor::new(zokio_reactor::ReactorConfig::default()).unwrap();
+    let handle = reactor.handle();
+    let enter = handle.enter();
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = child.id().unwrap();
+    {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut wait = Box::pin(child.wait());
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        reactor.shutdown();
+        match wait.as_mut().poll(&mut cx) {
+            Poll::Ready(Err(error)) => {
+                assert!(error.to_string().contains("shut down"), "{error}")
+            }
+            other => panic!("expected the shutdown error, got {other:?}"),
+        }
+    }
+    // The child itself is unaffected, can still be killed, and is reaped by a later sweep.
+    assert!(child.try_wait().unwrap().is_none());
+    child.start_kill().unwrap();
+    drop(child);
+    drop(enter);
+    rt().block_on(sweep_until_reaped(pid));
+}

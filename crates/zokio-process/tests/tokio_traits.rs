@@ -138,3 +138,108 @@ fn futures_io_close_also_closes_stdin() {
         drop(stdin);
     });
 }
+
+#[test]
+fn futures_io_vectored_forms_and_flush() {
+    use std::io::IoSliceMut;
+    rt().block_on(async {
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let n = futures_lite::AsyncWriteExt::write_vectored(
+            &mut stdin,
+            &[IoSlice::new(b"fut"), IoSlice::new(b"ures")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(n, 7);
+        futures_lite::AsyncWriteExt::flush(&mut stdin)
+            .await
+            .unwrap();
+        futures_lite::AsyncWriteExt::close(&mut stdin)
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        while got.len() < 7 {
+            let (mut a, mut b) = ([0u8; 2], [0u8; 8]);
+            let mut bufs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+            let n = futures_lite::AsyncReadExt::read_vectored(&mut stdout, &mut bufs)
+                .await
+                .unwrap();
+            assert!(n > 0, "early end of file");
+            got.extend(a.iter().chain(b.iter()).take(n).copied());
+        }
+        assert_eq!(got, b"futures");
+        assert_eq!(stdout.read(&mut [0u8; 4]).await.unwrap(), 0);
+        assert!(child.wait().await.unwrap().success());
+    });
+}
+
+#[test]
+fn tokio_flush_and_vectored_writes_after_shutdown() {
+    rt().block_on(async {
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"x").await.unwrap();
+        // Nothing is buffered on our side: flush is done at once.
+        stdin.flush().await.unwrap();
+        stdin.shutdown().await.unwrap();
+        let error = stdin
+            .write_vectored(&[IoSlice::new(b"after")])
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BrokenPipe);
+        let error =
+            futures_lite::AsyncWriteExt::write_vectored(&mut stdin, &[IoSlice::new(b"after")])
+                .await
+                .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BrokenPipe);
+        let mut out = Vec::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_end(&mut out)
+            .await
+            .unwrap();
+        assert_eq!(out, b"x");
+        assert!(child.wait().await.unwrap().success());
+    });
+}
+
+#[test]
+fn the_pipes_are_fifos_through_as_fd() {
+    use std::os::fd::{AsFd, AsRawFd};
+    fn is_fifo(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+        // SAFETY: `stat` is plain data for which all zeros is a valid value.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `fd` is open for the borrow and `stat` is writable.
+        assert_eq!(unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) }, 0);
+        stat.st_mode & libc::S_IFMT == libc::S_IFIFO
+    }
+    rt().block_on(async {
+        let mut child = Command::new("true")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        assert!(is_fifo(stdin.as_fd()));
+        assert!(is_fifo(stdout.as_fd()));
+        assert!(is_fifo(stderr.as_fd()));
+        assert_eq!(stdout.as_fd().as_raw_fd(), stdout.as_raw_fd());
+        drop(stdin);
+        assert!(child.wait().await.unwrap().success());
+    });
+}

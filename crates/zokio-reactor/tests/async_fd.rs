@@ -113,3 +113,88 @@ fn unsupported_descriptors_are_errors_not_panics() {
     let error = Async::new(read).unwrap_err();
     assert!(error.to_string().contains("zokio runtime"), "{error}");
 }
+
+#[test]
+fn vectored_io_debug_and_get_mut() {
+    use std::io::{IoSlice, IoSliceMut};
+    use std::os::unix::net::UnixStream;
+    run(Duration::from_secs(30), async {
+        let (a, b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        b.set_nonblocking(true).unwrap();
+        let mut a = Async::new(a).unwrap();
+        let mut b = Async::new(b).unwrap();
+        let debug = format!("{a:?}");
+        assert!(
+            debug.starts_with("Async") && debug.contains("UnixStream"),
+            "{debug}"
+        );
+
+        let n = a
+            .write_vectored(&[IoSlice::new(b"vec"), IoSlice::new(b"tored")])
+            .await
+            .unwrap();
+        assert_eq!(n, 8);
+        let (mut x, mut y) = ([0u8; 3], [0u8; 5]);
+        let n = b
+            .read_vectored(&mut [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)])
+            .await
+            .unwrap();
+        assert_eq!((n, &x, &y), (8, b"vec", b"tored"));
+
+        // `get_mut` reaches the descriptor itself; what it writes arrives like any write.
+        // SAFETY: the stream is only written to, never replaced.
+        let inner = unsafe { a.get_mut() };
+        inner.write_all(b"direct").unwrap();
+        let mut buf = [0u8; 6];
+        b.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"direct");
+    });
+}
+
+/// A socket whose `flush` says `WouldBlock` a given number of times before it succeeds.
+struct SlowFlush {
+    socket: std::os::unix::net::UnixStream,
+    would_block: u32,
+    flushes: u32,
+}
+
+impl Write for SlowFlush {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.socket.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.flushes += 1;
+        if self.would_block > 0 {
+            self.would_block -= 1;
+            return Err(std::io::ErrorKind::WouldBlock.into());
+        }
+        Ok(())
+    }
+}
+
+impl std::os::fd::AsFd for SlowFlush {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+#[test]
+fn a_flush_that_would_block_waits_for_writability_and_retries() {
+    run(Duration::from_secs(30), async {
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let mut slow = Async::new(SlowFlush {
+            socket: a,
+            would_block: 1,
+            flushes: 0,
+        })
+        .unwrap();
+        slow.flush().await.unwrap();
+        assert_eq!(slow.get_ref().flushes, 2, "one refused flush, one retry");
+        // `close` is a flush here too, and succeeds at once now.
+        slow.close().await.unwrap();
+        assert_eq!(slow.get_ref().flushes, 3);
+    });
+}

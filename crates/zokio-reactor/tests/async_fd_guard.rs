@@ -5,7 +5,7 @@ mod common;
 
 use std::future::{Future, poll_fn};
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::pin::pin;
 use std::sync::Arc;
@@ -325,4 +325,104 @@ fn outside_a_reactor_new_fails_and_gives_the_value_back() {
     let error = AsyncFd::try_new(a).unwrap_err();
     let (a, _cause) = error.into_parts();
     assert!(a.peer_addr().is_ok());
+}
+
+#[test]
+fn mut_guards_clear_retain_and_reach_the_descriptor() {
+    run(LIMIT, async {
+        let (a, mut b) = pair();
+        let mut a = AsyncFd::new(a).unwrap();
+        let raw = a.as_fd().as_raw_fd();
+        assert_eq!(raw, a.get_ref().as_raw_fd());
+        let debug = format!("{a:?}");
+        assert!(
+            debug.starts_with("AsyncFd") && debug.contains("UnixStream"),
+            "{debug}"
+        );
+
+        // Writable at once: the guard's accessors reach the same descriptor.
+        let mut guard = a.writable_mut().await.unwrap();
+        assert_eq!(guard.ready(), Ready::WRITABLE);
+        let debug = format!("{guard:?}");
+        assert!(debug.contains("AsyncFdReadyMutGuard") && debug.contains("is_writable: true"));
+        assert_eq!(guard.get_ref().as_raw_fd(), raw);
+        assert_eq!(guard.get_inner().as_raw_fd(), raw);
+        assert_eq!(guard.get_mut().get_ref().as_raw_fd(), raw);
+        let n = guard
+            .try_io(|fd| fd.get_mut().write(b"mut"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(n, 3);
+        // Retaining keeps the readiness: the next wait is ready at once.
+        guard.retain_ready();
+        drop(guard);
+        // Clearing it makes the next wait sleep until the OS reports a new event; clearing twice
+        // is harmless.
+        poll_fn(|cx| match a.poll_write_ready_mut(cx) {
+            Poll::Ready(guard) => {
+                let mut guard = guard.unwrap();
+                assert_eq!(guard.ready(), Ready::WRITABLE);
+                guard.clear_ready();
+                guard.clear_ready();
+                assert_eq!(guard.ready(), Ready::EMPTY);
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        })
+        .await;
+        assert_pending(a.writable_mut()).await;
+
+        // A read that would block clears the read readiness and says so.
+        b.write_all(b"x").unwrap();
+        let mut guard = a.readable_mut().await.unwrap();
+        let mut buf = [0u8; 4];
+        let n = guard
+            .try_io(|fd| fd.get_mut().read(&mut buf))
+            .unwrap()
+            .unwrap();
+        assert_eq!(&buf[..n], b"x");
+        assert!(guard.try_io(|fd| fd.get_mut().read(&mut buf)).is_err());
+        assert_eq!(guard.ready(), Ready::EMPTY);
+        drop(guard);
+        assert_pending(a.readable_mut()).await;
+        drop(b);
+    });
+}
+
+#[test]
+fn shared_guard_readiness_and_partial_clears() {
+    run(LIMIT, async {
+        let (a, mut b) = pair();
+        let a = AsyncFd::new(a).unwrap();
+        b.write_all(b"both").unwrap();
+        let guard = poll_fn(|cx| a.poll_read_ready(cx)).await.unwrap();
+        assert!(guard.ready().is_readable());
+        let debug = format!("{guard:?}");
+        assert!(debug.contains("AsyncFdReadyGuard") && debug.contains("is_readable: true"));
+        drop(guard);
+        let mut guard = a
+            .ready(Interest::READABLE | Interest::WRITABLE)
+            .await
+            .unwrap();
+        assert_eq!(guard.ready(), Ready::READABLE | Ready::WRITABLE);
+        guard.clear_ready_matching(Ready::WRITABLE);
+        assert_eq!(guard.ready(), Ready::READABLE);
+        guard.clear_ready_matching(Ready::READABLE);
+        assert_eq!(guard.ready(), Ready::EMPTY);
+        // Nothing left to clear: a no-op.
+        guard.clear_ready_matching(Ready::READABLE);
+        assert_eq!(guard.ready(), Ready::EMPTY);
+    });
+}
+
+#[test]
+fn try_new_error_debug_and_source_are_the_cause() {
+    use std::error::Error;
+    run(LIMIT, async {
+        let error = AsyncFd::try_new(Invalid).unwrap_err();
+        let cause = io::Error::from_raw_os_error(libc::EBADF);
+        assert_eq!(format!("{error:?}"), format!("{cause:?}"));
+        let source = error.source().expect("the cause is the source");
+        assert_eq!(source.to_string(), cause.to_string());
+    });
 }

@@ -284,3 +284,67 @@ fn notifications_are_consumed_so_parks_sleep_again() {
     }
     assert!(parks <= 4, "{parks} parks in 300 ms");
 }
+
+/// Without the timer driver a park waits for I/O alone: a connection, an accept and a read that all
+/// need the reactor to wait for events still complete.
+#[test]
+fn an_io_only_reactor_parks_on_io_alone() {
+    use zokio_reactor::net::TcpStream;
+    let mut io_only = zokio_reactor::Reactor::new(zokio_reactor::ReactorConfig {
+        enable_time: false,
+        ..Default::default()
+    })
+    .unwrap();
+    let listener = io_only.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    // The peer writes from another thread once it is accepted, so the read below has to park.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let peer = std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        rx.recv().unwrap();
+        std::io::Write::write_all(&mut stream, b"io only").unwrap();
+    });
+    let got = io_only.block_on(async {
+        let (stream, _): (TcpStream, _) = listener.accept().await.unwrap();
+        tx.send(()).unwrap();
+        let mut buf = [0u8; 7];
+        let mut filled = 0;
+        while filled < buf.len() {
+            stream.readable().await.unwrap();
+            match stream.try_read(&mut buf[filled..]) {
+                Ok(0) => panic!("early end of file"),
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        buf
+    });
+    assert_eq!(&got, b"io only");
+    peer.join().unwrap();
+}
+
+#[test]
+fn debug_output_names_the_drivers() {
+    let reactor = zokio_reactor::Reactor::new(zokio_reactor::ReactorConfig {
+        enable_time: false,
+        ..Default::default()
+    })
+    .unwrap();
+    let debug = format!("{reactor:?}");
+    for part in [
+        "Reactor",
+        "io_enabled: true",
+        "time_enabled: false",
+        "Selector",
+    ] {
+        assert!(debug.contains(part), "{part} missing in {debug}");
+    }
+    let handle = reactor.handle();
+    assert_eq!(
+        format!("{handle:?}"),
+        "Handle { io: true, time: false, .. }"
+    );
+    let guard = handle.enter();
+    assert_eq!(format!("{guard:?}"), "EnterGuard { .. }");
+}

@@ -109,3 +109,13 @@ fn instant_overflow_reports_the_caller() {
     let (file, reported) = panic_location(|| at -= Duration::MAX);
     assert_eq!((file.as_str(), reported), (file!(), line));
 }
+
+#[test]
+fn pause_on_a_reactor_that_forbids_it_reports_the_caller() {
+    with_reactor(ReactorConfig::default(), || {
+        Handle::current().forbid_pause();
+        assert_panics_here!(time::pause());
+        // The refusal leaves the clock running: resuming it is misuse too.
+        assert_panics_here!(time::resume());
+    });
+}

@@ -366,3 +366,38 @@ fn readiness_waits_spend_the_budget_and_try_forms_do_not() {
         .await;
     });
 }
+
+/// A freshly accepted stream starts with guessed readiness; `try_io` checks a guess with `poll(2)`
+/// before it runs arbitrary code: refuted, the closure does not run; confirmed, it does.
+#[test]
+fn try_io_runs_on_a_confirmed_guess_only() {
+    run(LIMIT, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        // No await until the `try_io`: the reactor processes no event, so the guess stays a guess.
+        let refuted = server.try_io(Interest::READABLE, || -> io::Result<()> {
+            panic!("ran on a refuted guess")
+        });
+        assert_eq!(refuted.unwrap_err().kind(), io::ErrorKind::WouldBlock);
+
+        drop((client, server));
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        assert_eq!(client.try_write(b"x").unwrap(), 1);
+        // Wait for the byte outside the reactor (a bounded poll(2)), so no event replaces the guess.
+        let mut pollfd = libc::pollfd {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&server),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid entry; the descriptor is open while `server` lives.
+        assert_eq!(unsafe { libc::poll(&mut pollfd, 1, 10_000) }, 1);
+        let ran = server.try_io(Interest::READABLE, || Ok("ran")).unwrap();
+        assert_eq!(ran, "ran");
+    });
+}

@@ -83,7 +83,37 @@ fn forbidden_signals_are_errors_not_panics() {
             let error = signal(SignalKind::from_raw(signum)).unwrap_err();
             assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput, "{signum}");
         }
+        // A listener's `Debug` names its signal.
+        let listener = signal(SignalKind::user_defined2()).unwrap();
+        let debug = format!("{listener:?}");
+        assert!(
+            debug.contains(&format!("signum: {}", libc::SIGUSR2)) && debug.contains("Globals"),
+            "{debug}"
+        );
     });
 }
 
 use std::future::Future;
+
+#[test]
+fn signal_kinds_are_the_platform_numbers() {
+    use zokio_reactor::signal::unix::SignalKind;
+    let kinds = [
+        (SignalKind::alarm(), libc::SIGALRM),
+        (SignalKind::child(), libc::SIGCHLD),
+        (SignalKind::hangup(), libc::SIGHUP),
+        (SignalKind::interrupt(), libc::SIGINT),
+        (SignalKind::io(), libc::SIGIO),
+        (SignalKind::pipe(), libc::SIGPIPE),
+        (SignalKind::quit(), libc::SIGQUIT),
+        (SignalKind::terminate(), libc::SIGTERM),
+        (SignalKind::user_defined1(), libc::SIGUSR1),
+        (SignalKind::user_defined2(), libc::SIGUSR2),
+        (SignalKind::window_change(), libc::SIGWINCH),
+    ];
+    for (kind, signum) in kinds {
+        assert_eq!(kind.as_raw_value(), signum);
+        assert_eq!(SignalKind::from(signum), kind);
+        assert_eq!(SignalKind::from_raw(signum), kind);
+    }
+}

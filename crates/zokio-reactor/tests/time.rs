@@ -384,3 +384,75 @@ fn instant_arithmetic_saturates() {
     assert_eq!(Instant::from_std(a.into_std()), a);
     assert!(a.checked_add(Duration::MAX).is_none());
 }
+
+#[test]
+fn a_deadline_before_the_reactor_started_completes_at_first_poll() {
+    // Taken before the reactor exists, so before its clock's origin.
+    let before = Instant::now();
+    let mut reactor = reactor();
+    reactor.block_on(async {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut early = pin!(sleep_until(before));
+        assert_eq!(early.as_mut().poll(&mut cx), Poll::Ready(()));
+        // Reset a pending sleep to that deadline: it fires at once, on the wheel.
+        let mut moved = pin!(sleep(Duration::from_secs(3600)));
+        assert!(moved.as_mut().poll(&mut cx).is_pending());
+        moved.as_mut().reset(before);
+        assert_eq!(moved.as_mut().poll(&mut cx), Poll::Ready(()));
+    });
+}
+
+#[test]
+fn instant_conversions_and_saturating_difference() {
+    let a = Instant::now();
+    let b = a + Duration::from_millis(1500);
+    assert_eq!(b.saturating_duration_since(a), Duration::from_millis(1500));
+    assert_eq!(a.saturating_duration_since(b), Duration::ZERO);
+    let std: std::time::Instant = b.into();
+    assert_eq!(std, b.into_std());
+    assert_eq!(format!("{b:?}"), format!("{std:?}"));
+}
+
+/// A waker that records that it was woken.
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn paused_clock_does_not_jump_while_auto_advance_is_inhibited() {
+    use zokio_sched::Driver;
+    let mut reactor = paused_reactor();
+    let handle = reactor.handle();
+    let _enter = handle.enter();
+    let flag = Arc::new(Flag(AtomicBool::new(false)));
+    let waker = Waker::from(Arc::clone(&flag));
+    let mut cx = Context::from_waker(&waker);
+    let start = Instant::now();
+    let mut sleep = Box::pin(sleep(Duration::from_secs(3600)));
+    assert!(sleep.as_mut().poll(&mut cx).is_pending());
+
+    // Blocking work in flight: a park with every task idle waits (here until the unpark below,
+    // which may come before or during it) and leaves the clock alone.
+    handle.inhibit_auto_advance();
+    let unparker = reactor.unparker();
+    let remote = std::thread::spawn(move || unparker.unpark());
+    reactor.park(None);
+    remote.join().unwrap();
+    assert_eq!(Instant::now(), start, "the paused clock moved");
+    assert!(!flag.0.load(Ordering::SeqCst));
+
+    // The work ends: the next idle park jumps to the timer.
+    handle.allow_auto_advance();
+    let mut parks = 0;
+    while !flag.0.load(Ordering::SeqCst) {
+        reactor.park(None);
+        parks += 1;
+        assert!(parks < 10, "auto-advance never reached the timer");
+    }
+    assert_eq!(sleep.as_mut().poll(&mut cx), Poll::Ready(()));
+    assert!(Instant::now() >= start + Duration::from_secs(3600));
+}
