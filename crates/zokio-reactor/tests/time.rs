@@ -154,6 +154,8 @@ fn reset_moves_a_pending_sleep_and_wakes_its_task() {
 }
 
 /// tokio#3190: a timer earlier than the one the driver is parked on must interrupt the park.
+/// (Linux: the test watches the driver thread block in `epoll_wait` through `/proc`.)
+#[cfg(target_os = "linux")]
 #[test]
 fn earlier_timer_from_another_thread_interrupts_the_park() {
     struct Flag(AtomicBool, Waker);
@@ -172,10 +174,11 @@ fn earlier_timer_from_another_thread_interrupts_the_park() {
         let main_waker = std::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
         let flag = Arc::new(Flag(AtomicBool::new(false), main_waker));
         let remote_flag = Arc::clone(&flag);
+        // SAFETY: `gettid` has no preconditions.
+        let driver_thread = unsafe { libc::gettid() };
         let other = std::thread::spawn(move || {
-            // Give the main thread time to enter its 20 s park; the assertion below holds whether
-            // or not it got there, but only then does this reproduce the bug.
-            std::thread::sleep(Duration::from_millis(100));
+            // Only once the main thread is blocked in its 20 s park does this reproduce the bug.
+            wait_until_blocked_in_epoll(driver_thread);
             let _enter = handle.enter();
             let mut short = Box::pin(sleep(Duration::from_millis(50)));
             let waker = Waker::from(Arc::clone(&remote_flag));
@@ -202,6 +205,32 @@ fn earlier_timer_from_another_thread_interrupts_the_park() {
         drop(other.join().unwrap());
     });
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[cfg(target_os = "linux")]
+/// Waits (bounded) until thread `tid` of this process is blocked in `epoll_wait`, as its
+/// `/proc/self/task/<tid>/syscall` says: a park observed directly, not guessed with a sleep.
+fn wait_until_blocked_in_epoll(tid: libc::pid_t) {
+    let path = format!("/proc/self/task/{tid}/syscall");
+    let parks = [libc::SYS_epoll_pwait, libc::SYS_epoll_pwait2];
+    #[cfg(target_arch = "x86_64")]
+    let parks = [parks[0], parks[1], libc::SYS_epoll_wait];
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = std::fs::read_to_string(&path).unwrap_or_default();
+        let syscall = now
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<i64>().ok());
+        if syscall.is_some_and(|n| parks.contains(&n)) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the driver thread never blocked in epoll_wait ({now:?})"
+        );
+        std::thread::yield_now();
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod common;
 
 use common::{Exec, poll_once};
 use zokio_sync::broadcast::error::{RecvError, TryRecvError};
-use zokio_sync::{broadcast, watch};
+use zokio_sync::{broadcast, oneshot, watch};
 
 fn every_receiver_gets_every_value<E: Exec>() {
     E::block_on(async {
@@ -83,8 +83,20 @@ fn waiting_receiver_wakes_and_cancel_is_safe<E: Exec>() {
             let mut recv = Box::pin(rx.recv());
             assert!(poll_once(&mut recv).is_none());
         }
-        let waiter = E::spawn(async move { rx.recv().await });
-        futures_lite::future::yield_now().await;
+        // The waiter registers its task's waker and says so before the value is sent, so the
+        // send has to wake it (no reliance on how a yield orders the two tasks).
+        let (waiting_tx, waiting_rx) = oneshot::channel();
+        let waiter = E::spawn(async move {
+            let mut recv = std::pin::pin!(rx.recv());
+            std::future::poll_fn(|cx| {
+                assert!(recv.as_mut().poll(cx).is_pending(), "nothing sent yet");
+                std::task::Poll::Ready(())
+            })
+            .await;
+            let _ = waiting_tx.send(());
+            recv.await
+        });
+        waiting_rx.await.unwrap();
         tx.send(1).unwrap();
         assert_eq!(waiter.await, Ok(1));
     });
