@@ -4,7 +4,7 @@ use std::fmt;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::chan::{Chan, Reserve};
+use super::chan::{Chan, Reserve, RxHandle};
 use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::batch::TryAcquire;
 use crate::loom::Arc;
@@ -34,7 +34,12 @@ use crate::loom::Arc;
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
     let chan = Arc::new(Chan::new(Some(buffer)));
-    (Sender { chan: chan.clone() }, Receiver { chan })
+    (
+        Sender { chan: chan.clone() },
+        Receiver {
+            chan: RxHandle::new(chan),
+        },
+    )
 }
 
 /// The sending half of a bounded channel; clone it for more producers.
@@ -92,7 +97,7 @@ pub struct WeakSender<T> {
 /// # });
 /// ```
 pub struct Receiver<T> {
-    chan: Arc<Chan<T>>,
+    chan: RxHandle<T>,
 }
 
 /// A reserved slot: [`Permit::send`] cannot fail or wait. Dropping it returns the slot.
@@ -812,12 +817,7 @@ impl<T> Receiver<T> {
     /// # });
     /// ```
     pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| {
-            // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
-            // this is the channel's only receive-side call running.
-            unsafe { self.chan.poll_recv(cx) }
-        })
-        .await
+        std::future::poll_fn(|cx| self.chan.poll_recv(cx)).await
     }
 
     /// Receives up to `limit` messages into `buffer` (waiting for at least one) and returns how many;
@@ -843,12 +843,7 @@ impl<T> Receiver<T> {
     /// # });
     /// ```
     pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-        std::future::poll_fn(|cx| {
-            // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
-            // this is the channel's only receive-side call running.
-            unsafe { self.chan.poll_recv_many(cx, buffer, limit) }
-        })
-        .await
+        std::future::poll_fn(|cx| self.chan.poll_recv_many(cx, buffer, limit)).await
     }
 
     /// Takes a message if one is buffered.
@@ -867,8 +862,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
-        unsafe { self.chan.try_recv() }
+        self.chan.try_recv()
     }
 
     /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
@@ -926,8 +920,7 @@ impl<T> Receiver<T> {
     /// # });
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
-        unsafe { self.chan.poll_recv(cx) }
+        self.chan.poll_recv(cx)
     }
 
     /// Polls for up to `limit` messages (for hand-written futures).
@@ -950,8 +943,7 @@ impl<T> Receiver<T> {
         buffer: &mut Vec<T>,
         limit: usize,
     ) -> Poll<usize> {
-        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
-        unsafe { self.chan.poll_recv_many(cx, buffer, limit) }
+        self.chan.poll_recv_many(cx, buffer, limit)
     }
 
     /// Closes the channel: sends fail from now on, but buffered messages (and those sent through
@@ -1064,12 +1056,5 @@ impl<T> Receiver<T> {
     /// ```
     pub fn sender_weak_count(&self) -> usize {
         self.chan.weak_count()
-    }
-}
-
-impl<T> Drop for Receiver<T> {
-    fn drop(&mut self) {
-        // SAFETY: the channel's only receiver is being dropped: no other receive-side call runs.
-        unsafe { self.chan.drop_rx() };
     }
 }

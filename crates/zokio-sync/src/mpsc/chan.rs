@@ -213,7 +213,7 @@ impl<T> Chan<T> {
     /// # Safety
     ///
     /// Called only by the channel's receiver (see [`Chan`]), never twice at the same time.
-    pub(crate) unsafe fn try_pop(&self) -> Option<T> {
+    unsafe fn try_pop(&self) -> Option<T> {
         let value = match &self.queue {
             // SAFETY: the caller is the single receiver, so this is the only `pop` running.
             Queue::List(queue) => unsafe { queue.pop() }?,
@@ -250,7 +250,7 @@ impl<T> Chan<T> {
     /// # Safety
     ///
     /// As for [`Chan::try_pop`].
-    pub(crate) unsafe fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    unsafe fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         // SAFETY: our caller is the receiver, as `try_pop` requires.
         if let Some(value) = unsafe { self.try_pop() } {
@@ -279,7 +279,7 @@ impl<T> Chan<T> {
     /// # Safety
     ///
     /// As for [`Chan::try_pop`].
-    pub(crate) unsafe fn poll_recv_many(
+    unsafe fn poll_recv_many(
         &self,
         cx: &mut Context<'_>,
         buffer: &mut Vec<T>,
@@ -313,7 +313,7 @@ impl<T> Chan<T> {
     /// # Safety
     ///
     /// As for [`Chan::try_pop`].
-    pub(crate) unsafe fn try_recv(&self) -> Result<T, super::error::TryRecvError> {
+    unsafe fn try_recv(&self) -> Result<T, super::error::TryRecvError> {
         // SAFETY: our caller is the receiver, as `try_pop` requires.
         if let Some(value) = unsafe { self.try_pop() } {
             return Ok(value);
@@ -330,7 +330,7 @@ impl<T> Chan<T> {
     /// # Safety
     ///
     /// As for [`Chan::try_pop`].
-    pub(crate) unsafe fn drop_rx(&self) {
+    unsafe fn drop_rx(&self) {
         self.close_rx();
         // Nothing will poll this receiver again: its waker goes now, not with the channel (which
         // lives on with its senders), and before the messages, whose destructors may panic.
@@ -400,5 +400,58 @@ impl<T> Drop for Reserve<'_, T> {
         if self.state.cancel(self.sem) && self.chan.is_rx_closed() {
             self.chan.rx_waker.wake();
         }
+    }
+}
+
+/// The receive side of a channel: the one owner allowed to call [`Chan`]'s receive methods.
+///
+/// The channel's queue is single-consumer: its receive methods (`try_pop` and what builds on it)
+/// must never run twice at the same time. This handle is that guarantee, stated once: exactly one
+/// is made per channel (by `channel()`/`unbounded_channel()`, for its `Receiver`), it is not
+/// `Clone`, and every receive method takes `&mut self`, so no two receive calls can overlap; its
+/// `Drop` drains the queue, which no receive call can follow either.
+pub(crate) struct RxHandle<T> {
+    chan: crate::loom::Arc<Chan<T>>,
+}
+
+impl<T> RxHandle<T> {
+    /// The receive side of `chan`. Call it once per channel.
+    pub(crate) fn new(chan: crate::loom::Arc<Chan<T>>) -> RxHandle<T> {
+        RxHandle { chan }
+    }
+
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        // SAFETY: the single receive side, borrowed mutably (see the type's docs).
+        unsafe { self.chan.poll_recv(cx) }
+    }
+
+    pub(crate) fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        // SAFETY: the single receive side, borrowed mutably (see the type's docs).
+        unsafe { self.chan.poll_recv_many(cx, buffer, limit) }
+    }
+
+    pub(crate) fn try_recv(&mut self) -> Result<T, super::error::TryRecvError> {
+        // SAFETY: the single receive side, borrowed mutably (see the type's docs).
+        unsafe { self.chan.try_recv() }
+    }
+}
+
+impl<T> std::ops::Deref for RxHandle<T> {
+    type Target = crate::loom::Arc<Chan<T>>;
+
+    fn deref(&self) -> &crate::loom::Arc<Chan<T>> {
+        &self.chan
+    }
+}
+
+impl<T> Drop for RxHandle<T> {
+    fn drop(&mut self) {
+        // SAFETY: the single receive side, being dropped: no receive call can run any more.
+        unsafe { self.chan.drop_rx() };
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use super::chan::Chan;
+use super::chan::{Chan, RxHandle};
 use super::error::{SendError, TryRecvError};
 use crate::loom::Arc;
 
@@ -24,7 +24,9 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let chan = Arc::new(Chan::new(None));
     (
         UnboundedSender { chan: chan.clone() },
-        UnboundedReceiver { chan },
+        UnboundedReceiver {
+            chan: RxHandle::new(chan),
+        },
     )
 }
 
@@ -75,7 +77,7 @@ pub struct WeakUnboundedSender<T> {
 /// # });
 /// ```
 pub struct UnboundedReceiver<T> {
-    chan: Arc<Chan<T>>,
+    chan: RxHandle<T>,
 }
 
 impl<T> fmt::Debug for UnboundedSender<T> {
@@ -304,12 +306,7 @@ impl<T> UnboundedReceiver<T> {
     /// # });
     /// ```
     pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| {
-            // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
-            // this is the channel's only receive-side call running.
-            unsafe { self.chan.poll_recv(cx) }
-        })
-        .await
+        std::future::poll_fn(|cx| self.chan.poll_recv(cx)).await
     }
 
     /// Receives up to `limit` messages into `buffer` (waiting for at least one); 0 means closed and
@@ -334,12 +331,7 @@ impl<T> UnboundedReceiver<T> {
     /// # });
     /// ```
     pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-        std::future::poll_fn(|cx| {
-            // SAFETY: the receiver (not `Clone`, one per channel) polls through `&mut self`, so
-            // this is the channel's only receive-side call running.
-            unsafe { self.chan.poll_recv_many(cx, buffer, limit) }
-        })
-        .await
+        std::future::poll_fn(|cx| self.chan.poll_recv_many(cx, buffer, limit)).await
     }
 
     /// Takes a message if one is buffered.
@@ -358,8 +350,7 @@ impl<T> UnboundedReceiver<T> {
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
-        unsafe { self.chan.try_recv() }
+        self.chan.try_recv()
     }
 
     /// Receives from synchronous code, blocking the thread. Do not call it inside async code.
@@ -420,8 +411,7 @@ impl<T> UnboundedReceiver<T> {
     /// # });
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
-        unsafe { self.chan.poll_recv(cx) }
+        self.chan.poll_recv(cx)
     }
 
     /// Polls for up to `limit` messages (for hand-written futures); `Ready(0)` means closed and
@@ -448,8 +438,7 @@ impl<T> UnboundedReceiver<T> {
         buffer: &mut Vec<T>,
         limit: usize,
     ) -> Poll<usize> {
-        // SAFETY: `&mut self` of the channel's only receiver: no other receive-side call runs.
-        unsafe { self.chan.poll_recv_many(cx, buffer, limit) }
+        self.chan.poll_recv_many(cx, buffer, limit)
     }
 
     /// Closes the channel: sends fail from now on, buffered messages can still be received.
@@ -531,12 +520,5 @@ impl<T> UnboundedReceiver<T> {
     /// ```
     pub fn sender_weak_count(&self) -> usize {
         self.chan.weak_count()
-    }
-}
-
-impl<T> Drop for UnboundedReceiver<T> {
-    fn drop(&mut self) {
-        // SAFETY: the channel's only receiver is being dropped: no other receive-side call runs.
-        unsafe { self.chan.drop_rx() };
     }
 }
