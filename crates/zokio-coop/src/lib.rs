@@ -41,6 +41,8 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 
+pub mod driver;
+
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use zokio_sched::Driver;
+use zokio_coop::driver::Driver;
 
 use crate::Reactor;
 use crate::driver::Inner;

@@ -37,7 +37,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
 use slab::Slab;
-use zokio_sched::{Driver, Unpark};
+use zokio_coop::driver::{Driver, Unpark};
 
 use crate::handle::Handle;
 use crate::io::source::Source;
@@ -98,6 +98,8 @@ pub(crate) struct Inner {
     /// Set by [`Inner::unpark`]: a task was woken from outside the driver.
     unparked: AtomicBool,
     shut_down: AtomicBool,
+    /// Where blocking work runs (`Handle::set_blocking`), held weakly: the runtime owns it.
+    pub(crate) blocking: std::sync::OnceLock<std::sync::Weak<dyn crate::handle::Blocking>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -319,6 +321,7 @@ impl Reactor {
                 origin,
                 parked_until: AtomicU64::new(NOT_PARKED),
                 unparked: AtomicBool::new(false),
+                blocking: std::sync::OnceLock::new(),
                 shut_down: AtomicBool::new(false),
             }),
             selector: Selector::new(capacity),

@@ -15,6 +15,14 @@ thread_local! {
     static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
 }
 
+/// Somewhere to run blocking work: the seam through which a runtime lends its blocking pool to the
+/// reactor, which knows no scheduler (see [`Handle::set_blocking`]).
+pub trait Blocking: Send + Sync + 'static {
+    /// Runs `work` on a thread where blocking is fine. Dropping `work` without running it (a pool
+    /// that shut down) is allowed: whoever waits for it then sees an error.
+    fn spawn_blocking(&self, work: Box<dyn FnOnce() + Send>);
+}
+
 /// A cloneable, thread-safe reference to a [`Reactor`](crate::Reactor).
 ///
 /// Sockets, timers and signal listeners register with the reactor of the handle that is *current*
@@ -58,6 +66,19 @@ impl Handle {
     pub fn allow_auto_advance(&self) {
         self.inner.clock.allow_auto_advance();
         self.inner.unpark();
+    }
+
+    /// Gives the reactor a place to run blocking work (name resolution in
+    /// [`lookup_host`](crate::net::lookup_host)): the runtime's blocking pool. Without one, each
+    /// lookup gets a thread of its own. Only a weak reference is kept, so the caller (the runtime)
+    /// decides how long it lives; the first call wins.
+    pub fn set_blocking(&self, pool: &Arc<dyn Blocking>) {
+        let _ = self.inner.blocking.set(Arc::downgrade(pool));
+    }
+
+    /// The blocking pool given with [`Handle::set_blocking`], if it is still alive.
+    pub(crate) fn blocking(&self) -> Option<Arc<dyn Blocking>> {
+        self.inner.blocking.get().and_then(std::sync::Weak::upgrade)
     }
 
     /// Makes this reactor the current one on this thread until the guard is dropped.

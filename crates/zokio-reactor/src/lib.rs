@@ -5,7 +5,7 @@
 //! # Structure
 //!
 //! A [`Reactor`] owns one poller, the registered sources, a hierarchical timer wheel and a
-//! clock. It implements [`zokio_sched::Driver`]: a scheduler thread with nothing to run parks on it,
+//! clock. It implements [`zokio_coop::driver::Driver`]: a scheduler thread with nothing to run parks on it,
 //! and the park waits for I/O events or the next timer, whichever comes first. A [`Handle`] is the
 //! shareable side; the runtime [enters](Handle::enter) it on each of its threads, and every socket,
 //! timer and signal listener created on such a thread registers with that reactor.
@@ -75,5 +75,5 @@ pub mod signal;
 pub mod time;
 
 pub use driver::{Reactor, ReactorConfig};
-pub use handle::{EnterGuard, Handle};
+pub use handle::{Blocking, EnterGuard, Handle};
 pub use io::Async;

@@ -11,8 +11,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use common::{reactor, run};
+use zokio_coop::driver::Driver;
 use zokio_reactor::signal::ctrl_c;
-use zokio_sched::Driver;
 
 struct Flag(AtomicBool);
 

@@ -9,8 +9,8 @@ use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use common::{reactor, with_limit};
+use zokio_coop::driver::Driver;
 use zokio_reactor::net::TcpListener;
-use zokio_sched::Driver;
 
 /// Every wake from another thread must interrupt the park: a single lost notification would leave
 /// the reactor parked without a timeout (caught by the time limit).

@@ -13,11 +13,11 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use common::reactor;
+use zokio_coop::driver::Driver;
 use zokio_reactor::io::Interest;
 use zokio_reactor::io::unix::AsyncFd;
 use zokio_reactor::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
 use zokio_reactor::{Async, Reactor};
-use zokio_sched::Driver;
 
 /// A waker that records that it was woken.
 struct Flag(AtomicBool);

@@ -453,7 +453,7 @@ impl Wake for Flag {
 
 #[test]
 fn paused_clock_does_not_jump_while_auto_advance_is_inhibited() {
-    use zokio_sched::Driver;
+    use zokio_coop::driver::Driver;
     let mut reactor = paused_reactor();
     let handle = reactor.handle();
     let _enter = handle.enter();

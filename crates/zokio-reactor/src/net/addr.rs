@@ -120,38 +120,62 @@ pub(crate) async fn resolve<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketA
         Resolution::Lookup(host) => {
             let lookup =
                 move || std::net::ToSocketAddrs::to_socket_addrs(&host).map(Vec::from_iter);
-            let has_pool = zokio_sched::try_current().is_some_and(|h| h.blocking().is_some());
-            if has_pool {
-                zokio_sched::blocking::spawn_blocking(lookup)
+            match crate::Handle::try_current().and_then(|handle| handle.blocking()) {
+                Some(pool) => off_thread(lookup, |work| pool.spawn_blocking(work)).await,
+                None => {
+                    off_thread(lookup, |work| {
+                        let spawned = std::thread::Builder::new()
+                            .name("zokio-resolver".into())
+                            .spawn(work);
+                        // Not started: `work` was dropped, which reports the failure below.
+                        drop(spawned);
+                    })
                     .await
-                    .map_err(|e| io::Error::other(e.to_string()))?
-            } else {
-                on_thread(lookup).await
+                }
             }
         }
     }
 }
 
-/// Runs `f` on a new thread (resolution outside a zokio runtime, e.g. under `Reactor::block_on`).
-async fn on_thread<R: Send + 'static>(
+/// Runs `f` through `spawn` (the runtime's blocking pool, or a thread of its own outside a runtime)
+/// and waits for its result. If `spawn` drops the work without running it (a pool that shut down,
+/// a thread that could not start), the wait ends with an error instead of hanging.
+async fn off_thread<R: Send + 'static>(
     f: impl FnOnce() -> io::Result<R> + Send + 'static,
+    spawn: impl FnOnce(Box<dyn FnOnce() + Send>),
 ) -> io::Result<R> {
     type Shared<R> = Arc<Mutex<(Option<io::Result<R>>, Option<Waker>)>>;
-    let shared: Shared<R> = Arc::new(Mutex::new((None, None)));
-    let remote = Arc::clone(&shared);
-    std::thread::Builder::new()
-        .name("zokio-resolver".into())
-        .spawn(move || {
-            let result = f();
+
+    /// Delivers the result, or an error if dropped before the work ran.
+    struct Deliver<R>(Option<Shared<R>>);
+    impl<R> Deliver<R> {
+        fn send(&mut self, result: io::Result<R>) {
+            let Some(shared) = self.0.take() else { return };
             let waker = {
-                let mut slot = remote.lock().unwrap_or_else(|e| e.into_inner());
+                let mut slot = shared.lock().unwrap_or_else(|e| e.into_inner());
                 slot.0 = Some(result);
                 slot.1.take()
             };
+            // Woken outside the lock: a waker is user code.
             if let Some(waker) = waker {
                 waker.wake();
             }
-        })?;
+        }
+    }
+    impl<R> Drop for Deliver<R> {
+        fn drop(&mut self) {
+            self.send(Err(io::Error::other(
+                "the name lookup could not run: the blocking pool has shut down",
+            )));
+        }
+    }
+
+    let shared: Shared<R> = Arc::new(Mutex::new((None, None)));
+    let mut deliver = Deliver(Some(Arc::clone(&shared)));
+    spawn(Box::new(move || {
+        let result = f();
+        deliver.send(result);
+    }));
     poll_fn(|cx| {
         let mut slot = shared.lock().unwrap_or_else(|e| e.into_inner());
         match slot.0.take() {

@@ -401,6 +401,7 @@ impl Builder {
             pool_config.observer = self.paused_time_observer(reactor.as_ref());
         }
         let blocking = zokio_sched::blocking::BlockingPool::new(pool_config);
+        let blocking_loan = driver::lend_blocking(reactor.as_ref(), blocking.spawner());
 
         let built: io::Result<(Arc<dyn Scheduler>, Kind)> = match (&self.custom, self.flavor) {
             (Some(make), _) => make(driver, threads).map(|scheduler| (scheduler, Kind::Custom)),
@@ -464,6 +465,7 @@ impl Builder {
             blocking,
             kind,
             cell,
+            blocking_loan,
         ))
     }
 

@@ -29,3 +29,45 @@ cfg_not_reactor! {
         }
     }
 }
+
+/// What keeps the reactor's borrowed blocking pool alive: the runtime holds it, the reactor only a
+/// weak reference (see `lend_blocking`).
+pub(crate) type BlockingLoan = Option<Box<dyn std::any::Any + Send + Sync>>;
+
+cfg_reactor! {
+    /// Lends the runtime's blocking pool to the reactor, for name resolution. The reactor keeps a
+    /// weak reference; the returned loan is the strong one, which the runtime owns (a strong
+    /// reference in the reactor would be a cycle: the pool's threads hold the reactor's handle).
+    pub(crate) fn lend_blocking(
+        reactor: Option<&Handle>,
+        spawner: &zokio_sched::blocking::Spawner,
+    ) -> BlockingLoan {
+        let reactor = reactor?;
+        let pool: std::sync::Arc<dyn zokio_reactor::Blocking> =
+            std::sync::Arc::new(PoolForReactor(spawner.clone()));
+        reactor.set_blocking(&pool);
+        Some(Box::new(pool))
+    }
+
+    /// The runtime's blocking pool as the reactor sees it.
+    struct PoolForReactor(zokio_sched::blocking::Spawner);
+
+    impl zokio_reactor::Blocking for PoolForReactor {
+        fn spawn_blocking(&self, work: Box<dyn FnOnce() + Send>) {
+            // Detached: the reactor waits for the work's own result, not for the handle.
+            drop(self.0.spawn_blocking(work));
+        }
+    }
+}
+
+cfg_not_reactor! {
+    pub(crate) fn lend_blocking(
+        reactor: Option<&Handle>,
+        _spawner: &zokio_sched::blocking::Spawner,
+    ) -> BlockingLoan {
+        match reactor {
+            None => None,
+            Some(never) => match *never {},
+        }
+    }
+}

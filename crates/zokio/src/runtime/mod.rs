@@ -70,6 +70,9 @@ pub struct Runtime {
     /// The one strong reference to the handle cell that runtime threads read at start (they hold
     /// it weakly; see `Builder::build`).
     _threads_handle: std::sync::Arc<builder::HandleCell>,
+    /// The reactor's loan of the blocking pool (see `driver::lend_blocking`); declared last, so
+    /// dropped after the pool has shut down.
+    _blocking_loan: driver::BlockingLoan,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -97,12 +100,14 @@ impl Runtime {
         blocking: zokio_sched::blocking::BlockingPool,
         kind: Kind,
         threads_handle: std::sync::Arc<builder::HandleCell>,
+        blocking_loan: driver::BlockingLoan,
     ) -> Runtime {
         Runtime {
             handle,
             blocking: Some(blocking),
             kind,
             _threads_handle: threads_handle,
+            _blocking_loan: blocking_loan,
         }
     }
 
