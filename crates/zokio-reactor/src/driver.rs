@@ -124,7 +124,7 @@ impl Inner {
     /// closed.
     pub(crate) fn register(&self, fd: BorrowedFd<'_>, optimistic: bool) -> io::Result<Arc<Source>> {
         if self.is_shut_down() {
-            return Err(io::Error::other("the reactor has shut down"));
+            return Err(crate::shutdown_error());
         }
         let source = {
             let mut sources = lock(&self.sources);

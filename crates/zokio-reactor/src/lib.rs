@@ -76,4 +76,32 @@ pub mod time;
 
 pub use driver::{Reactor, ReactorConfig};
 pub use handle::{Blocking, EnterGuard, Handle};
+
+/// The error of an I/O operation on a resource whose reactor has shut down.
+#[derive(Debug)]
+struct ShutDown;
+
+impl std::fmt::Display for ShutDown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the reactor has shut down: its runtime was dropped or shut down")
+    }
+}
+
+impl std::error::Error for ShutDown {}
+
+/// The `io::Error` every operation returns once its reactor has shut down.
+pub(crate) fn shutdown_error() -> std::io::Error {
+    std::io::Error::other(ShutDown)
+}
+
+/// Whether `error` says that the I/O resource's reactor (its runtime) has shut down: the error of
+/// every operation on a socket, pipe or descriptor whose runtime is gone.
+///
+/// ```
+/// let error = std::io::Error::other("something else");
+/// assert!(!zokio_reactor::is_shutdown_error(&error));
+/// ```
+pub fn is_shutdown_error(error: &std::io::Error) -> bool {
+    error.get_ref().is_some_and(|inner| inner.is::<ShutDown>())
+}
 pub use io::Async;

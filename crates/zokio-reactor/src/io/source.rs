@@ -153,7 +153,7 @@ pub(crate) struct Source {
 }
 
 fn shutdown_error() -> io::Error {
-    io::Error::other("the reactor has shut down")
+    crate::shutdown_error()
 }
 
 impl Source {

@@ -4,10 +4,15 @@
 //! the same either way.
 
 cfg_reactor! {
-    pub(crate) use zokio_reactor::{EnterGuard, Handle};
+    pub(crate) use zokio_reactor::{EnterGuard, Handle, is_shutdown_error};
 }
 
 cfg_not_reactor! {
+    /// Without a reactor no I/O resource exists whose runtime could shut down.
+    pub(crate) fn is_shutdown_error(_error: &std::io::Error) -> bool {
+        false
+    }
+
     /// No driver is compiled in: this type has no values.
     #[derive(Clone, Debug)]
     pub(crate) enum Handle {}

@@ -25,6 +25,24 @@ use std::time::Duration;
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle};
 pub use id::{Id, TryCurrentError, UnhandledPanic};
+
+/// Whether `error` comes from an I/O resource (a socket, a pipe, an `AsyncFd`) whose runtime has
+/// shut down, as Tokio's function of the same name tells.
+///
+/// ```
+/// use zokio::runtime::{Builder, is_rt_shutdown_err};
+///
+/// let first = Builder::new_current_thread().enable_all().build().unwrap();
+/// let listener = first.block_on(async { zokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() });
+/// drop(first);
+/// let second = Builder::new_current_thread().enable_all().build().unwrap();
+/// let error = second.block_on(async { listener.accept().await.unwrap_err() });
+/// assert!(is_rt_shutdown_err(&error));
+/// assert!(!is_rt_shutdown_err(&std::io::Error::other("something else")));
+/// ```
+pub fn is_rt_shutdown_err(error: &std::io::Error) -> bool {
+    driver::is_shutdown_error(error)
+}
 pub use zokio_sched::metrics::{RuntimeMetrics, WorkerMetrics};
 
 /// Plugging in a scheduler of your own: the traits and types [`Builder::scheduler`] works with.
