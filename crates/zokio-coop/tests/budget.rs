@@ -125,3 +125,96 @@ fn a_spent_budget_on_one_thread_does_not_limit_another() {
     });
     assert_eq!(counter.0.load(Ordering::SeqCst), 2);
 }
+
+#[test]
+fn a_fresh_budget_has_the_initial_units() {
+    assert_eq!(
+        Budget::initial().remaining(),
+        Some(zokio_coop::INITIAL_BUDGET)
+    );
+    assert_eq!(Budget::initial(), Budget::units(zokio_coop::INITIAL_BUDGET));
+    assert_eq!(Budget::unconstrained().remaining(), None);
+    with_budget(Budget::initial(), || {
+        assert_eq!(zokio_coop::current(), Budget::initial());
+        assert!(has_budget_remaining());
+    });
+}
+
+#[test]
+fn defer_wake_is_asked_for_within_one_poll_only() {
+    with_budget(Budget::initial(), || {
+        assert!(!zokio_coop::wants_defer());
+        zokio_coop::defer_wake();
+        assert!(
+            zokio_coop::wants_defer(),
+            "the task asked to wait for the driver"
+        );
+        // A nested unconstrained section is part of the same poll.
+        with_budget(Budget::unconstrained(), || {
+            assert!(zokio_coop::wants_defer())
+        });
+    });
+    // The next poll (a new limited budget) starts without the request.
+    with_budget(Budget::initial(), || assert!(!zokio_coop::wants_defer()));
+}
+
+#[test]
+fn a_spent_budget_wants_the_wake_deferred() {
+    let (counter, waker) = counting_cx();
+    let mut cx = Context::from_waker(&waker);
+    with_budget(Budget::units(1), || {
+        assert!(!zokio_coop::wants_defer());
+        let Poll::Ready(restore) = poll_proceed(&mut cx) else {
+            panic!("one unit is there to spend");
+        };
+        restore.made_progress();
+        assert!(
+            zokio_coop::wants_defer(),
+            "nothing is left: the task must yield"
+        );
+    });
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn consume_budget_yields_once_the_budget_is_spent() {
+    let (counter, waker) = counting_cx();
+    let mut cx = Context::from_waker(&waker);
+    with_budget(Budget::units(2), || {
+        let mut spend = std::pin::pin!(async {
+            for _ in 0..3 {
+                zokio_coop::consume_budget().await;
+            }
+        });
+        // Two units spent, then the third call yields and wakes the task.
+        assert!(spend.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(zokio_coop::current(), Budget::units(0));
+        // The next poll of the task gets a fresh budget and finishes.
+        with_budget(Budget::units(2), || {
+            assert!(spend.as_mut().poll(&mut cx).is_ready());
+            assert_eq!(zokio_coop::current(), Budget::units(1));
+        });
+    });
+}
+
+#[test]
+fn debug_output() {
+    assert_eq!(format!("{:?}", Budget::units(3)), "Budget(Some(3))");
+    let mut cx = Context::from_waker(Waker::noop());
+    with_budget(Budget::units(3), || {
+        let Poll::Ready(restore) = poll_proceed(&mut cx) else {
+            panic!("a unit is there to spend");
+        };
+        // The guard holds the budget it refunds.
+        assert_eq!(
+            format!("{restore:?}"),
+            "RestoreOnPending(Some(Budget(Some(3))))"
+        );
+    });
+    let unconstrained = zokio_coop::unconstrained(std::future::ready(1));
+    assert_eq!(
+        format!("{unconstrained:?}"),
+        "Unconstrained { future: Ready(Some(1)) }"
+    );
+}

@@ -211,3 +211,180 @@ fn zokio_executor_spawns_on_zokio_without_a_tokio_runtime() {
     });
     assert!(no_tokio_runtime(), "after block_on");
 }
+
+/// A server that echoes every byte back until the client shuts its side down.
+async fn echo_server() -> std::net::SocketAddr {
+    use zokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    zokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            zokio::spawn(async move {
+                let mut buf = [0; 1024];
+                while let Ok(n) = stream.read(&mut buf).await {
+                    if n == 0 || stream.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+fn connect(connector: &mut ZokioConnector, uri: &str) -> client::Connecting {
+    use tower_service::Service;
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(connector.poll_ready(&mut cx).is_ready(), "always ready");
+    connector.call(uri.parse().unwrap())
+}
+
+#[zokio::test]
+async fn connector_yields_a_tcp_stream_with_tokio_and_hyper_traits() {
+    use hyper_util::client::legacy::connect::Connection;
+    use zokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+    zokio::time::timeout(LIMIT, async {
+        let addr = echo_server().await;
+        let mut connector = ZokioConnector::default()
+            .nodelay(false)
+            .connect_timeout(Duration::from_secs(30));
+        assert_eq!(
+            format!("{connector:?}"),
+            "ZokioConnector { enforce_http: true, nodelay: false, connect_timeout: Some(30s) }"
+        );
+        let connecting = connect(&mut connector, &format!("http://{addr}/"));
+        assert_eq!(format!("{connecting:?}"), "Connecting { .. }");
+        let mut stream = connecting.await.unwrap();
+        assert_eq!(stream.get_ref().peer_addr().unwrap(), addr);
+        let local = stream.get_ref().local_addr().unwrap();
+        assert!(!stream.get_ref().nodelay().unwrap(), "nodelay(false) kept");
+        assert!(!stream.connected().is_proxied());
+
+        // Tokio's traits, for TLS connectors built on them.
+        assert_eq!(
+            stream.is_write_vectored(),
+            AsyncWrite::is_write_vectored(stream.get_ref())
+        );
+        stream.write_all(b"ping").await.unwrap();
+        let vectored = stream
+            .write_vectored(&[std::io::IoSlice::new(b"-"), std::io::IoSlice::new(b"pong")])
+            .await
+            .unwrap();
+        stream.flush().await.unwrap();
+        let mut echoed = vec![0; 4 + vectored];
+        stream.read_exact(&mut echoed).await.unwrap();
+        assert_eq!(&echoed, &b"ping-pong"[..4 + vectored]);
+        stream.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty(), "everything echoed was read: {rest:?}");
+        // The same socket, unwrapped (closed by now: only its own address is left to check).
+        let tcp = stream.into_inner();
+        assert_eq!(tcp.local_addr().unwrap(), local);
+
+        // The default sets `TCP_NODELAY`.
+        let stream = connect(&mut ZokioConnector::new(), &format!("http://{addr}/"))
+            .await
+            .unwrap();
+        assert!(stream.get_ref().nodelay().unwrap());
+    })
+    .await
+    .expect("within the time limit");
+}
+
+#[zokio::test]
+async fn connector_refuses_what_it_cannot_connect_to() {
+    let mut connector = ZokioConnector::new();
+    let err = connect(&mut connector, "https://127.0.0.1:1/")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(err.to_string(), "not an http URI: https://127.0.0.1:1/");
+    let err = connect(&mut connector.clone().enforce_http(false), "/no/authority")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(err.to_string(), "no host in URI: /no/authority");
+    // Nothing listens on port 1 of the loopback address.
+    let err = connect(&mut connector, "http://127.0.0.1:1/")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    // Without a port, `http` means 80 (refused on this machine's loopback, or answered there).
+    match connect(&mut connector, "http://127.0.0.1/").await {
+        Ok(stream) => assert_eq!(stream.get_ref().peer_addr().unwrap().port(), 80),
+        Err(err) => assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused),
+    }
+}
+
+#[zokio::test]
+async fn connector_without_enforce_http_connects_https_uris_in_the_clear() {
+    let addr = echo_server().await;
+    let mut connector = ZokioConnector::new().enforce_http(false);
+    let stream = connect(&mut connector, &format!("https://{addr}/"))
+        .await
+        .unwrap();
+    assert_eq!(stream.get_ref().peer_addr().unwrap(), addr);
+    // Without a port, `https` means 443 (refused on this machine's loopback, or answered there).
+    match connect(&mut connector, "https://127.0.0.1/").await {
+        Ok(stream) => assert_eq!(stream.get_ref().peer_addr().unwrap().port(), 443),
+        Err(err) => assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused),
+    }
+}
+
+/// A connection attempt that gets no answer (the listener's accept queue is full, so the kernel
+/// drops the SYN) fails with `TimedOut` after the connect timeout.
+#[zokio::test]
+async fn connect_timeout_bounds_an_attempt_that_gets_no_answer() {
+    let socket = zokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut connector = ZokioConnector::new().connect_timeout(Duration::from_millis(200));
+    let mut held = Vec::new();
+    let mut timed_out = None;
+    // The first connections fill the queue (never accepted); a later one times out.
+    for _ in 0..16 {
+        match connect(&mut connector, &format!("http://{addr}/")).await {
+            Ok(stream) => held.push(stream),
+            Err(err) => {
+                timed_out = Some(err);
+                break;
+            }
+        }
+    }
+    let err = timed_out.expect("an attempt timed out");
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    assert_eq!(err.to_string(), format!("connecting to {addr} timed out"));
+    assert!(!held.is_empty() && held.len() < 16);
+    drop(listener);
+}
+
+#[zokio::test(start_paused = true)]
+async fn zokio_timer_resets_a_foreign_sleep_by_replacing_it() {
+    struct Foreign;
+    impl std::future::Future for Foreign {
+        type Output = ();
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            std::task::Poll::Pending
+        }
+    }
+    impl hyper::rt::Sleep for Foreign {}
+
+    let timer = ZokioTimer::new();
+    let start = zokio::time::Instant::now();
+    let mut sleep: std::pin::Pin<Box<dyn hyper::rt::Sleep>> = Box::pin(Foreign);
+    timer.reset(&mut sleep, timer.now() + Duration::from_secs(2));
+    // Not the foreign sleep any more (it never completes): one of ours, with that deadline.
+    let ours = sleep
+        .as_mut()
+        .downcast_mut_pin::<zokio_hyper::ZokioSleep>()
+        .expect("replaced by a ZokioSleep");
+    assert_eq!(ours.deadline(), start + Duration::from_secs(2));
+    sleep.as_mut().await;
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}

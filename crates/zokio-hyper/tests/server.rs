@@ -365,3 +365,120 @@ async fn header_read_timeout_runs_on_paused_zokio_time() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.ends_with("hello"), "{response}");
 }
+
+#[zokio::test]
+async fn serve_reports_its_settings_and_address() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serve = zokio_hyper::serve(listener, router());
+    assert_eq!(serve.local_addr().unwrap(), addr);
+    let debug = format!("{serve:?}");
+    assert!(debug.starts_with("Serve { listener: "), "{debug}");
+    assert!(
+        debug.ends_with(
+            "tcp_nodelay: true, drain_timeout: Some(30s), graceful_shutdown: false, .. }"
+        ),
+        "{debug}"
+    );
+    let serve = serve
+        .tcp_nodelay(false)
+        .drain_timeout(None)
+        .with_graceful_shutdown(std::future::pending());
+    let debug = format!("{serve:?}");
+    assert!(
+        debug.ends_with("tcp_nodelay: false, drain_timeout: None, graceful_shutdown: true, .. }"),
+        "{debug}"
+    );
+    assert_eq!(
+        zokio_hyper::server::DEFAULT_DRAIN_TIMEOUT,
+        Duration::from_secs(30)
+    );
+}
+
+/// Starts `serve` with the slow router, `tcp_nodelay(false)` and no drain timeout, and one request
+/// in flight on `/slow`. Returns the server's address, its stop trigger, the server task, the
+/// request in flight, the client connection's task and the handler's release.
+async fn slow_server_without_drain_timeout() -> (
+    SocketAddr,
+    zokio::sync::oneshot::Sender<()>,
+    zokio::task::JoinHandle<std::io::Result<()>>,
+    zokio::task::JoinHandle<hyper::Result<Response<Incoming>>>,
+    zokio::task::JoinHandle<hyper::Result<()>>,
+    zokio::sync::watch::Sender<bool>,
+) {
+    let (started_tx, mut started) = zokio::sync::mpsc::channel(1);
+    let (release, release_rx) = zokio::sync::watch::channel(false);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = zokio::sync::oneshot::channel::<()>();
+    let server = zokio::spawn(
+        zokio_hyper::serve(listener, slow_router(started_tx, release_rx))
+            .tcp_nodelay(false)
+            .drain_timeout(None)
+            .with_graceful_shutdown(async {
+                stopped.await.ok();
+            })
+            .into_future(),
+    );
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(ZokioIo::new(stream))
+        .await
+        .unwrap();
+    let driver = zokio::spawn(connection);
+    let in_flight = zokio::spawn(sender.send_request(request("GET", "/slow", "")));
+    started.recv().await.unwrap();
+    (addr, stop, server, in_flight, driver, release)
+}
+
+/// Waits (bounded) until connecting to `addr` is refused: the server has closed its listener.
+async fn until_refused(addr: SocketAddr) {
+    for _ in 0..500 {
+        if TcpStream::connect(addr).await.is_err() {
+            return;
+        }
+        zokio::task::yield_now().await;
+    }
+    panic!("the listener is still open");
+}
+
+#[zokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_without_a_drain_timeout_waits_as_long_as_it_takes() {
+    zokio::time::timeout(LIMIT, async {
+        let (addr, stop, server, in_flight, driver, release) =
+            slow_server_without_drain_timeout().await;
+        stop.send(()).unwrap();
+        until_refused(addr).await;
+        // The handler is still held: the server cannot have finished draining.
+        assert!(!server.is_finished());
+        release.send(true).unwrap();
+        let response = in_flight.await.unwrap().unwrap();
+        assert_eq!(
+            text(response).await,
+            (StatusCode::OK, "finished".to_owned())
+        );
+        server.await.unwrap().unwrap();
+        driver.await.unwrap().unwrap();
+    })
+    .await
+    .expect("within the time limit");
+}
+
+/// Aborting the server while it drains (cancellation at that await point) closes the connections
+/// it was waiting for.
+#[zokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aborting_a_draining_server_closes_its_connections() {
+    zokio::time::timeout(LIMIT, async {
+        let (addr, stop, server, in_flight, driver, _release) =
+            slow_server_without_drain_timeout().await;
+        stop.send(()).unwrap();
+        until_refused(addr).await;
+        assert!(!server.is_finished());
+        server.abort();
+        assert!(server.await.unwrap_err().is_cancelled());
+        // The connection was dropped with the server: the request fails, the client ends.
+        assert!(in_flight.await.unwrap().is_err());
+        let _ = driver.await.unwrap();
+    })
+    .await
+    .expect("within the time limit");
+}

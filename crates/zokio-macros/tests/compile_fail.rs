@@ -1,7 +1,9 @@
-//! Bad attribute arguments must give a spanned compile error, never a silent fallback.
+//! The attributes through the compiler: bad arguments must give a spanned compile error, never a
+//! silent fallback (`tests/ui`), and every valid form must compile and run (`tests/ui-pass`).
 
 #[test]
-fn bad_arguments_are_compile_errors() {
+fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
+    t.pass("tests/ui-pass/*.rs");
 }

@@ -311,3 +311,165 @@ fn concurrent_spawners_run_every_task_once() {
     assert!(pool.shutdown(Duration::from_secs(5)));
     assert_eq!(pool.spawner().num_threads(), 0);
 }
+
+#[derive(Default)]
+struct Observer {
+    spawned: AtomicUsize,
+    finished: AtomicUsize,
+}
+
+impl blocking::TaskObserver for Observer {
+    fn spawned(&self) {
+        self.spawned.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn finished(&self) {
+        self.finished.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The observer hears of every task when it enters the pool and again once it has left it (run or
+/// cancelled), and its output is ready by the time `finished` is called.
+#[test]
+fn observer_follows_every_task_in_and_out() {
+    let observer = Arc::new(Observer::default());
+    let mut config = Config::default();
+    config.max_threads = 2;
+    config.observer = Some(observer.clone());
+    let pool = BlockingPool::new(config);
+    let handles: Vec<_> = (0..10)
+        .map(|i| pool.spawner().spawn_blocking(move || i))
+        .collect();
+    assert_eq!(observer.spawned.load(Ordering::SeqCst), 10);
+    let sum: i32 = handles.into_iter().map(|h| block_on(h).unwrap()).sum();
+    assert_eq!(sum, 45);
+    wait_until("every task has left the pool", || {
+        observer.finished.load(Ordering::SeqCst) == 10
+    });
+    assert!(pool.shutdown(Duration::from_secs(10)));
+    // A task spawned after shutdown is cancelled, and still comes in and out once.
+    assert!(
+        block_on(pool.spawner().spawn_blocking(|| ()))
+            .unwrap_err()
+            .is_cancelled()
+    );
+    assert_eq!(observer.spawned.load(Ordering::SeqCst), 11);
+    assert_eq!(observer.finished.load(Ordering::SeqCst), 11);
+}
+
+#[test]
+fn config_pool_and_spawner_debug_show_their_state() {
+    let config = Config::default();
+    assert_eq!(config.max_threads, blocking::DEFAULT_MAX_THREADS);
+    assert_eq!(config.keep_alive, blocking::DEFAULT_KEEP_ALIVE);
+    let debug = format!("{config:?}");
+    assert!(
+        debug.starts_with("Config { max_threads: 512, keep_alive: 10s, threads: ThreadConfig"),
+        "{debug}"
+    );
+    assert!(debug.ends_with("observer: false }"), "{debug}");
+
+    let pool = pool(1, Duration::from_secs(10));
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let busy = pool.spawner().spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+    });
+    started_rx.recv().unwrap();
+    let queued = pool.spawner().spawn_blocking(|| ());
+    assert_eq!(
+        format!("{:?}", pool.spawner()),
+        "Spawner { num_threads: 1, num_idle: 0, queue_depth: 1, shutdown: false }"
+    );
+    assert_eq!(
+        format!("{pool:?}"),
+        "BlockingPool { spawner: Spawner { num_threads: 1, num_idle: 0, queue_depth: 1, shutdown: false } }"
+    );
+    release_tx.send(()).unwrap();
+    block_on(busy).unwrap();
+    block_on(queued).unwrap();
+    assert!(pool.shutdown(Duration::from_secs(10)));
+    assert!(format!("{:?}", pool.spawner()).ends_with("shutdown: true }"));
+}
+
+/// With no keep-alive bound (`Duration::MAX`) an idle thread waits for work without a timeout: it
+/// is reused for the next task and stopped by shutdown, never retired.
+#[test]
+fn unbounded_keep_alive_keeps_the_idle_thread_until_shutdown() {
+    let pool = pool(4, Duration::MAX);
+    let first = block_on(
+        pool.spawner()
+            .spawn_blocking(|| std::thread::current().id()),
+    )
+    .unwrap();
+    wait_until("the thread is idle", || {
+        pool.spawner().num_idle_threads() == 1
+    });
+    let second = block_on(
+        pool.spawner()
+            .spawn_blocking(|| std::thread::current().id()),
+    )
+    .unwrap();
+    assert_eq!(first, second, "the idle thread ran the next task");
+    wait_until("the thread is idle again", || {
+        pool.spawner().num_idle_threads() == 1
+    });
+    assert_eq!(pool.spawner().num_threads(), 1);
+    let start = Instant::now();
+    assert!(pool.shutdown(Duration::from_secs(10)));
+    assert!(start.elapsed() < Duration::from_secs(5), "shutdown woke it");
+    assert_eq!(pool.spawner().num_threads(), 0);
+}
+
+/// A pool dropped from one of its own threads shuts down without waiting for that thread (which
+/// would wait for itself), and the thread exits once its task is over.
+#[test]
+fn pool_dropped_from_its_own_thread_does_not_wait_for_itself() {
+    let pool = pool(2, Duration::from_secs(10));
+    let spawner = pool.spawner().clone();
+    let slot = Arc::new(std::sync::Mutex::new(Some(pool)));
+    let s = slot.clone();
+    let dropped = spawner.spawn_blocking(move || {
+        let pool = s.lock().unwrap().take().expect("the pool");
+        drop(pool);
+        "dropped"
+    });
+    assert_eq!(block_on(dropped).unwrap(), "dropped");
+    assert!(slot.lock().unwrap().is_none());
+    assert!(spawner.is_shutdown());
+    assert!(
+        block_on(spawner.spawn_blocking(|| ()))
+            .unwrap_err()
+            .is_cancelled()
+    );
+    wait_until("the pool thread exited", || spawner.num_threads() == 0);
+}
+
+/// `shutdown` called on a pool thread waits for the pool's other threads, not for itself.
+#[test]
+fn shutdown_from_a_pool_thread_waits_for_the_others_only() {
+    let pool = Arc::new(pool(2, Duration::from_secs(10)));
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let other = pool.spawner().spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        "other finished"
+    });
+    started_rx.recv().unwrap();
+    let p = pool.clone();
+    let shutting_down = pool.spawner().spawn_blocking(move || {
+        let all_exited = p.shutdown(Duration::from_secs(30));
+        (all_exited, p.spawner().num_threads())
+    });
+    wait_until("shutdown began", || pool.spawner().is_shutdown());
+    assert!(!shutting_down.is_finished(), "it waits for the busy thread");
+    release_tx.send(()).unwrap();
+    assert_eq!(block_on(other).unwrap(), "other finished");
+    // It returned once only itself was left.
+    assert_eq!(block_on(shutting_down).unwrap(), (true, 1));
+    wait_until("the last thread exited", || {
+        pool.spawner().num_threads() == 0
+    });
+}

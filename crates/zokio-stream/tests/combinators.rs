@@ -341,3 +341,75 @@ async fn then_runs_one_future_at_a_time() {
     assert_eq!(out, [0, 1, 2, 3, 4]);
     assert_eq!(most.get(), 1);
 }
+
+#[test]
+fn any_yields_after_32_items() {
+    let (script, polls) = Script::items(0..100);
+    let mut script = script;
+    let mut any = std::pin::pin!(script.any(|n| n == 70));
+    let mut cx = Context::from_waker(Waker::noop());
+    // A stream that is always ready does not hold the task: `any` yields after each 32 items.
+    assert_eq!(any.as_mut().poll(&mut cx), Poll::Pending);
+    assert_eq!(polls.get(), 32);
+    assert_eq!(any.as_mut().poll(&mut cx), Poll::Pending);
+    assert_eq!(polls.get(), 64);
+    assert_eq!(any.as_mut().poll(&mut cx), Poll::Ready(true));
+    assert_eq!(polls.get(), 71, "not polled past the match");
+}
+
+#[test]
+fn adapters_debug_show_their_state() {
+    let empty = stream::empty::<u8>;
+    assert_eq!(format!("{:?}", empty().map(|n| n)), "Map { stream: Empty }");
+    assert_eq!(
+        format!("{:?}", empty().map_while(Some)),
+        "MapWhile { stream: Empty, done: false }"
+    );
+    assert_eq!(
+        format!("{:?}", empty().then(std::future::ready)),
+        "Then { stream: Empty, running: false }"
+    );
+    assert_eq!(
+        format!("{:?}", empty().filter(|_| true)),
+        "Filter { stream: Empty }"
+    );
+    assert_eq!(
+        format!("{:?}", empty().filter_map(Some)),
+        "FilterMap { stream: Empty }"
+    );
+    assert_eq!(
+        format!("{:?}", empty().take_while(|_| true)),
+        "TakeWhile { stream: Empty, done: false }"
+    );
+    assert_eq!(
+        format!("{:?}", empty().skip_while(|_| true)),
+        "SkipWhile { stream: Empty, skipping: true }"
+    );
+    assert_eq!(
+        format!("{:?}", empty().peekable()),
+        "Peekable { stream: Fuse { stream: Some(Empty) }, peeked: None }"
+    );
+    assert_eq!(
+        format!("{:?}", empty().collect::<Vec<u8>>()),
+        "Collect { stream: Empty, partial: Some([]) }"
+    );
+
+    // The state changes show: a map_while that ended, a then with a future running, a peeked item,
+    // a skip_while done skipping.
+    let mut ended = stream::iter([0u8]).map_while(|_| None::<u8>);
+    assert_eq!(poll_once(&mut ended), Poll::Ready(None));
+    assert!(format!("{ended:?}").ends_with("done: true }"));
+    let mut running = stream::iter([1u8]).then(|_| std::future::pending::<u8>());
+    assert_eq!(poll_once(&mut running), Poll::Pending);
+    assert!(format!("{running:?}").ends_with("running: true }"));
+    let mut peeked = stream::iter([5u8]).peekable();
+    let mut cx = Context::from_waker(Waker::noop());
+    assert_eq!(
+        Pin::new(&mut peeked).poll_peek(&mut cx),
+        Poll::Ready(Some(&mut 5))
+    );
+    assert!(format!("{peeked:?}").ends_with("peeked: Some(5) }"));
+    let mut skipped = stream::iter([1u8, 9]).skip_while(|n| *n < 5);
+    assert_eq!(poll_once(&mut skipped), Poll::Ready(Some(9)));
+    assert!(format!("{skipped:?}").ends_with("skipping: false }"));
+}

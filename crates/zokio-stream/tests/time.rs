@@ -230,3 +230,53 @@ async fn time_combinators_follow_advance() {
     sleep(Duration::from_secs(5)).await;
     assert!(timed.as_mut().poll_next(&mut cx).is_pending());
 }
+
+#[zokio::test(start_paused = true)]
+async fn time_adapters_end_with_their_stream_and_expose_it() {
+    use futures_util::stream::FusedStream;
+
+    let mut timed = stream::iter([1]).timeout(Duration::from_secs(1));
+    assert!(!timed.is_terminated());
+    assert_eq!(timed.next().await, Some(Ok(1)));
+    assert_eq!(timed.next().await, None);
+    assert!(timed.is_terminated());
+
+    let mut repeating = stream::iter([1, 2]).timeout_repeating(interval(100 * MS));
+    // Any number of `Elapsed` may come between the items.
+    assert_eq!(repeating.size_hint(), (2, None));
+    assert!(!repeating.is_terminated());
+    assert_eq!(repeating.next().await, Some(Ok(1)));
+    assert_eq!(repeating.next().await, Some(Ok(2)));
+    assert_eq!(repeating.next().await, None);
+    assert!(repeating.is_terminated());
+
+    let mut chunks = std::pin::pin!(stream::iter([1, 2, 3]).chunks_timeout(2, 10 * MS));
+    let debug = format!("{chunks:?}");
+    assert!(debug.starts_with("ChunksTimeout { stream: Fuse"), "{debug}");
+    assert!(
+        debug.ends_with("duration: 10ms, items: [], max_size: 2 }"),
+        "{debug}"
+    );
+    assert!(!chunks.is_terminated());
+    assert_eq!(chunks.next().await, Some(vec![1, 2]));
+    assert_eq!(chunks.next().await, Some(vec![3]));
+    assert_eq!(chunks.next().await, None);
+    assert!(chunks.is_terminated());
+
+    // The throttled stream, pinned, is the very inner stream: an item taken through it bypasses
+    // the throttle and is not seen again.
+    let mut throttled = std::pin::pin!(stream::iter([1, 2, 3]).throttle(100 * MS));
+    assert_eq!(throttled.as_mut().get_pin_mut().next().await, Some(1));
+    let start = Instant::now();
+    assert_eq!(throttled.next().await, Some(2));
+    assert_eq!(
+        since(start),
+        0,
+        "the first item through the throttle is not delayed"
+    );
+    assert_eq!(throttled.next().await, Some(3));
+    assert_eq!(since(start), 100);
+
+    let ticks = IntervalStream::new(interval(MS));
+    assert!(!ticks.is_terminated(), "an interval never ends");
+}

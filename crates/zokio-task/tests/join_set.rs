@@ -433,3 +433,53 @@ fn join_set_and_join_handle_respect_the_coop_budget() {
     assert_eq!(ex.block_on(set.join_all()).len(), 1);
     ex.block_on(pending_set.shutdown());
 }
+
+#[test]
+#[should_panic(expected = "JoinSet::join_all: task")]
+fn join_set_join_all_panics_on_a_cancelled_task() {
+    let ex = LocalExecutor::new();
+    let mut set = JoinSet::new();
+    set.insert(ex.spawn(async { 1 }));
+    let cancelled = set.insert(ex.spawn(std::future::pending::<u32>()));
+    cancelled.abort();
+    ex.run_until_idle();
+    ex.block_on(set.join_all());
+}
+
+/// A waker that counts its wakes.
+#[derive(Default)]
+struct CountingWaker(AtomicUsize);
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn join_set_detached_tasks_that_finish_wake_nobody() {
+    let ex = LocalExecutor::new();
+    let mut set = JoinSet::new();
+    let gate = Gate::new();
+    let counters = Counters::new();
+    set.insert(ex.spawn(tracked(&counters, gate.wait())));
+    set.insert(ex.spawn(gate.wait()));
+    ex.run_until_idle();
+    // The owner waits: each entry's waker is registered with its task, and the owner's with the set.
+    let owner = Arc::new(CountingWaker::default());
+    let waker = Waker::from(Arc::clone(&owner));
+    assert!(
+        set.poll_join_next(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
+    set.detach_all();
+    assert!(set.is_empty());
+    gate.open();
+    ex.run_until_idle();
+    assert_eq!(counters.drops(), 1, "the detached tasks ran to completion");
+    assert_eq!(owner.0.load(SeqCst), 0, "their completion woke nobody");
+    assert!(matches!(
+        set.poll_join_next(&mut Context::from_waker(&waker)),
+        Poll::Ready(None)
+    ));
+}

@@ -205,3 +205,52 @@ fn default_list_is_open_and_empty() {
     assert_eq!(list.close_and_abort_all(), 0);
     assert!(list.is_closed());
 }
+
+#[test]
+fn panic_hook_runs_for_each_task_that_panics_in_poll() {
+    let ex = LocalExecutor::new();
+    let panics = Arc::new(AtomicUsize::new(0));
+    let p = Arc::clone(&panics);
+    assert!(
+        ex.list()
+            .set_panic_hook(move || {
+                p.fetch_add(1, SeqCst);
+            })
+            .is_ok()
+    );
+    // Only one hook: a second one is handed back.
+    let refused = ex.list().set_panic_hook(|| unreachable!("never installed"));
+    assert!(refused.is_err());
+    assert_eq!(
+        format!("{:?}", ex.list()),
+        "TaskList { shards: 4, panic_hook: true, .. }"
+    );
+
+    let fine = ex.spawn(async { 1 });
+    let panicked = ex.spawn(async { std::panic::panic_any("in poll") });
+    let cancelled = ex.spawn(std::future::pending::<()>());
+    cancelled.abort();
+    ex.run_until_idle();
+    assert_eq!(ex.block_on(fine).unwrap(), 1);
+    assert!(ex.block_on(panicked).unwrap_err().is_panic());
+    assert!(ex.block_on(cancelled).unwrap_err().is_cancelled());
+    assert_eq!(
+        panics.load(SeqCst),
+        1,
+        "only the panic in poll ran the hook"
+    );
+
+    let again = ex.spawn(async { std::panic::panic_any("again") });
+    ex.run_until_idle();
+    assert!(ex.block_on(again).unwrap_err().is_panic());
+    assert_eq!(panics.load(SeqCst), 2);
+}
+
+#[test]
+fn debug_without_a_hook() {
+    let list = TaskList::new(3);
+    assert_eq!(
+        format!("{list:?}"),
+        "TaskList { shards: 4, panic_hook: false, .. }"
+    );
+}

@@ -209,3 +209,32 @@ fn dropped_on_another_thread_leaks_the_future() {
     assert!(output(&mut handle).unwrap_err().is_cancelled());
     assert!(ex.list.is_empty(), "the task left its list");
 }
+
+/// Dropped on another thread while that thread unwinds, the runnable still leaks the future, and
+/// without a second panic (which would abort the process): the thread's own panic comes out.
+#[test]
+#[cfg_attr(miri, ignore = "leaks the future on purpose")]
+fn dropped_on_another_thread_leaks_the_future_even_while_that_thread_unwinds() {
+    let ex = LocalQueue::new();
+    let counters = Counters::new();
+    let mut handle = ex.spawn(tracked(&counters, async { 5 }));
+    let runnable = ex.pop().unwrap();
+    let panicked = thread::spawn(move || {
+        let _dropped_while_unwinding = runnable;
+        std::panic::panic_any("the other thread panics");
+    })
+    .join()
+    .unwrap_err();
+    assert_eq!(
+        *panicked.downcast::<&'static str>().unwrap(),
+        "the other thread panics"
+    );
+    assert_eq!(counters.polls(), 0);
+    assert_eq!(
+        counters.drops(),
+        0,
+        "leaked, not dropped on the wrong thread"
+    );
+    assert!(output(&mut handle).unwrap_err().is_cancelled());
+    assert!(ex.list.is_empty(), "the task left its list");
+}

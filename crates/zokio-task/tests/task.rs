@@ -13,7 +13,7 @@ use std::thread;
 use common::{
     Counters, Gate, LocalExecutor, PanicOnDrop, ThreadPool, poll_once, scaled, tracked, with_guard,
 };
-use zokio_task::{Id, JoinError};
+use zokio_task::{Id, JoinError, Runnable};
 
 #[test]
 fn output_delivered() {
@@ -79,6 +79,11 @@ fn panic_with_static_str_and_opaque_payloads() {
     );
     let b = ex.block_on(b).unwrap_err();
     assert_eq!(b.to_string(), format!("task {} panicked", b.id()));
+    // No message to show for an opaque payload, in `Debug` either.
+    assert_eq!(
+        format!("{b:?}"),
+        format!("JoinError::Panic({:?}, ...)", b.id())
+    );
     assert_eq!(*b.try_into_panic().unwrap().downcast::<u32>().unwrap(), 7);
 }
 
@@ -498,4 +503,74 @@ fn join_handle_drop_after_pending_poll_then_completion_drops_output_once() {
     // The task completed after the pending poll: dropping the handle takes and drops the output.
     assert!(catch_unwind(AssertUnwindSafe(move || drop(handle))).is_ok());
     assert_eq!(counters.drops(), 1);
+}
+
+#[test]
+fn runnable_reports_its_task_and_survives_a_raw_round_trip() {
+    let ex = LocalExecutor::new();
+    let counters = Counters::new();
+    let (runnable, handle) = ex.spawn_unscheduled(tracked(&counters, async { 21 * 2 }));
+    assert_eq!(runnable.id(), handle.id());
+    assert_eq!(
+        format!("{runnable:?}"),
+        format!("Runnable {{ id: {:?} }}", handle.id())
+    );
+    // A scheduler that keeps tasks in atomic slots turns them into pointers and back.
+    let raw = runnable.into_raw();
+    assert_eq!(counters.polls(), 0, "a raw task is neither run nor dropped");
+    assert_eq!(counters.drops(), 0);
+    // SAFETY: `raw` comes from `into_raw` just above and is turned back exactly once.
+    let runnable = unsafe { Runnable::from_raw(raw) };
+    assert_eq!(runnable.id(), handle.id());
+    runnable.run();
+    assert_eq!(counters.polls(), 1);
+    assert_eq!(ex.block_on(handle).unwrap(), 42);
+}
+
+/// Panics in its destructor with a payload that panics in its own destructor too.
+struct PanicsWithAPanickingPayload(Arc<Counters>);
+
+/// Counts its drop, then panics with a payload that allocates nothing (so leaking it leaks nothing).
+struct PanickingPayload(Arc<Counters>);
+
+impl Drop for PanickingPayload {
+    fn drop(&mut self) {
+        self.0.drops.fetch_add(1, SeqCst);
+        std::panic::panic_any(());
+    }
+}
+
+impl Drop for PanicsWithAPanickingPayload {
+    fn drop(&mut self) {
+        std::panic::panic_any(PanickingPayload(Arc::clone(&self.0)));
+    }
+}
+
+#[test]
+fn detached_output_whose_panic_payload_panics_too_is_contained() {
+    // The output's destructor panics; dropping that panic's payload panics again. Neither unwinds
+    // out of `run` (where async-task would abort the process): the second payload is leaked.
+    let ex = LocalExecutor::new();
+    let counters = Counters::new();
+    let c = Arc::clone(&counters);
+    drop(ex.spawn(async move { PanicsWithAPanickingPayload(c) }));
+    assert_eq!(ex.run_until_idle(), 1);
+    assert_eq!(counters.drops(), 1, "the first payload was dropped");
+}
+
+#[test]
+fn task_kinds_are_named_as_tokio_names_them() {
+    use zokio_task::TaskKind;
+    let names: Vec<_> = [TaskKind::Task, TaskKind::Local, TaskKind::Blocking]
+        .iter()
+        .map(|kind| (kind.as_str(), kind.to_string()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("task", "task".to_owned()),
+            ("local", "local".to_owned()),
+            ("blocking", "blocking".to_owned())
+        ]
+    );
 }

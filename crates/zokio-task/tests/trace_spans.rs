@@ -197,3 +197,24 @@ fn a_cancelled_task_closes_its_span() {
     assert_eq!(span.enters, span.exits);
     assert!(block_on(handle).unwrap_err().is_cancelled());
 }
+
+#[test]
+fn spawn_meta_keeps_the_kind_the_name_and_the_callers_location() {
+    #[rustfmt::skip]
+    let (line, meta) = (line!(), SpawnMeta::new(TaskKind::Blocking));
+    assert_eq!(meta.kind(), TaskKind::Blocking);
+    assert_eq!(meta.name(), None);
+    assert_eq!(meta.location().file(), file!());
+    assert_eq!(meta.location().line(), line);
+    let named = meta.with_name("ticker");
+    assert_eq!(named.name(), Some("ticker"));
+    assert_eq!(named.kind(), TaskKind::Blocking, "naming keeps the kind");
+    assert_eq!(named.location(), meta.location(), "and the location");
+    let debug = format!("{named:?}");
+    assert!(
+        debug.starts_with("SpawnMeta { kind: Blocking, name: Some(\"ticker\"), location: "),
+        "{debug}"
+    );
+    assert!(debug.contains(file!()), "{debug}");
+    assert!(debug.ends_with(".. }"), "{debug}");
+}

@@ -22,6 +22,11 @@ fn stdio_child() {
         .enable_all()
         .build()
         .unwrap();
+    match mode.as_str() {
+        "futures" => return rt.block_on(futures_io_child()),
+        "cancelled" => return rt.block_on(cancelled_child()),
+        _ => {}
+    }
     rt.block_on(async {
         let mut input = Vec::new();
         let lines = if mode == "lines" {
@@ -51,9 +56,75 @@ fn stdio_child() {
     });
 }
 
+/// The child in `futures` mode: the same echo through the futures-io traits (`close` for the
+/// summary on stderr).
+async fn futures_io_child() {
+    use zokio::io::futures::{AsyncReadExt, AsyncWriteExt};
+    let mut input = Vec::new();
+    zokio::io::stdin().read_to_end(&mut input).await.unwrap();
+    let mut out = zokio::io::stdout();
+    out.write_all(BEGIN).await.unwrap();
+    out.write_all(&input).await.unwrap();
+    out.write_all(END).await.unwrap();
+    out.flush().await.unwrap();
+    let mut err = zokio::io::stderr();
+    let summary = format!("futures-io read {} bytes\n", input.len());
+    err.write_all(summary.as_bytes()).await.unwrap();
+    err.close().await.unwrap();
+}
+
+/// The child in `cancelled` mode: a read cancelled while its trip waits for input, then a flush
+/// cancelled while its trip is in flight; neither may lose or reorder bytes. The parent feeds
+/// stdin only once the child says `waiting` on stderr.
+async fn cancelled_child() {
+    use std::future::Future;
+    use zokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stdin = zokio::io::stdin();
+    let mut first = [0u8; 64];
+    let waited =
+        zokio::time::timeout(std::time::Duration::from_millis(20), stdin.read(&mut first)).await;
+    assert!(waited.is_err(), "no input was sent yet");
+    let mut err = zokio::io::stderr();
+    err.write_all(b"waiting\n").await.unwrap();
+    err.flush().await.unwrap();
+    // The trip of the cancelled read is still in flight: its bytes come first.
+    let mut input = Vec::new();
+    stdin.read_to_end(&mut input).await.unwrap();
+
+    let mut out = zokio::io::stdout();
+    out.write_all(BEGIN).await.unwrap();
+    let (head, tail) = input.split_at(input.len() / 2);
+    out.write_all(head).await.unwrap();
+    {
+        let mut flush = std::pin::pin!(out.flush());
+        let waker = std::task::Waker::noop();
+        let _ = flush
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker));
+        // Dropped here, most likely with the write's trip still in flight.
+    }
+    out.write_all(tail).await.unwrap();
+    out.write_all(END).await.unwrap();
+    out.shutdown().await.unwrap();
+    err.write_all(format!("read {} bytes\n", input.len()).as_bytes())
+        .await
+        .unwrap();
+    err.flush().await.unwrap();
+}
+
 /// Runs the child with `stdin` and `mode`, feeding it `feed` through a pipe if given; returns what
 /// it echoed between the markers and its stderr.
 fn run_child(stdin: Stdio, mode: &str, feed: Option<Vec<u8>>) -> (Vec<u8>, String) {
+    run_child_gated(stdin, mode, feed, None)
+}
+
+/// [`run_child`], feeding stdin only once the child has written `gate` to its stderr, if given.
+fn run_child_gated(
+    stdin: Stdio,
+    mode: &str,
+    feed: Option<Vec<u8>>,
+    gate: Option<&'static str>,
+) -> (Vec<u8>, String) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", "stdio_child", "--test-threads=1"])
         .env(CHILD_ENV, mode)
@@ -62,18 +133,34 @@ fn run_child(stdin: Stdio, mode: &str, feed: Option<Vec<u8>>) -> (Vec<u8>, Strin
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let (opened, open) = std::sync::mpsc::channel::<()>();
     let feeder = feed.map(|data| {
         let mut pipe = child.stdin.take().unwrap();
         std::thread::spawn(move || {
-            pipe.write_all(&data).unwrap();
+            if gate.is_some() {
+                // Also released (to write into a closed pipe) if the child dies first.
+                let _ = open.recv();
+            }
+            let _ = pipe.write_all(&data);
             // Dropping the pipe closes it: the child reads end of file.
         })
     });
     let mut stderr = child.stderr.take().unwrap();
     let stderr_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stderr.read_to_string(&mut text).unwrap();
-        text
+        let mut bytes = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = stderr.read(&mut chunk).unwrap();
+            if n == 0 {
+                break;
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+            if gate.is_some_and(|gate| find(&bytes, gate.as_bytes()).is_some()) {
+                let _ = opened.send(());
+            }
+        }
+        drop(opened);
+        String::from_utf8_lossy(&bytes).into_owned()
     });
     let mut stdout = Vec::new();
     child
@@ -153,4 +240,84 @@ fn empty_stdin_reads_end_of_file() {
     let (echoed, stderr) = run_child(Stdio::null(), "bytes", None);
     assert!(echoed.is_empty());
     assert!(stderr.contains("read 0 bytes"));
+}
+
+#[test]
+fn stdio_through_the_futures_io_traits() {
+    let data = pattern(300_000);
+    let (echoed, stderr) = run_child(Stdio::piped(), "futures", Some(data.clone()));
+    assert!(echoed == data, "echoed bytes differ from what was piped");
+    assert!(
+        stderr.contains(&format!("futures-io read {} bytes\n", data.len())),
+        "stderr was {stderr:?}"
+    );
+}
+
+#[test]
+fn cancelled_reads_and_flushes_lose_no_bytes() {
+    let data = pattern(100_000);
+    let (echoed, stderr) = run_child_gated(
+        Stdio::piped(),
+        "cancelled",
+        Some(data.clone()),
+        Some("waiting\n"),
+    );
+    assert!(echoed == data, "echoed bytes differ from what was piped");
+    assert!(
+        stderr.contains(&format!("read {} bytes\n", data.len())),
+        "stderr was {stderr:?}"
+    );
+}
+
+#[test]
+fn the_handles_are_the_standard_descriptors() {
+    use std::os::fd::{AsFd, AsRawFd};
+    let (stdin, stdout, stderr) = (zokio::io::stdin(), zokio::io::stdout(), zokio::io::stderr());
+    assert_eq!(stdin.as_raw_fd(), 0);
+    assert_eq!(stdout.as_raw_fd(), 1);
+    assert_eq!(stderr.as_raw_fd(), 2);
+    assert_eq!(stdin.as_fd().as_raw_fd(), 0);
+    assert_eq!(stdout.as_fd().as_raw_fd(), 1);
+    assert_eq!(stderr.as_fd().as_raw_fd(), 2);
+}
+
+/// A trip to a blocking pool that has shut down is cancelled, and the std handle it carried is
+/// lost with it: the operation waiting for it fails with the cause, and every later one too.
+#[test]
+fn a_stream_lost_to_a_shut_down_pool_fails_every_later_operation() {
+    use zokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let survivor = rt.handle().clone();
+    rt.shutdown_timeout(std::time::Duration::from_secs(10));
+    let cancelled = "the blocking pool shut down while a standard I/O operation was pending";
+    let lost = "the standard stream was lost when the runtime shut down";
+    survivor.block_on(async {
+        let mut out = zokio::io::stdout();
+        // Nothing to write, and nothing to read into: neither needs a trip.
+        assert_eq!(out.write(b"").await.unwrap(), 0);
+        let mut stdin = zokio::io::stdin();
+        assert_eq!(stdin.read(&mut []).await.unwrap(), 0);
+
+        // Accepted (copied, its trip started), then lost with the cancelled trip.
+        assert_eq!(out.write(b"lost\n").await.unwrap(), 5);
+        let err = out.flush().await.unwrap_err();
+        assert_eq!(err.to_string(), cancelled);
+        assert_eq!(out.write(b"more").await.unwrap_err().to_string(), lost);
+        assert_eq!(out.flush().await.unwrap_err().to_string(), lost);
+        assert_eq!(out.shutdown().await.unwrap_err().to_string(), lost);
+
+        let mut buf = [0u8; 8];
+        assert_eq!(
+            stdin.read(&mut buf).await.unwrap_err().to_string(),
+            cancelled
+        );
+        assert_eq!(stdin.read(&mut buf).await.unwrap_err().to_string(), lost);
+
+        let mut err = zokio::io::stderr();
+        assert_eq!(err.write(b"lost\n").await.unwrap(), 5);
+        assert_eq!(err.write(b"x").await.unwrap_err().to_string(), cancelled);
+        assert_eq!(err.write(b"x").await.unwrap_err().to_string(), lost);
+    });
 }

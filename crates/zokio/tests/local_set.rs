@@ -759,3 +759,70 @@ fn set_in_a_thread_local_is_dropped_at_thread_exit() {
     .unwrap();
     assert_eq!(drops.count(), 1);
 }
+
+/// A task spawned through an enter guard that outlived its set is cancelled at once: its future is
+/// dropped, on this thread, without being polled.
+#[test]
+fn spawning_through_a_guard_that_outlived_its_set_cancels_the_task() {
+    let local = LocalSet::new();
+    let guard = local.enter();
+    drop(local);
+    let polled = Rc::new(Cell::new(false));
+    let drops = DropCounter::default();
+    let (flag, token) = (Rc::clone(&polled), drops.token());
+    let handle = task::spawn_local(async move {
+        let _token = token;
+        flag.set(true);
+    });
+    drop(guard);
+    assert_eq!(drops.count(), 1, "the future was dropped at once");
+    assert!(!polled.get(), "and never polled");
+    let rt = current_thread();
+    assert!(rt.block_on(handle).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn default_and_debug() {
+    let local = LocalSet::default();
+    assert_eq!(format!("{local:?}"), "LocalSet { live_tasks: 0, .. }");
+    let handle = local.spawn_local(async { 1 });
+    let guard = local.enter();
+    assert_eq!(format!("{guard:?}"), "LocalEnterGuard { .. }");
+    drop(guard);
+    assert_eq!(format!("{local:?}"), "LocalSet { live_tasks: 1, .. }");
+    let rt = current_thread();
+    assert_eq!(local.block_on(&rt, handle).unwrap(), 1);
+    assert_eq!(format!("{local:?}"), "LocalSet { live_tasks: 0, .. }");
+}
+
+/// `run_until` cancelled while its future waits: that future is dropped with it, and the set's
+/// tasks stay in the set, to run the next time it is driven.
+#[test]
+fn a_cancelled_run_until_drops_its_future_and_keeps_the_tasks() {
+    let rt = current_thread();
+    let local = LocalSet::new();
+    let drops = DropCounter::default();
+    let (tx, rx) = oneshot::channel::<u32>();
+    let polled = Rc::new(Cell::new(false));
+    let flag = Rc::clone(&polled);
+    let task = local.spawn_local(async move {
+        flag.set(true);
+        rx.await.unwrap() * 2
+    });
+    let token = drops.token();
+    rt.block_on(async {
+        let waited = zokio::time::timeout(
+            Duration::from_millis(5),
+            local.run_until(async move {
+                let _token = token;
+                std::future::pending::<()>().await
+            }),
+        )
+        .await;
+        assert!(waited.is_err());
+    });
+    assert_eq!(drops.count(), 1, "the future of run_until was dropped");
+    assert!(polled.get(), "the task ran while the set was driven");
+    tx.send(21).unwrap();
+    assert_eq!(local.block_on(&rt, task).unwrap(), 42);
+}

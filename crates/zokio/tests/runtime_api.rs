@@ -168,3 +168,115 @@ fn runtime_and_handle_are_unwind_safe() {
     unwind_safe::<Runtime>();
     unwind_safe::<Handle>();
 }
+
+#[test]
+fn try_current_while_the_thread_is_torn_down_says_so() {
+    /// Asks for the current runtime when dropped, which the thread-local below does at thread
+    /// exit, after the runtime context's own thread-local is gone.
+    struct AskAtExit(std::sync::mpsc::Sender<(bool, bool, String)>);
+    impl Drop for AskAtExit {
+        fn drop(&mut self) {
+            if let Err(err) = Handle::try_current() {
+                let answer = (
+                    err.is_thread_local_destroyed(),
+                    err.is_missing_context(),
+                    err.to_string(),
+                );
+                let _ = self.0.send(answer);
+            }
+        }
+    }
+    thread_local! {
+        static AT_EXIT: std::cell::RefCell<Option<AskAtExit>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let (report, reports) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // Registered first, so destroyed last.
+        AT_EXIT.with(|slot| *slot.borrow_mut() = Some(AskAtExit(report)));
+        let rt = Builder::new_current_thread().build().unwrap();
+        drop(rt.enter());
+    })
+    .join()
+    .unwrap();
+    let (destroyed, missing, message) = reports.recv().expect("try_current failed at exit");
+    assert!(destroyed);
+    assert!(!missing);
+    assert_eq!(
+        message,
+        "the zokio runtime context is being torn down with its thread (thread-local storage \
+         destroyed)"
+    );
+}
+
+#[test]
+fn a_second_panic_while_shutting_down_is_reported_through_its_handle() {
+    use std::future::Future;
+    finishes_within(Duration::from_secs(30), "second panic", || {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+            .build()
+            .unwrap();
+        let (started, starts) = std::sync::mpsc::channel::<()>();
+        let (go, gone) = std::sync::mpsc::channel::<()>();
+        // Holds one worker until the runtime is shutting down, then panics too.
+        let mut second = rt.spawn(async move {
+            started.send(()).unwrap();
+            let _ = gone.recv_timeout(Duration::from_secs(20));
+            panic!("second panic");
+        });
+        starts.recv().unwrap();
+        let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async {
+                // On the other worker.
+                zokio::spawn(async { panic!("first panic") });
+                std::future::pending::<()>().await
+            })
+        }));
+        let message = support::panic_message(&*first.unwrap_err());
+        assert!(
+            message.contains("configured to shut down on unhandled panic"),
+            "{message}"
+        );
+        go.send(()).unwrap();
+        support::wait_for("the second task", || second.is_finished());
+        // Its panic changes nothing for the runtime, and its handle reports it.
+        let waker = std::task::Waker::noop();
+        let polled =
+            std::pin::Pin::new(&mut second).poll(&mut std::task::Context::from_waker(waker));
+        let std::task::Poll::Ready(Err(err)) = polled else {
+            panic!("the second task did not fail: {polled:?}");
+        };
+        assert_eq!(support::panic_message(&*err.into_panic()), "second panic");
+        let again =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(async {})));
+        assert!(again.is_err(), "the runtime stays stopped");
+    });
+}
+
+#[test]
+fn debug_output_names_the_runtime_kind() {
+    let current = Builder::new_current_thread().build().unwrap();
+    assert_eq!(
+        format!("{current:?}"),
+        "Runtime { kind: CurrentThread, .. }"
+    );
+    let multi = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    assert_eq!(format!("{multi:?}"), "Runtime { kind: MultiThread, .. }");
+    let custom = Builder::new_multi_thread()
+        .scheduler(|driver, threads| {
+            let fifo: Arc<dyn zokio::runtime::scheduler::Scheduler> =
+                zokio::runtime::scheduler::GlobalFifo::with_threads(1, driver, threads)?;
+            Ok(fifo)
+        })
+        .build()
+        .unwrap();
+    assert_eq!(format!("{custom:?}"), "Runtime { kind: Custom, .. }");
+    // Handles and guards show only their type: nothing in them is meant to be read.
+    assert_eq!(format!("{:?}", current.handle()), "Handle { .. }");
+    assert_eq!(format!("{:?}", current.enter()), "EnterGuard { .. }");
+}

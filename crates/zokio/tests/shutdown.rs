@@ -105,3 +105,35 @@ fn spawn_blocking_after_shutdown_is_cancelled() {
     let handle = survivor.spawn_blocking(|| 1);
     assert!(survivor.block_on(handle).unwrap_err().is_cancelled());
 }
+
+/// I/O on a socket whose runtime is gone fails with an error that `is_rt_shutdown_err` tells apart
+/// from other I/O errors.
+#[test]
+fn io_after_the_runtime_is_gone_fails_with_a_recognisable_error() {
+    use zokio::runtime::is_rt_shutdown_err;
+    let first = current_thread();
+    let listener =
+        first.block_on(async { zokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() });
+    drop(first);
+    let second = current_thread();
+    let (accepted, refused) = second.block_on(async {
+        // A socket of the live runtime fails for a reason of its own.
+        let refused = zokio::net::TcpStream::connect(addr_without_listener())
+            .await
+            .unwrap_err();
+        (listener.accept().await.unwrap_err(), refused)
+    });
+    assert!(is_rt_shutdown_err(&accepted), "{accepted}");
+    assert!(!is_rt_shutdown_err(&refused), "{refused}");
+    assert!(!is_rt_shutdown_err(&std::io::Error::other(
+        "something else"
+    )));
+}
+
+/// A loopback address where nothing listens.
+fn addr_without_listener() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    addr
+}

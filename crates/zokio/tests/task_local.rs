@@ -327,3 +327,75 @@ fn futures_block_on<F: Future>(future: F) -> F::Output {
     }
     panic!("future did not complete");
 }
+
+#[test]
+fn polling_a_scope_inside_with_panics() {
+    let mut scope = Box::pin(NUMBER.scope(2, async { NUMBER.get() }));
+    let payload = catch_unwind(AssertUnwindSafe(|| {
+        NUMBER.sync_scope(1, || NUMBER.with(|_| poll_once(scope.as_mut())))
+    }))
+    .unwrap_err();
+    assert_eq!(
+        panic_message(&*payload),
+        "cannot enter a task-local scope while the task-local storage is borrowed"
+    );
+    // The scope kept its value and works once the borrow is over.
+    assert_eq!(poll_once(scope.as_mut()), Poll::Ready(2));
+}
+
+/// Polls a scope of `NAME` when dropped, which the thread-local below does at thread exit, sends
+/// what the poll panicked with, then drops the scope.
+struct PollAtExit {
+    scope: Pin<Box<task::futures::TaskLocalFuture<String, std::future::Ready<ReportDrop>>>>,
+    report: std::sync::mpsc::Sender<String>,
+}
+
+/// Sends, when dropped, whether `NAME` was readable then.
+struct ReportDrop(std::sync::mpsc::Sender<String>);
+
+impl Drop for ReportDrop {
+    fn drop(&mut self) {
+        let _ = self
+            .0
+            .send(format!("dropped, key readable: {}", NAME.try_get().is_ok()));
+    }
+}
+
+impl Drop for PollAtExit {
+    fn drop(&mut self) {
+        let outcome = catch_unwind(AssertUnwindSafe(|| poll_once(self.scope.as_mut())));
+        let message = match outcome {
+            Ok(_) => "no panic".to_owned(),
+            Err(payload) => panic_message(&*payload),
+        };
+        let _ = self.report.send(message);
+        // `scope` is dropped next, with its inner future that was never polled.
+    }
+}
+
+#[test]
+fn a_scope_used_after_its_thread_local_is_destroyed() {
+    thread_local! {
+        static AT_EXIT: std::cell::RefCell<Option<PollAtExit>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let (report, reports) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let inner = std::future::ready(ReportDrop(report.clone()));
+        let scope = Box::pin(NAME.scope("late".to_owned(), inner));
+        // Registered first, so destroyed last: after the key's own slot, which the scope below
+        // registers.
+        AT_EXIT.with(|slot| *slot.borrow_mut() = Some(PollAtExit { scope, report }));
+        NAME.sync_scope("early".to_owned(), || assert_eq!(NAME.get(), "early"));
+    })
+    .join()
+    .unwrap();
+    // Polling it panics...
+    assert_eq!(
+        reports.recv().unwrap(),
+        "cannot enter a task-local scope during or after destruction of the underlying \
+         thread-local"
+    );
+    // ...and dropping it still drops the inner future, without the value.
+    assert_eq!(reports.recv().unwrap(), "dropped, key readable: false");
+}

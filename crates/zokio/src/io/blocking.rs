@@ -222,7 +222,12 @@ impl<T: Write + Send + 'static> Blocking<T> {
         let coop = ready!(zokio_coop::poll_proceed(cx));
         loop {
             let result = ready!(self.poll_trip(cx));
-            if result.is_err() || !self.need_flush || self.inner.is_none() {
+            if result.is_ok() && self.inner.is_none() {
+                // The stream was lost with a cancelled trip: nothing can reach it any more.
+                coop.made_progress();
+                return Poll::Ready(Err(gone_error()));
+            }
+            if result.is_err() || !self.need_flush {
                 coop.made_progress();
                 return Poll::Ready(result);
             }

@@ -1,0 +1,4 @@
+#[zokio::test(flavor)]
+async fn a_test() {}
+
+fn main() {}

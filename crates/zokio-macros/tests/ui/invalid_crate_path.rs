@@ -1,0 +1,2 @@
+#[zokio::main(crate = "not a path")]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[zokio::test]
+struct NotAFunction;
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[zokio::test]
+#[test]
+async fn a_test() {}
+
+fn main() {}

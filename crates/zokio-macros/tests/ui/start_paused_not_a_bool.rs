@@ -1,0 +1,4 @@
+#[zokio::test(start_paused = 1)]
+async fn a_test() {}
+
+fn main() {}

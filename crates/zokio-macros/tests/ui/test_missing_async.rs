@@ -1,0 +1,4 @@
+#[zokio::test]
+fn a_test() {}
+
+fn main() {}

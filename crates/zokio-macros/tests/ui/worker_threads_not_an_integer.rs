@@ -1,0 +1,2 @@
+#[zokio::main(worker_threads = "4")]
+async fn main() {}
