@@ -4,14 +4,20 @@
 //!
 //! - `fs/file_read_4k`, `fs/file_write_4k`: 16 tasks, each with its own open 1 MiB file (page-cache
 //!   resident), doing sequential 4 KiB reads (or writes, flushed at the end of the round) and
-//!   rewinding at the end of the file; op = one 4 KiB read or write. `std` does the same rounds
-//!   from one thread with `std::fs`, the reference for the runtimes' overhead.
+//!   rewinding at the end of the file; op = one 4 KiB read or write.
+//! - `fs/file_mixed_4k`: 16 tasks, each with its own open 1 MiB file, each op a 4 KiB write at the
+//!   next block, flushed, then read back: seek, write, flush, seek, read (the read checks that it
+//!   sees the write); op = one such cycle.
 //! - `fs/create_write_read_delete_4k`: 16 tasks each writing, reading back and deleting 4 KiB
-//!   files with the free functions; `std` is the same loop done synchronously, the reference for
-//!   this metadata-bound workload; op = one file.
+//!   files with the free functions; op = one file.
 //! - `fs/seq_write_64m`, `fs/seq_read_64m`: one file, 1 MiB `write_all`s (then flush) or reads.
 //! - `fs/read_dir_10k`: list a directory of 10,000 entries.
 //! - `fs/spawn_true`: spawn and wait for `true`, 10 tasks in parallel, 500 in all; op = one child.
+//!
+//! Every file group but `spawn_true` also has a `raw` function: the same operations done with
+//! plain blocking `std::fs` calls from the bench thread, files one after another (positioned
+//! `pread`/`pwrite` on open `std::fs::File`s for the 4 KiB groups), the reference for what the
+//! runtimes add on top of the system calls.
 //!
 //! Files live in a fresh directory under the system temp dir, removed at the end.
 
@@ -19,7 +25,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use benches::rt::{Rt, SmolCt, TokioCt, ZokioCt};
-use benches::{bench_with, size};
+use benches::{bench_raw, bench_with, size};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 
@@ -42,6 +48,7 @@ trait FsRt: Rt {
     ) -> impl Future<Output = usize> + Send;
     fn write_all<'a>(f: &'a mut Self::File, buf: &'a [u8]) -> impl Future<Output = ()> + Send;
     fn rewind(f: &mut Self::File) -> impl Future<Output = ()> + Send;
+    fn seek_to(f: &mut Self::File, pos: u64) -> impl Future<Output = ()> + Send;
     fn flush(f: &mut Self::File) -> impl Future<Output = ()> + Send;
     fn write(path: PathBuf, data: Vec<u8>) -> impl Future<Output = ()> + Send;
     fn read(path: PathBuf) -> impl Future<Output = Vec<u8>> + Send;
@@ -83,6 +90,14 @@ macro_rules! file_ops {
             async move {
                 use $seek;
                 f.seek(std::io::SeekFrom::Start(0)).await.expect("seek");
+            }
+        }
+
+        fn seek_to(f: &mut Self::File, pos: u64) -> impl Future<Output = ()> + Send {
+            async move {
+                use $seek;
+                let at = f.seek(std::io::SeekFrom::Start(pos)).await.expect("seek");
+                assert_eq!(at, pos);
             }
         }
 
@@ -305,10 +320,9 @@ fn file_ops<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path, ops: usiz
     );
 }
 
-/// The same rounds as [`file_ops`] from one thread with `std::fs`, the reference for the overhead.
-fn std_file_ops(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path, ops: usize, write: bool) {
-    use std::io::{Read, Seek, Write};
-    let mut files: Vec<(std::fs::File, usize)> = (0..TASKS)
+/// The files of the 4 KiB groups opened with `std::fs`, with each one's position in ops.
+fn raw_files(dir: &Path) -> Vec<(std::fs::File, usize)> {
+    (0..TASKS)
         .map(|i| {
             let file = std::fs::OpenOptions::new()
                 .read(true)
@@ -317,26 +331,115 @@ fn std_file_ops(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path, ops: usize, wr
                 .expect("open");
             (file, 0)
         })
-        .collect();
+        .collect()
+}
+
+/// The same rounds as [`file_ops`] from the bench thread: positioned `pread`/`pwrite` calls on
+/// open `std::fs::File`s, one file after another.
+fn raw_file_ops(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path, ops: usize, write: bool) {
+    use std::os::unix::fs::FileExt;
     let mut buf = vec![1u8; OP];
-    g.bench_function("std", |b| {
-        b.iter(|| {
-            for (file, pos) in &mut files {
+    bench_raw(
+        g,
+        || raw_files(dir),
+        |files| {
+            for (file, pos) in files.iter_mut() {
                 for _ in 0..ops {
                     if *pos == FILE_SIZE / OP {
-                        file.rewind().expect("seek");
                         *pos = 0;
                     }
+                    let offset = (*pos * OP) as u64;
                     if write {
-                        file.write_all(&buf).expect("write");
+                        file.write_all_at(&buf, offset).expect("write");
                     } else {
-                        file.read_exact(&mut buf).expect("read");
+                        file.read_exact_at(&mut buf, offset).expect("read");
                     }
                     *pos += 1;
                 }
             }
-        })
-    });
+        },
+    );
+}
+
+/// The tag written into the first byte of block `pos` in round trip `round` of the mixed group.
+fn mixed_tag(pos: usize, round: usize) -> u8 {
+    (pos + round) as u8
+}
+
+fn mixed_ops<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path, ops: usize) {
+    let mut round = 0;
+    bench_with::<R, _, _>(
+        g,
+        |rt| open_files(rt, dir),
+        move |rt, files| {
+            round += 1;
+            let taken: Vec<_> = files.iter_mut().map(|f| f.take()).collect();
+            let back = rt.block_on(async move {
+                let handles: Vec<_> = taken
+                    .into_iter()
+                    .map(|file| {
+                        R::spawn(async move {
+                            let (mut file, mut pos) = file.expect("file present between rounds");
+                            let mut buf = vec![1u8; OP];
+                            for _ in 0..ops {
+                                if pos == FILE_SIZE / OP {
+                                    pos = 0;
+                                }
+                                let offset = (pos * OP) as u64;
+                                let tag = mixed_tag(pos, round);
+                                buf[0] = tag;
+                                R::seek_to(&mut file, offset).await;
+                                R::write_all(&mut file, &buf).await;
+                                R::flush(&mut file).await;
+                                R::seek_to(&mut file, offset).await;
+                                buf[0] = !tag;
+                                R::read_exact(&mut file, &mut buf).await;
+                                assert_eq!(buf[0], tag, "the read did not see the write");
+                                pos += 1;
+                            }
+                            (file, pos)
+                        })
+                    })
+                    .collect();
+                let mut back = Vec::new();
+                for handle in handles {
+                    back.push(Some(handle.await));
+                }
+                back
+            });
+            *files = back;
+        },
+    );
+}
+
+/// The same cycles as [`mixed_ops`] from the bench thread: a `pwrite` and a `pread` at the same
+/// offset per op on open `std::fs::File`s, one file after another.
+fn raw_mixed_ops(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path, ops: usize) {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![1u8; OP];
+    let mut round = 0;
+    bench_raw(
+        g,
+        || raw_files(dir),
+        |files| {
+            round += 1;
+            for (file, pos) in files.iter_mut() {
+                for _ in 0..ops {
+                    if *pos == FILE_SIZE / OP {
+                        *pos = 0;
+                    }
+                    let offset = (*pos * OP) as u64;
+                    let tag = mixed_tag(*pos, round);
+                    buf[0] = tag;
+                    file.write_all_at(&buf, offset).expect("write");
+                    buf[0] = !tag;
+                    file.read_exact_at(&mut buf, offset).expect("read");
+                    assert_eq!(buf[0], tag, "the read did not see the write");
+                    *pos += 1;
+                }
+            }
+        },
+    );
 }
 
 fn create_write_read_delete<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, dir: &Path) {
@@ -455,25 +558,35 @@ fn fs(c: &mut Criterion, dir: &Path) {
         file_ops::<ZokioCt>(&mut g, dir, ops, write);
         file_ops::<TokioCt>(&mut g, dir, ops, write);
         file_ops::<SmolCt>(&mut g, dir, ops, write);
-        std_file_ops(&mut g, dir, ops, write);
+        raw_file_ops(&mut g, dir, ops, write);
         g.finish();
     }
+
+    let mut g = c.benchmark_group("fs/file_mixed_4k");
+    g.throughput(Throughput::Elements((TASKS * ops) as u64));
+    mixed_ops::<ZokioCt>(&mut g, dir, ops);
+    mixed_ops::<TokioCt>(&mut g, dir, ops);
+    mixed_ops::<SmolCt>(&mut g, dir, ops);
+    raw_mixed_ops(&mut g, dir, ops);
+    g.finish();
 
     let mut g = c.benchmark_group("fs/create_write_read_delete_4k");
     g.throughput(Throughput::Elements(TASKS as u64));
     create_write_read_delete::<ZokioCt>(&mut g, dir);
     create_write_read_delete::<TokioCt>(&mut g, dir);
     create_write_read_delete::<SmolCt>(&mut g, dir);
-    g.bench_function("std", |b| {
-        b.iter(|| {
+    bench_raw(
+        &mut g,
+        || (),
+        |()| {
             for i in 0..TASKS {
-                let path = dir.join(format!("cwrd-std-{i}"));
+                let path = dir.join(format!("cwrd-raw-{i}"));
                 std::fs::write(&path, vec![7u8; OP]).expect("write");
                 assert_eq!(std::fs::read(&path).expect("read").len(), OP);
                 std::fs::remove_file(&path).expect("remove");
             }
-        })
-    });
+        },
+    );
     g.finish();
 
     let total = size(64 << 20, 8 << 20);
@@ -483,6 +596,18 @@ fn fs(c: &mut Criterion, dir: &Path) {
     seq_write::<ZokioCt>(&mut g, &seq, total);
     seq_write::<TokioCt>(&mut g, &seq, total);
     seq_write::<SmolCt>(&mut g, &seq, total);
+    bench_raw(
+        &mut g,
+        || (),
+        |()| {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&seq).expect("create");
+            let chunk = vec![3u8; SEQ_CHUNK];
+            for _ in 0..total / SEQ_CHUNK {
+                file.write_all(&chunk).expect("write");
+            }
+        },
+    );
     g.finish();
     std::fs::write(&seq, vec![5u8; total]).expect("setup");
     let mut g = c.benchmark_group("fs/seq_read_64m");
@@ -490,6 +615,23 @@ fn fs(c: &mut Criterion, dir: &Path) {
     seq_read::<ZokioCt>(&mut g, &seq, total);
     seq_read::<TokioCt>(&mut g, &seq, total);
     seq_read::<SmolCt>(&mut g, &seq, total);
+    bench_raw(
+        &mut g,
+        || vec![0u8; SEQ_CHUNK],
+        |buf| {
+            use std::io::Read;
+            let mut file = std::fs::File::open(&seq).expect("open");
+            let mut read = 0;
+            loop {
+                let n = file.read(buf).expect("read");
+                if n == 0 {
+                    break;
+                }
+                read += n;
+            }
+            assert_eq!(read, total);
+        },
+    );
     g.finish();
 
     let entries = size(10_000, 1_000);
@@ -503,6 +645,18 @@ fn fs(c: &mut Criterion, dir: &Path) {
     read_dir::<ZokioCt>(&mut g, &listing, entries);
     read_dir::<TokioCt>(&mut g, &listing, entries);
     read_dir::<SmolCt>(&mut g, &listing, entries);
+    bench_raw(
+        &mut g,
+        || (),
+        |()| {
+            let mut n = 0;
+            for entry in std::fs::read_dir(&listing).expect("read_dir") {
+                entry.expect("entry");
+                n += 1;
+            }
+            assert_eq!(n, entries);
+        },
+    );
     g.finish();
 
     let children = size(500, 50);

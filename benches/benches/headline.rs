@@ -11,12 +11,18 @@
 //!   xorshift loop and a flushed 256-byte file write; op = one cycle.
 //!
 //! Files, connections and echo servers are set up once per runtime, outside the measurement.
+//!
+//! The file, network and CPU groups also have a `raw` function, the same work as plain synchronous
+//! code on the bench thread: positioned `pwrite`/`pread` on open `std::fs::File`s, blocking
+//! `std::net` round trips with both ends of each connection on the bench thread, and the xorshift
+//! loops run one after another. (It is one thread against the runtimes' one worker per CPU.) The
+//! mixed figure has none: its sleeps, not its operations, set its pace.
 
-use benches::echo::EchoClients;
-use benches::files::{FileSet, MixedClients};
+use benches::echo::{EchoClients, RawEcho};
+use benches::files::{FileSet, MixedClients, RawFileSet};
 use benches::rt::{HeadlineRt, NetRt, SmolMt, TokioMt, ZokioMt};
-use benches::workloads::cpu_fanout;
-use benches::{bench_with, for_runtimes, size};
+use benches::workloads::{cpu_fanout, cpu_raw};
+use benches::{bench_raw, bench_with, for_runtimes, size};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 
@@ -56,6 +62,11 @@ fn headline(c: &mut Criterion) {
     file_io::<ZokioMt>(&mut g, ops);
     file_io::<TokioMt>(&mut g, ops);
     file_io::<SmolMt>(&mut g, ops);
+    bench_raw(
+        &mut g,
+        || RawFileSet::new(FILE_TASKS, ops),
+        |files| files.read_write(ops),
+    );
     g.finish();
 
     let rounds = size(20, 5);
@@ -64,6 +75,11 @@ fn headline(c: &mut Criterion) {
     network::<ZokioMt>(&mut g, rounds);
     network::<TokioMt>(&mut g, rounds);
     network::<SmolMt>(&mut g, rounds);
+    bench_raw(
+        &mut g,
+        || RawEcho::connect(CONNECTIONS),
+        |clients| clients.round_trips(rounds),
+    );
     g.finish();
 
     let (tasks, iterations) = (1_000u64, size(10_000, 2_000) as u64);
@@ -74,6 +90,7 @@ fn headline(c: &mut Criterion) {
         tasks as usize,
         iterations
     ));
+    bench_raw(&mut g, || (), |()| cpu_raw(tasks as usize, iterations));
     g.finish();
 
     let cycles = size(4, 2);

@@ -2,12 +2,15 @@
 //! one `Executor` run by one thread per CPU. The same workload code runs on each (see
 //! `benches::workloads`); every workload body runs in a spawned task, so its spawns are local to a
 //! worker, except `spawn_many_remote`, which spawns from the bench thread outside the runtime.
+//! `cpu_fanout` also has a `raw` function: the same computations in a plain loop on the bench
+//! thread (one thread, against the runtimes' one worker per CPU).
 
 use benches::rt::{SmolMt, TokioMt, ZokioMt};
 use benches::workloads::{
-    chained_spawn, cpu_fanout, ping_pong, spawn_blocking, spawn_many, spawn_many_remote, yield_many,
+    chained_spawn, cpu_fanout, cpu_raw, ping_pong, spawn_blocking, spawn_many, spawn_many_remote,
+    yield_many,
 };
-use benches::{for_runtimes, size};
+use benches::{bench_raw, for_runtimes, size};
 use criterion::Criterion;
 
 fn multi_thread(c: &mut Criterion) {
@@ -58,6 +61,7 @@ fn multi_thread(c: &mut Criterion) {
     for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| cpu_fanout(
         rt, 1_000, iterations
     ));
+    bench_raw(&mut g, || (), |()| cpu_raw(1_000, iterations));
     g.finish();
 }
 

@@ -10,16 +10,18 @@
 //!   op = one round trip.
 //!
 //! Connections and servers are set up once per runtime, outside the measurement. smol runs on
-//! async-io's `Async` types under its executor.
+//! async-io's `Async` types under its executor. The request/response groups also have a `raw`
+//! function: the same round trips over blocking `std::net` sockets, both ends of every connection
+//! on the bench thread (write request, read it, write response, read it: no wait, no hop).
 
 use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
-use benches::echo::EchoClients;
+use benches::echo::{EchoClients, RawEcho};
 use benches::rt::{NetRt, SmolCt, SmolMt, TokioCt, TokioMt, ZokioCt, ZokioMt};
 use benches::workloads::run;
-use benches::{bench_with, size};
+use benches::{bench_raw, bench_with, size};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 
@@ -37,6 +39,14 @@ fn request_response<R: NetRt>(g: &mut BenchmarkGroup<'_, WallTime>, rounds: usiz
         g,
         |rt| EchoClients::<R>::connect(rt, CONNECTIONS),
         |rt, clients| clients.round_trips(rt, rounds),
+    );
+}
+
+fn request_response_raw(g: &mut BenchmarkGroup<'_, WallTime>, rounds: usize) {
+    bench_raw(
+        g,
+        || RawEcho::connect(CONNECTIONS),
+        |clients| clients.round_trips(rounds),
     );
 }
 
@@ -238,6 +248,7 @@ fn net(c: &mut Criterion) {
     request_response::<ZokioCt>(&mut g, rounds);
     request_response::<TokioCt>(&mut g, rounds);
     request_response::<SmolCt>(&mut g, rounds);
+    request_response_raw(&mut g, rounds);
     g.finish();
 
     let mut g = c.benchmark_group("net/tcp_request_response_mt");
@@ -245,6 +256,7 @@ fn net(c: &mut Criterion) {
     request_response::<ZokioMt>(&mut g, rounds);
     request_response::<TokioMt>(&mut g, rounds);
     request_response::<SmolMt>(&mut g, rounds);
+    request_response_raw(&mut g, rounds);
     g.finish();
 
     let total = size(32 << 20, 4 << 20);

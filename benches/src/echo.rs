@@ -1,6 +1,7 @@
 //! The network workload: request/response round trips over loopback TCP.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 
 use crate::rt::NetRt;
 
@@ -87,5 +88,48 @@ impl<R: NetRt> EchoClients<R> {
             }
             streams
         });
+    }
+}
+
+/// The [`RAW`](crate::RAW) reference of [`EchoClients`]: `connections` loopback connections with
+/// both ends held by the calling thread, driven by blocking `std::net` calls. A round trip writes
+/// the request on the client end, reads it and writes it back on the server end, then reads the
+/// response on the client end: the four system calls of a round trip with no task, no readiness
+/// wait and no thread hop (each read finds its data already there, so nothing blocks).
+pub struct RawEcho {
+    pairs: Vec<(TcpStream, TcpStream)>,
+}
+
+impl RawEcho {
+    /// Opens `connections` connections to a listener on 127.0.0.1, `TCP_NODELAY` on both ends.
+    pub fn connect(connections: usize) -> Self {
+        let listener =
+            TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).expect("bind loopback");
+        let addr = listener.local_addr().expect("listener address");
+        let pairs = (0..connections)
+            .map(|_| {
+                // The kernel completes the handshake before `accept`, so one thread can do both.
+                let client = TcpStream::connect(addr).expect("connect to loopback");
+                let (server, _) = listener.accept().expect("accept");
+                client.set_nodelay(true).expect("nodelay");
+                server.set_nodelay(true).expect("nodelay");
+                (client, server)
+            })
+            .collect();
+        RawEcho { pairs }
+    }
+
+    /// `rounds` round trips on every connection, as [`EchoClients::round_trips`] does.
+    pub fn round_trips(&mut self, rounds: usize) {
+        for (i, (client, server)) in self.pairs.iter_mut().enumerate() {
+            let mut buf = [i as u8; MESSAGE];
+            for _ in 0..rounds {
+                client.write_all(&buf).expect("write request");
+                server.read_exact(&mut buf).expect("read request");
+                server.write_all(&buf).expect("write response");
+                client.read_exact(&mut buf).expect("read response");
+            }
+            assert_eq!(buf, [i as u8; MESSAGE], "echo returned other bytes");
+        }
     }
 }

@@ -126,6 +126,63 @@ impl<R: HeadlineRt> FileSet<R> {
     }
 }
 
+/// The [`RAW`](crate::RAW) reference of [`FileSet`]: the same files opened as `std::fs::File`s,
+/// and the same operations as positioned `pwrite`/`pread` calls from the calling thread, one file
+/// after another.
+pub struct RawFileSet {
+    // Declared before `temp` so the files are closed before they are removed.
+    files: Vec<std::fs::File>,
+    temp: TempFiles,
+    blocks: usize,
+}
+
+impl RawFileSet {
+    /// Creates and opens `count` files of `blocks` blocks each.
+    pub fn new(count: usize, blocks: usize) -> Self {
+        let temp = TempFiles::create(crate::RAW, count, blocks * BLOCK);
+        let files = temp
+            .paths
+            .iter()
+            .map(|path| {
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(path)
+                    .expect("open bench file")
+            })
+            .collect();
+        RawFileSet {
+            files,
+            temp,
+            blocks,
+        }
+    }
+
+    /// What [`FileSet::read_write`] does, with the position in a local: on every file, `ops`
+    /// operations from its start alternating a 4 KiB `pwrite` and a 4 KiB `pread`.
+    pub fn read_write(&mut self, ops: usize) {
+        use std::os::unix::fs::FileExt;
+        assert!(
+            ops <= self.blocks,
+            "{ops} operations on files of {} blocks",
+            self.blocks
+        );
+        for (i, file) in self.files.iter().enumerate() {
+            let mut block = [i as u8; BLOCK];
+            for op in 0..ops {
+                let offset = (op * BLOCK) as u64;
+                if op % 2 == 0 {
+                    file.write_all_at(&block, offset).expect("write");
+                } else {
+                    file.read_exact_at(&mut block, offset).expect("read");
+                    debug_assert!(block.iter().all(|&b| b == i as u8));
+                }
+            }
+        }
+        debug_assert_eq!(self.files.len(), self.temp.paths.len());
+    }
+}
+
 /// Connections and files for the mixed workload: one of each per simulated client.
 pub struct MixedClients<R: HeadlineRt> {
     // Declared before `temp` so the files are closed before they are removed.

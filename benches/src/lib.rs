@@ -3,7 +3,9 @@
 //! The workload bodies ([`workloads`], [`echo`]) are generic over [`rt::Rt`] and written once;
 //! [`rt`] implements that trait for each runtime in its normal configuration. Each bench target
 //! (`benches/*.rs`) makes one criterion group per workload with one function per runtime, ids
-//! `zokio`, `tokio` and `smol`, so the runtimes of a workload are measured back to back.
+//! `zokio`, `tokio` and `smol`, so the runtimes of a workload are measured back to back. The file,
+//! CPU and TCP groups have a fourth function, [`RAW`]: the same work done by plain synchronous code
+//! on the bench thread (no runtime, no task, no thread hop), the distance to the machine's limit.
 //!
 //! Run everything and get a report with `cargo xtask bench` (see `xtask`), or a single suite with
 //! `cargo bench -p benches --bench current_thread`. With `ZOKIO_BENCH_QUICK=1` the workloads are
@@ -55,6 +57,26 @@ pub fn bench_with<R: Rt, S, O>(
     });
     drop(state);
     drop(rt);
+}
+
+/// Function id of the synchronous reference of a group: the workload's operations done with plain
+/// blocking calls on the bench thread (`pread`/`pwrite` on open `std::fs::File`s, a loop for the
+/// CPU work, `std::net` sockets for TCP).
+pub const RAW: &str = "raw";
+
+/// Adds the [`RAW`] reference function to `group`, with state built once by `setup` (on first
+/// use, so not at all when criterion's filter skips the function) and dropped at the end.
+pub fn bench_raw<S, O>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    mut setup: impl FnMut() -> S,
+    mut work: impl FnMut(&mut S) -> O,
+) {
+    let mut state: Option<S> = None;
+    group.bench_function(RAW, |b| {
+        let state = state.get_or_insert_with(&mut setup);
+        b.iter(|| work(state));
+    });
+    drop(state);
 }
 
 /// Adds one function per runtime to a group: `for_runtimes!(group, [ZokioCt, TokioCt, SmolCt],
@@ -125,6 +147,32 @@ mod tests {
         headline::<ZokioMt>();
         headline::<TokioMt>();
         headline::<SmolMt>();
+    }
+
+    /// The synchronous references do the same work: same CPU result, echoed bytes checked, and
+    /// no temporary file left behind.
+    #[test]
+    fn raw_references() {
+        assert_eq!(cpu_raw(10, 100), expected());
+        let mut echo = super::echo::RawEcho::connect(3);
+        echo.round_trips(5);
+        echo.round_trips(5);
+        let mut set = super::files::RawFileSet::new(3, 8);
+        set.read_write(8);
+        set.read_write(8);
+        drop(set);
+        let prefix = format!("zokio-bench-{}-{}-", std::process::id(), super::RAW);
+        let left = std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&prefix)
+            })
+            .count();
+        assert_eq!(left, 0, "temporary bench files were not removed");
     }
 
     #[test]

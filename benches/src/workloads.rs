@@ -141,3 +141,11 @@ pub fn cpu_fanout<R: Rt>(rt: &R, tasks: usize, iterations: u64) -> u64 {
         acc
     })
 }
+
+/// The [`RAW`](crate::RAW) reference of [`cpu_fanout`]: the same computations, one after another
+/// in a plain loop on the calling thread; returns the same combined result.
+pub fn cpu_raw(tasks: usize, iterations: u64) -> u64 {
+    (0..tasks as u64).fold(0, |acc, i| {
+        acc ^ xorshift(black_box(i + 1), black_box(iterations))
+    })
+}

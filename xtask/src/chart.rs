@@ -5,17 +5,23 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::model::{BASELINES, Group, SUBJECT};
+use crate::model::{COMPARED, Group, SUBJECT};
 
-/// Bar colours, one per baseline runtime in [`BASELINES`] order.
-const COLOURS: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14)];
+/// Bar colours, one per compared runtime in [`COMPARED`] order (tokio, smol, then the `raw`
+/// reference in grey).
+const COLOURS: [RGBColor; 3] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(127, 127, 127),
+];
 
-/// Draws one horizontal bar per (group, baseline) ratio, with a reference line at 1.0 (parity).
+/// Draws one horizontal bar per (group, compared runtime) ratio, the `raw` reference included
+/// where a group has it, with a reference line at 1.0 (parity).
 /// Returns `Ok(false)` without writing anything when no group has a ratio to draw.
 pub fn write_svg(groups: &[Group], path: &Path) -> Result<bool, String> {
     let rows: Vec<(String, Vec<Option<f64>>)> = groups
         .iter()
-        .map(|g| (g.label(), BASELINES.iter().map(|b| g.speedup(b)).collect()))
+        .map(|g| (g.label(), COMPARED.iter().map(|b| g.speedup(b)).collect()))
         .filter(|(_, ratios): &(String, Vec<Option<f64>>)| ratios.iter().any(Option::is_some))
         .collect();
     if rows.is_empty() {
@@ -71,8 +77,8 @@ fn draw(
 
     // Row i is drawn top-down: the first group sits at the top of the chart.
     let row_base = |i: usize| (n - 1 - i) as f64;
-    let bar_height = 0.8 / BASELINES.len() as f64;
-    for (b, _) in BASELINES.iter().enumerate() {
+    let bar_height = 0.8 / COMPARED.len() as f64;
+    for (b, _) in COMPARED.iter().enumerate() {
         let colour = COLOURS[b % COLOURS.len()];
         let bar = |i: usize| row_base(i) + 0.9 - b as f64 * bar_height;
         let bars = rows.iter().enumerate().filter_map(|(i, (_, ratios))| {
@@ -113,7 +119,7 @@ fn draw(
     let legend_y = height as i32 - 18;
     let legend_style =
         TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    for (b, baseline) in BASELINES.iter().enumerate() {
+    for (b, baseline) in COMPARED.iter().enumerate() {
         let x = label_width as i32 + 20 + 140 * b as i32;
         let colour = COLOURS[b % COLOURS.len()];
         root.draw(&Rectangle::new(
@@ -163,6 +169,7 @@ mod tests {
                     result("zokio", 100.0),
                     result("tokio", 150.0),
                     result("smol", 50.0),
+                    result("raw", 25.0),
                 ],
             },
             Group {
@@ -183,6 +190,8 @@ mod tests {
         // The group without any ratio is left out of the chart.
         assert!(!svg.contains("only_zokio"));
         assert!(svg.contains("1.50x") && svg.contains("0.50x"));
+        // The raw reference gets its own bar and legend entry.
+        assert!(svg.contains("0.25x") && svg.contains("zokio/raw"));
         assert!(!write_svg(&groups[1..], &path).unwrap());
     }
 

@@ -13,8 +13,19 @@ pub const SUBJECT: &str = "zokio";
 /// Runtimes zokio is compared against, in report order.
 pub const BASELINES: [&str; 2] = ["tokio", "smol"];
 
-/// Every runtime the benches know about, in report order.
+/// Every runtime the benches know about, in report order (the runtimes `--runtimes` selects
+/// from).
 pub const RUNTIMES: [&str; 3] = ["zokio", "tokio", "smol"];
+
+/// The synchronous reference that the file, CPU and TCP groups measure next to the runtimes: the
+/// same work as plain blocking code on the bench thread, the distance to the machine's limit. It
+/// is not a runtime (`--runtimes` does not select it: it runs whenever its group does); groups
+/// without it show "–" in its columns.
+pub const REFERENCE: &str = "raw";
+
+/// Everything zokio's ratio is reported against, in report order: the baselines, then the
+/// reference.
+pub const COMPARED: [&str; 3] = [BASELINES[0], BASELINES[1], REFERENCE];
 
 /// One complete benchmark run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -131,11 +142,46 @@ impl Group {
     }
 }
 
-/// Orders runtime names: the known runtimes first in [`RUNTIMES`] order, then the rest by name.
+/// Orders runtime names: the known runtimes first in [`RUNTIMES`] order, then the
+/// [`REFERENCE`], then the rest by name.
 pub fn runtime_rank(name: &str) -> (usize, String) {
     let rank = RUNTIMES
         .iter()
+        .chain([&REFERENCE])
         .position(|r| *r == name)
-        .unwrap_or(RUNTIMES.len());
+        .unwrap_or(RUNTIMES.len() + 1);
     (rank, name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_ranks_after_the_runtimes() {
+        let mut names = ["other", "raw", "smol", "zokio", "tokio", "another"];
+        names.sort_by_key(|n| runtime_rank(n));
+        assert_eq!(names, ["zokio", "tokio", "smol", "raw", "another", "other"]);
+    }
+
+    #[test]
+    fn speedup_over_the_reference() {
+        let result = |runtime: &str, median_ns: f64| RuntimeResult {
+            runtime: runtime.into(),
+            median_ns,
+            median_lower_ns: median_ns,
+            median_upper_ns: median_ns,
+            min_ns: median_ns,
+            max_ns: median_ns,
+        };
+        let g = Group {
+            suite: "fs".into(),
+            name: "file_mixed_4k".into(),
+            elements: Some(1000),
+            results: vec![result("zokio", 400.0), result(REFERENCE, 100.0)],
+        };
+        // zokio takes four times as long as the synchronous loop: 0.25x.
+        assert_eq!(g.speedup(REFERENCE), Some(0.25));
+        assert_eq!(g.speedup("tokio"), None);
+    }
 }

@@ -1,6 +1,6 @@
 //! Rendering a [`Report`] as markdown (`report.md`) and as the terminal summary.
 
-use crate::model::{BASELINES, Group, Report, SUBJECT};
+use crate::model::{COMPARED, Group, Report, SUBJECT};
 use crate::table::{self, Table};
 
 /// Name of the bench target holding the headline workloads.
@@ -56,7 +56,12 @@ The workload bodies are the same code for every runtime (the `Rt` trait in `benc
 Times are per criterion iteration; *median* is criterion's bootstrap estimate of the median with its \
 95% confidence interval, *min*/*max* are the fastest and slowest sample. \
 Ratios are zokio's speed-up: the other runtime's median time divided by zokio's (for throughput \
-groups the same as zokio's ops/s divided by the other's); **above 1.00x zokio is faster**.";
+groups the same as zokio's ops/s divided by the other's); **above 1.00x zokio is faster**. \
+The file, CPU and TCP groups also measure `raw`, the same work done by plain synchronous code on \
+the bench thread (blocking `pread`/`pwrite` on open `std::fs::File`s, a plain loop, blocking \
+`std::net` sockets with both ends of each connection on that thread): no runtime and no thread \
+hop, so zokio/raw is the share of the machine's limit that zokio reaches (one thread; the \
+multi-thread runtimes may pass it on CPU work). Groups without it show \"–\" there.";
 
 /// The median of a runtime, as ops/s for throughput groups and as time otherwise.
 fn median_cell(group: &Group, runtime: &str) -> String {
@@ -69,20 +74,20 @@ fn median_cell(group: &Group, runtime: &str) -> String {
     }
 }
 
-/// The per-runtime column names of the summary and headline tables: one median per runtime, then
-/// zokio's ratio to each baseline.
+/// The per-runtime column names of the summary and headline tables: one median per runtime and
+/// for the `raw` reference, then zokio's ratio to each of them.
 fn runtime_headers() -> impl Iterator<Item = String> {
-    let runtimes = [SUBJECT].into_iter().chain(BASELINES).map(str::to_string);
-    runtimes.chain(BASELINES.iter().map(|b| format!("{SUBJECT}/{b}")))
+    let runtimes = [SUBJECT].into_iter().chain(COMPARED).map(str::to_string);
+    runtimes.chain(COMPARED.iter().map(|b| format!("{SUBJECT}/{b}")))
 }
 
-/// The cells under [`runtime_headers`] for one group.
+/// The cells under [`runtime_headers`] for one group ("–" where a group lacks a runtime).
 fn runtime_cells(g: &Group) -> impl Iterator<Item = String> + '_ {
     let medians = [SUBJECT]
         .into_iter()
-        .chain(BASELINES)
+        .chain(COMPARED)
         .map(|r| median_cell(g, r));
-    medians.chain(BASELINES.iter().map(|b| table::ratio(g.speedup(b))))
+    medians.chain(COMPARED.iter().map(|b| table::ratio(g.speedup(b))))
 }
 
 /// Header row shared by the summary tables.
@@ -268,18 +273,19 @@ mod tests {
 
     use super::*;
     use crate::criterion;
-    use crate::model::{Machine, RuntimeConfig};
+    use crate::model::{Machine, REFERENCE, RuntimeConfig};
 
     fn fixture_report() -> Report {
         let home = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/criterion");
         let suites = ["current_thread".to_string(), "headline".to_string()];
         let measurements =
             criterion::read_suites(&home, &suites).expect("fixture results are readable");
-        assert_eq!(measurements.len(), 6);
+        assert_eq!(measurements.len(), 7);
         let order: Vec<(String, String)> = [
             ("current_thread", "current_thread/spawn_many/smol"),
             ("current_thread", "current_thread/spawn_many/zokio"),
             ("current_thread", "current_thread/spawn_many/tokio"),
+            ("headline", "headline/cpu/raw"),
             ("headline", "headline/cpu/zokio"),
             ("headline", "headline/cpu/tokio"),
             ("headline", "headline/cpu/smol"),
@@ -320,7 +326,14 @@ mod tests {
         // sample.json: 100 ns over 1 iteration, 300 ns over 2, 600 ns over 3 -> 100, 150, 200 per iteration.
         assert_eq!((zokio.min_ns, zokio.max_ns), (100.0, 200.0));
         assert_eq!(g.speedup("tokio"), Some(2.0));
-        assert_eq!(report.groups[1].elements, Some(1_000_000));
+        // No reference in this group.
+        assert_eq!(g.speedup(REFERENCE), None);
+        let cpu = &report.groups[1];
+        assert_eq!(cpu.elements, Some(1_000_000));
+        // The reference sorts after the runtimes, whatever order it ran in.
+        let names: Vec<&str> = cpu.results.iter().map(|r| r.runtime.as_str()).collect();
+        assert_eq!(names, ["zokio", "tokio", "smol", "raw"]);
+        assert_eq!(cpu.speedup(REFERENCE), Some(2.0));
     }
 
     #[test]
@@ -346,8 +359,20 @@ mod tests {
         let text = summary_table(&fixture_report().groups).to_text();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4);
+        assert!(
+            lines[0].ends_with("zokio/tokio  zokio/smol  zokio/raw"),
+            "{text}"
+        );
         assert!(lines[2].starts_with("current_thread/spawn_many"));
-        assert!(lines[2].ends_with("2.00x       0.50x"), "{text}");
+        // No raw reference for spawning: its median and ratio are dashes.
+        assert!(
+            lines[2].ends_with("–        2.00x       0.50x          –"),
+            "{text}"
+        );
         assert!(lines[3].contains("1.00 G ops/s"), "{text}");
+        assert!(
+            lines[3].ends_with("500 M ops/s        1.50x       1.20x      2.00x"),
+            "{text}"
+        );
     }
 }

@@ -213,7 +213,8 @@ pub fn list(exe: &Path, package_dir: &Path) -> Result<Vec<String>, String> {
 
 /// Whether benchmark `id` of `suite` is selected by the filter and the runtime list. The runtime
 /// is the id segment naming one (group ids may themselves contain `/`); ids without such a segment
-/// are kept whatever the runtime list says.
+/// are kept whatever the runtime list says, the `raw` reference among them (it is what zokio/raw
+/// is measured against, and cheap).
 pub fn selected(suite: &str, id: &str, filter: Option<&str>, runtimes: &[String]) -> bool {
     let full = format!("{suite}/{id}");
     let filter_ok = filter.is_none_or(|f| patterns(f).any(|p| full.contains(p)));
@@ -418,6 +419,10 @@ mod tests {
         ));
         // A function id that is not a runtime is not subject to the runtime list.
         assert!(selected("sync", "mutex/uncontended", None, &two));
+        // Nor is the synchronous reference, which only the filter selects.
+        assert!(selected("fs", "fs/file_mixed_4k/raw", None, &two));
+        assert!(selected("fs", "fs/file_mixed_4k/raw", Some("mixed"), &two));
+        assert!(!selected("fs", "fs/file_mixed_4k/raw", Some("net"), &two));
     }
 
     #[test]

@@ -15,8 +15,12 @@
 //!   `preadv2(RWF_NOWAIT)`, which the kernel completes only if the data is already in memory and
 //!   otherwise refuses with `EAGAIN` instead of blocking; only then does the read go to the pool.
 //!   A small read of a cached file thus costs one syscall on the task's own thread, not a
-//!   round trip between threads. (The kernel offers no such flag for buffered writes on common file
-//!   systems, hence the write batching above.)
+//!   round trip between threads.
+//! - **So do writes, where the file system allows it.** A write of up to 256 KiB with nothing in
+//!   flight first tries `pwritev2(RWF_NOWAIT)`; XFS (Linux 6.0+) and btrfs (6.1+) complete it when
+//!   they can without waiting, and the following `flush` then has nothing to wait for. ext4 and
+//!   tmpfs refuse the flag for buffered writes (`EOPNOTSUPP`): a file that refuses once is not
+//!   asked again, and its writes are batched on the pool as above.
 //! - [`read_dir`] fetches entries in batches, one trip per batch.
 //!
 //! Errors are those of the operating system: a missing path gives [`std::io::ErrorKind::NotFound`].

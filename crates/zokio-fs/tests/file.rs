@@ -471,12 +471,14 @@ fn try_into_std_gives_back_a_file_with_a_write_in_flight() {
     rt().block_on(async {
         let path = dir.join("t");
         let mut file = File::create(&path).await.unwrap();
-        file.write_all(b"pending").await.unwrap();
+        // Bigger than a write tried on the task's thread (on a file system that takes
+        // `RWF_NOWAIT`), so it goes to the pool whatever the file system.
+        file.write_all(&[7u8; 512 * 1024]).await.unwrap();
         // The write's trip has not been waited for: the file comes back.
         let mut file = file.try_into_std().expect_err("a write is in flight");
         file.flush().await.unwrap();
         let std = file.try_into_std().expect("flushed");
-        assert_eq!(std.metadata().unwrap().len(), 7);
+        assert_eq!(std.metadata().unwrap().len(), 512 * 1024);
     });
 }
 
@@ -504,5 +506,74 @@ fn close_shutdown_permissions_and_conversions() {
         let file: File = std::fs::File::open(&path).unwrap().into();
         let std = std::fs::File::from(file.as_fd().try_clone_to_owned().unwrap());
         assert_eq!(std.metadata().unwrap().len(), 11);
+    });
+}
+
+/// A pipe takes `pwritev2(RWF_NOWAIT)`: writes go inline while it has room, in part when it has
+/// some, and to the blocking pool when it is full (`EAGAIN`), where later writes queue behind the
+/// waiting one. The reader sees every byte once, in order, and a flush waits for the last one.
+#[test]
+fn pipe_writes_go_inline_then_to_the_pool_in_order() {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    rt().block_on(async {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` is a writable array of two descriptors, as pipe(2) requires.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: pipe(2) just returned these two descriptors, which nothing else owns.
+        let (reader, writer) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        // A small pipe (one page) fills quickly. Best effort: the default size works too.
+        // SAFETY: F_SETPIPE_SZ takes an int and touches no memory of ours.
+        unsafe { libc::fcntl(writer.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
+        let mut file = File::from_std(std::fs::File::from(writer));
+
+        // Room in the pipe: the write completes inline and nothing is left to flush.
+        file.write_all(b"first").await.unwrap();
+        let flushed = futures_lite::future::poll_once(file.flush()).await;
+        assert!(matches!(flushed, Some(Ok(()))), "{flushed:?}");
+        let mut reader = std::fs::File::from(reader);
+        let mut first = [0u8; 5];
+        std::io::Read::read_exact(&mut reader, &mut first).unwrap();
+        assert_eq!(&first, b"first");
+
+        // Far more than the pipe holds, read slowly by another thread.
+        let data = pattern(1024 * 1024 + 7, 9);
+        let len = data.len();
+        let drain = std::thread::spawn(move || {
+            let mut back = Vec::with_capacity(len);
+            let mut buf = [0u8; 1000];
+            while back.len() < len {
+                let n = std::io::Read::read(&mut reader, &mut buf).unwrap();
+                assert!(n > 0, "early end of the pipe");
+                back.extend_from_slice(&buf[..n]);
+            }
+            back
+        });
+        for piece in data.chunks(3000) {
+            file.write_all(piece).await.unwrap();
+        }
+        file.flush().await.unwrap();
+        let back = drain.join().unwrap();
+        assert!(back == data, "the pipe carried other bytes");
+    });
+}
+
+/// procfs refuses `RWF_NOWAIT` writes (`EOPNOTSUPP`): the write goes to the pool and lands.
+#[test]
+#[cfg(target_os = "linux")]
+fn files_without_nonblocking_writes_are_written_on_the_pool() {
+    rt().block_on(async {
+        // The process's name, written back unchanged.
+        let name = std::fs::read("/proc/self/comm").unwrap();
+        let mut file = OpenOptions::new()
+            .write(true)
+            .open("/proc/self/comm")
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            file.write_all(&name).await.unwrap();
+            file.flush().await.unwrap();
+        }
+        assert_eq!(std::fs::read("/proc/self/comm").unwrap(), name);
     });
 }

@@ -28,8 +28,9 @@ use state::Inner;
 /// dropping** a file if you need to know that the data was written: a file dropped with writes in
 /// flight finishes them in the background, but any error is then lost (and a runtime shutting down
 /// does not start queued pool work, so only a flushed write is sure to land). An error from a background
-/// write is returned by the next read, write, seek or flush. Reads of data in the page cache are
-/// done on the task's own thread when the OS allows it (see the [crate docs](crate)).
+/// write is returned by the next read, write, seek or flush. Reads of data in the page cache, and
+/// small writes with nothing in flight, are done on the task's own thread when the OS allows it
+/// without blocking (see the [crate docs](crate)); they keep the same order and error rules.
 ///
 /// ```
 /// use zokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};

@@ -3,17 +3,26 @@
 //! At most one blocking trip per file is in flight ([`State::Busy`]); it owns a buffer and an `Arc`
 //! of the file and hands both back. Rules:
 //!
-//! - **Writes** are copied into a buffer and sent as a trip; the call returns at once. While a write
-//!   trip runs, further writes are appended to the file's [`Queue`] (up to `max_buf` bytes), and the
-//!   trip keeps writing whatever is queued until it finds the queue empty, then closes it. So `n`
-//!   small writes cost about as many trips as there are pauses in the writing, not `n`, and no
-//!   accepted byte waits for the next call on the file to be written (a file written once and then
-//!   left alone still gets its data to the OS).
+//! - **Writes** with nothing in flight first try the non-blocking write ([`super::nowait`]) on the
+//!   caller's thread, for a write of at most [`INLINE_WRITE_MAX`] bytes: where the file system
+//!   takes `RWF_NOWAIT` and the pages are at hand, the bytes reach the OS during the call and
+//!   nothing is left in flight (so the next `flush` has nothing to wait for). A file that refuses
+//!   the flag is remembered and never asked again; a write that would wait (`EAGAIN`), a short
+//!   write's rest and a big write go the usual way: copied into a buffer and sent as a trip, the
+//!   call returning at once. While a write trip runs, further writes are appended to the file's
+//!   [`Queue`] (up to `max_buf` bytes), and the trip keeps writing whatever is queued until it
+//!   finds the queue empty, then closes it. So `n` small writes cost about as many trips as there
+//!   are pauses in the writing, not `n`, and no accepted byte waits for the next call on the file
+//!   to be written (a file written once and then left alone still gets its data to the OS). Either
+//!   way writes reach the OS in the order they were made: a write only goes inline when no trip
+//!   is in flight and nothing is queued.
 //! - **Reads** first try the non-blocking page-cache read ([`super::nowait`]) on the caller's thread;
 //!   otherwise a trip reads into the buffer, and the data is handed out from there. A file that has
 //!   unread buffered data has an OS position ahead of the user's; a write or seek corrects it first.
 //! - **Errors** of background writes are kept in `error` and returned by the next read, write, seek
-//!   or flush. Bytes still queued behind a failed write are dropped with it.
+//!   or flush. Bytes still queued behind a failed write are dropped with it. A failed inline write
+//!   is treated the same way (its bytes are accepted and its error kept for the next operation), so
+//!   that a file behaves alike whether its writes go inline or through the pool.
 
 use std::fs::File as StdFile;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -35,6 +44,10 @@ pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// The most bytes one non-blocking read copies on the task's thread, so that a huge read of a cached
 /// file does not hold the worker for long (a read may return fewer bytes than asked).
 const INLINE_READ_MAX: usize = 256 * 1024;
+
+/// The most bytes a write may have to be tried on the task's thread; bigger writes go to the
+/// blocking pool at once, where they are batched with the writes that follow.
+pub(super) const INLINE_WRITE_MAX: usize = 256 * 1024;
 
 /// Bytes read ahead by a trip and not yet handed out, or a spare allocation.
 #[derive(Debug, Default)]
@@ -112,7 +125,9 @@ pub(super) struct Inner {
     queue: SharedQueue,
     error: Option<io::Error>,
     /// Whether non-blocking reads are still worth trying on this file.
-    nowait: bool,
+    nowait_read: bool,
+    /// Whether non-blocking writes are still worth trying on this file.
+    nowait_write: bool,
     max_buf: usize,
     /// A seek started by Tokio's `start_seek` and not yet run by `poll_complete` (or by the next
     /// read, write or flush, which run it first).
@@ -186,7 +201,8 @@ impl Inner {
                 writer: None,
             })),
             error: None,
-            nowait: true,
+            nowait_read: true,
+            nowait_write: true,
             max_buf: DEFAULT_MAX_BUF_SIZE,
             seek: None,
         }
@@ -286,7 +302,7 @@ impl Inner {
                         buf.copy_to(dst, self.max_buf);
                         return Poll::Ready(Ok(()));
                     }
-                    if self.nowait {
+                    if self.nowait_read {
                         // `max_buf` bounds what one read hands out, on the pool or not.
                         let len = dst.remaining().min(INLINE_READ_MAX).min(self.max_buf);
                         match nowait::read(std, dst, len) {
@@ -295,7 +311,7 @@ impl Inner {
                                 return Poll::Ready(result);
                             }
                             Nowait::WouldBlock => {}
-                            Nowait::Unsupported => self.nowait = false,
+                            Nowait::Unsupported => self.nowait_read = false,
                         }
                     }
                     let len = dst.remaining().min(self.max_buf);
@@ -354,10 +370,29 @@ impl Inner {
                         return Poll::Ready(Ok(0));
                     }
                     let n = src.len().min(self.max_buf);
-                    let mut buf = mem::take(buf);
-                    buf.discard();
-                    buf.data.extend_from_slice(&src[..n]);
-                    self.state = spawn_write(std.clone(), buf, &self.queue);
+                    // Nothing in flight or queued (the state is idle): a write on this thread
+                    // lands in order.
+                    let mut inline = 0;
+                    if self.nowait_write && n <= INLINE_WRITE_MAX {
+                        match nowait::write(std, &src[..n]) {
+                            Nowait::Done(Ok(written)) => inline = written.min(n),
+                            Nowait::Done(Err(error)) => {
+                                // As a failed trip would: accepted, reported by the next call.
+                                self.error = Some(error);
+                                coop.made_progress();
+                                return Poll::Ready(Ok(n));
+                            }
+                            Nowait::WouldBlock => {}
+                            Nowait::Unsupported => self.nowait_write = false,
+                        }
+                    }
+                    if inline < n {
+                        // The rest (all of it unless the kernel took a part) goes to the pool.
+                        let mut buf = mem::take(buf);
+                        buf.discard();
+                        buf.data.extend_from_slice(&src[inline..n]);
+                        self.state = spawn_write(std.clone(), buf, &self.queue);
+                    }
                     coop.made_progress();
                     return Poll::Ready(Ok(n));
                 }
@@ -510,3 +545,6 @@ impl Inner {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

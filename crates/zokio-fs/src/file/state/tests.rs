@@ -1,0 +1,295 @@
+//! The write paths of [`Inner`] on any file system: the test-only switch
+//! [`force_write`](super::nowait::force_write) makes the non-blocking write refuse (as on ext4 or
+//! tmpfs), wait (`EAGAIN`), succeed fully or in part (as on XFS or btrfs), or fail.
+
+use std::io::SeekFrom;
+use std::path::PathBuf;
+
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+use super::super::nowait::{Forced, force_write};
+use super::INLINE_WRITE_MAX;
+use crate::File;
+
+fn rt() -> zokio::runtime::Runtime {
+    zokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A scratch file path, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let path = std::env::temp_dir().join(format!(
+            "zokio-fs-state-{}-{name}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::write(&path, b"").unwrap();
+        Scratch(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+async fn open_rw(path: &PathBuf) -> File {
+    File::options()
+        .read(true)
+        .write(true)
+        .open(path)
+        .await
+        .unwrap()
+}
+
+/// A file that refuses non-blocking writes is asked once, then written on the pool.
+#[test]
+fn a_refusing_file_is_asked_once() {
+    let scratch = Scratch::new("refuse");
+    rt().block_on(async {
+        let mut file = open_rw(&scratch.0).await;
+        force_write(Some(Forced::Unsupported));
+        for piece in [&b"one "[..], b"two ", b"three"] {
+            file.write_all(piece).await.unwrap();
+            // On the pool: in flight until flushed.
+            assert!(!file.inner.get_mut().is_quiescent());
+            file.flush().await.unwrap();
+        }
+        assert_eq!(force_write(None), 1, "a refusing file was asked again");
+        assert!(!file.inner.get_mut().nowait_write);
+        assert_eq!(std::fs::read(&scratch.0).unwrap(), b"one two three");
+    });
+}
+
+/// A write that would wait goes to the pool; the next one tries again.
+#[test]
+fn writes_that_would_wait_try_again() {
+    let scratch = Scratch::new("wait");
+    rt().block_on(async {
+        let mut file = open_rw(&scratch.0).await;
+        force_write(Some(Forced::WouldBlock));
+        for piece in [&b"one "[..], b"two ", b"three"] {
+            file.write_all(piece).await.unwrap();
+            assert!(!file.inner.get_mut().is_quiescent());
+            file.flush().await.unwrap();
+        }
+        assert_eq!(force_write(None), 3);
+        assert!(file.inner.get_mut().nowait_write);
+        assert_eq!(std::fs::read(&scratch.0).unwrap(), b"one two three");
+    });
+}
+
+/// An inline write leaves nothing in flight: the bytes are in the OS when `write` returns and
+/// `flush` is ready at once.
+#[test]
+fn inline_writes_leave_nothing_in_flight() {
+    let scratch = Scratch::new("inline");
+    rt().block_on(async {
+        let mut file = open_rw(&scratch.0).await;
+        force_write(Some(Forced::Accept { max: usize::MAX }));
+        assert_eq!(file.write(b"hello").await.unwrap(), 5);
+        assert!(file.inner.get_mut().is_quiescent());
+        assert_eq!(std::fs::read(&scratch.0).unwrap(), b"hello");
+        let flushed = futures_lite::future::poll_once(file.flush()).await;
+        assert!(matches!(flushed, Some(Ok(()))), "{flushed:?}");
+        // The position moved with the write: a seek back reads it.
+        assert_eq!(file.stream_position().await.unwrap(), 5);
+        file.rewind().await.unwrap();
+        let mut back = String::new();
+        file.read_to_string(&mut back).await.unwrap();
+        assert_eq!(back, "hello");
+        assert_eq!(force_write(None), 1);
+    });
+}
+
+/// What a short inline write leaves goes to the pool, and the writes after it queue behind it:
+/// all land in order.
+#[test]
+fn a_short_inline_write_sends_the_rest_to_the_pool_in_order() {
+    let scratch = Scratch::new("short");
+    rt().block_on(async {
+        let mut file = open_rw(&scratch.0).await;
+        force_write(Some(Forced::Accept { max: 3 }));
+        // One call accepts everything, as a pool write would.
+        assert_eq!(file.write(b"abcdefgh").await.unwrap(), 8);
+        assert!(
+            !file.inner.get_mut().is_quiescent(),
+            "the rest is in flight"
+        );
+        file.write_all(b"ijk").await.unwrap();
+        file.flush().await.unwrap();
+        assert_eq!(std::fs::read(&scratch.0).unwrap(), b"abcdefghijk");
+        // The second write was queued behind the trip, or (if the trip had ended by then) waited
+        // for it and was then tried inline: never both in flight and inline.
+        let tries = force_write(None);
+        assert!(tries == 1 || tries == 2, "{tries} inline tries");
+    });
+}
+
+/// A write bigger than [`INLINE_WRITE_MAX`] goes to the pool without an inline try, and a small
+/// write behind it never overtakes it.
+#[test]
+fn big_writes_go_to_the_pool_and_small_ones_queue_behind() {
+    let scratch = Scratch::new("big");
+    rt().block_on(async {
+        let mut file = open_rw(&scratch.0).await;
+        let accept = Some(Forced::Accept { max: usize::MAX });
+        force_write(accept);
+        let big = vec![b'b'; INLINE_WRITE_MAX + 1];
+        file.write_all(&big).await.unwrap();
+        assert_eq!(force_write(accept), 0, "a big write was tried inline");
+        assert!(!file.inner.get_mut().is_quiescent());
+        // Queued behind the trip, or (if the trip had ended by then) tried inline after it.
+        file.write_all(b"tail").await.unwrap();
+        file.flush().await.unwrap();
+        assert!(force_write(None) <= 1);
+        let all = std::fs::read(&scratch.0).unwrap();
+        assert_eq!(all.len(), big.len() + 4);
+        assert!(all.ends_with(b"btail"));
+    });
+}
+
+/// A failed inline write is accepted and its error returned by the next operation, once, as for
+/// a failed trip.
+#[test]
+fn an_inline_write_error_reaches_the_next_operation() {
+    let scratch = Scratch::new("fail");
+    rt().block_on(async {
+        let mut file = open_rw(&scratch.0).await;
+        force_write(Some(Forced::Fail(libc::ENOSPC)));
+        assert_eq!(file.write(b"lost").await.unwrap(), 4);
+        let error = file.flush().await.unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::ENOSPC));
+        file.flush().await.unwrap();
+        file.write_all(b"lost too").await.unwrap();
+        let error = file.write(b"x").await.unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::ENOSPC));
+        force_write(None);
+        assert_eq!(std::fs::read(&scratch.0).unwrap(), b"");
+    });
+}
+
+/// An inline write to a file opened to append lands at the end, wherever the position was.
+#[test]
+fn inline_writes_append() {
+    let scratch = Scratch::new("append");
+    std::fs::write(&scratch.0, b"start").unwrap();
+    rt().block_on(async {
+        let mut file = File::options()
+            .read(true)
+            .append(true)
+            .open(&scratch.0)
+            .await
+            .unwrap();
+        force_write(Some(Forced::Accept { max: usize::MAX }));
+        let mut head = [0u8; 2];
+        file.read_exact(&mut head).await.unwrap();
+        file.write_all(b"+end").await.unwrap();
+        file.flush().await.unwrap();
+        assert_eq!(force_write(None), 1);
+        assert_eq!(std::fs::read(&scratch.0).unwrap(), b"start+end");
+    });
+}
+
+/// A small deterministic generator (xorshift), so that a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// Random seeks, writes (some bigger than [`INLINE_WRITE_MAX`]), reads and flushes against a model
+/// of the file, with the non-blocking write answering `forced`: the file's content, every read and
+/// every position match the model, whichever way the writes go.
+fn matches_model(forced: Option<Forced>, seed: u64) {
+    let scratch = Scratch::new(&format!("model-{seed}"));
+    rt().block_on(async {
+        let mut file = open_rw(&scratch.0).await;
+        force_write(forced);
+        let mut rng = Rng(seed);
+        let mut model: Vec<u8> = Vec::new();
+        let mut pos = 0usize;
+        for step in 0..400 {
+            match rng.below(10) {
+                0 | 1 => {
+                    pos = rng.below(model.len() + 1);
+                    let at = file.seek(SeekFrom::Start(pos as u64)).await.unwrap();
+                    assert_eq!(at, pos as u64, "step {step}");
+                }
+                2..=5 => {
+                    let len = if rng.below(20) == 0 {
+                        INLINE_WRITE_MAX + rng.below(4096)
+                    } else {
+                        1 + rng.below(6000)
+                    };
+                    let data: Vec<u8> = (0..len).map(|i| (step + i) as u8).collect();
+                    file.write_all(&data).await.unwrap();
+                    if model.len() < pos + len {
+                        model.resize(pos + len, 0);
+                    }
+                    model[pos..pos + len].copy_from_slice(&data);
+                    pos += len;
+                }
+                6..=8 => {
+                    let mut buf = vec![0u8; 1 + rng.below(8000)];
+                    let n = file.read(&mut buf).await.unwrap();
+                    let expected = (model.len() - pos).min(buf.len());
+                    // A read may be short, never long, and returns 0 only at the end.
+                    assert!(
+                        n <= expected && (n > 0 || expected == 0),
+                        "step {step}: {n}"
+                    );
+                    assert!(buf[..n] == model[pos..pos + n], "step {step}: read differs");
+                    pos += n;
+                }
+                _ => {
+                    file.flush().await.unwrap();
+                    assert!(
+                        std::fs::read(&scratch.0).unwrap() == model,
+                        "step {step}: content differs after flush"
+                    );
+                }
+            }
+        }
+        file.flush().await.unwrap();
+        assert_eq!(file.stream_position().await.unwrap(), pos as u64);
+        assert!(std::fs::read(&scratch.0).unwrap() == model);
+        force_write(None);
+    });
+}
+
+#[test]
+fn inline_writes_match_the_model() {
+    matches_model(Some(Forced::Accept { max: usize::MAX }), 1);
+}
+
+#[test]
+fn short_inline_writes_match_the_model() {
+    matches_model(Some(Forced::Accept { max: 1500 }), 2);
+}
+
+#[test]
+fn refused_inline_writes_match_the_model() {
+    matches_model(Some(Forced::Unsupported), 3);
+}
+
+#[test]
+fn waiting_inline_writes_match_the_model() {
+    matches_model(Some(Forced::WouldBlock), 4);
+}
+
+#[test]
+fn real_writes_match_the_model() {
+    matches_model(None, 5);
+}
