@@ -455,7 +455,7 @@ fn debug_shows_the_settings() {
     let debug = format!("{builder:?}");
     assert!(debug.starts_with("Builder { ") && debug.ends_with(", .. }"));
     for field in [
-        "flavor: MultiThread",
+        "kind: MultiThread",
         "enable_io: true",
         "enable_time: true",
         "start_paused: false",
@@ -472,7 +472,7 @@ fn debug_shows_the_settings() {
     }
     let defaults = format!("{:?}", Builder::new_current_thread());
     for field in [
-        "flavor: CurrentThread",
+        "kind: CurrentThread",
         "enable_io: false",
         "worker_threads: None",
         "max_blocking_threads: 512",

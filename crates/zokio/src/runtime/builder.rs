@@ -27,7 +27,8 @@ type CustomScheduler =
 /// assert_eq!(rt.block_on(async { zokio::spawn(async { 40 + 2 }).await.unwrap() }), 42);
 /// ```
 pub struct Builder {
-    flavor: Flavor,
+    /// Which scheduler `build` makes (`Custom` once [`Builder::scheduler`] gave one).
+    kind: Kind,
     enable_io: bool,
     enable_time: bool,
     start_paused: bool,
@@ -48,18 +49,11 @@ pub struct Builder {
     custom: Option<CustomScheduler>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flavor {
-    CurrentThread,
-    #[cfg(feature = "rt-multi-thread")]
-    MultiThread,
-}
-
 impl Builder {
     /// A builder for a runtime whose tasks all run on the thread that calls `block_on`.
     pub fn new_current_thread() -> Builder {
         Builder::new(
-            Flavor::CurrentThread,
+            Kind::CurrentThread,
             zokio_sched::current_thread::EVENT_INTERVAL,
         )
     }
@@ -68,15 +62,15 @@ impl Builder {
         /// A builder for a work-stealing runtime with one worker thread per core by default.
         pub fn new_multi_thread() -> Builder {
             Builder::new(
-                Flavor::MultiThread,
+                Kind::MultiThread,
                 zokio_sched::multi_thread::DEFAULT_EVENT_INTERVAL,
             )
         }
     }
 
-    fn new(flavor: Flavor, event_interval: u32) -> Builder {
+    fn new(kind: Kind, event_interval: u32) -> Builder {
         Builder {
-            flavor,
+            kind,
             enable_io: false,
             enable_time: false,
             start_paused: false,
@@ -356,6 +350,7 @@ impl Builder {
             + 'static,
     {
         self.custom = Some(Arc::new(make));
+        self.kind = Kind::Custom;
         self
     }
 
@@ -377,7 +372,7 @@ impl Builder {
                 "start_paused(true) requires the time driver: call enable_time() or enable_all()",
             ));
         }
-        if self.start_paused && (self.flavor != Flavor::CurrentThread || self.custom.is_some()) {
+        if self.start_paused && self.kind != Kind::CurrentThread {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "start_paused(true) requires the built-in current-thread scheduler: use \
@@ -403,9 +398,12 @@ impl Builder {
         let blocking = zokio_sched::blocking::BlockingPool::new(pool_config);
         let blocking_loan = driver::lend_blocking(reactor.as_ref(), blocking.spawner());
 
-        let built: io::Result<(Arc<dyn Scheduler>, Kind)> = match (&self.custom, self.flavor) {
-            (Some(make), _) => make(driver, threads).map(|scheduler| (scheduler, Kind::Custom)),
-            (None, Flavor::CurrentThread) => {
+        let built: io::Result<(Arc<dyn Scheduler>, Kind)> = match self.kind {
+            Kind::Custom => {
+                let make = self.custom.as_ref().expect("`scheduler` sets the kind and the maker");
+                make(driver, threads).map(|scheduler| (scheduler, Kind::Custom))
+            }
+            Kind::CurrentThread => {
                 let mut config = zokio_sched::current_thread::Config::default();
                 config.name = self.name.clone();
                 if let Some(interval) = self.global_queue_interval {
@@ -417,7 +415,7 @@ impl Builder {
                 Ok((Arc::new(scheduler), Kind::CurrentThread))
             }
             #[cfg(feature = "rt-multi-thread")]
-            (None, Flavor::MultiThread) => {
+            Kind::MultiThread => {
                 let workers = self
                     .worker_threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -530,7 +528,7 @@ impl Builder {
         &self,
         reactor: Option<&zokio_reactor::Handle>,
     ) -> Option<Arc<dyn zokio_sched::blocking::TaskObserver>> {
-        if self.flavor != Flavor::CurrentThread || self.custom.is_some() || !self.enable_time {
+        if self.kind != Kind::CurrentThread || !self.enable_time {
             return None;
         }
         let reactor = reactor?.clone();
@@ -635,7 +633,7 @@ fn sync_sleep_hook(
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
-            .field("flavor", &self.flavor)
+            .field("kind", &self.kind)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
             .field("start_paused", &self.start_paused)
