@@ -61,8 +61,16 @@ pub struct JoinHandle<T> {
     /// `None` once the output has been taken.
     task: Option<FallibleTask<TaskOutput<T>, Header>>,
     abort: AbortHandle,
-    /// Whether a poll left an awaiter's waker in the task.
-    waker_registered: bool,
+    /// Whether a poll left an awaiter's waker in the task: 0 or 1.
+    ///
+    /// A `u8`, not a `bool`, on purpose. A `bool` has 254 spare bit patterns, so every enum around a
+    /// handle (`Option<JoinHandle>`, `spawn`'s own `Option<(Runnable, JoinHandle)>`) would keep its
+    /// tag in this byte, and moving such a value copies the 7 bytes after the tag with unaligned,
+    /// overlapping 4-byte moves. A load that overlaps two such stores cannot be forwarded from them
+    /// and waits for them to reach the cache: a store-forwarding stall on every spawn (perf showed it
+    /// as the hottest spot of a spawn-and-join loop). A `u8` has no spare pattern, so the tag goes in
+    /// a pointer's null value instead, and moves are plain 8-byte copies.
+    waker_registered: u8,
 }
 
 impl<T> JoinHandle<T> {
@@ -70,7 +78,7 @@ impl<T> JoinHandle<T> {
         JoinHandle {
             task: Some(task.fallible()),
             abort,
-            waker_registered: false,
+            waker_registered: 0,
         }
     }
 
@@ -111,7 +119,7 @@ impl<T> Future for JoinHandle<T> {
         let output = match Pin::new(task).poll(cx) {
             Poll::Ready(output) => output,
             Poll::Pending => {
-                self.waker_registered = true;
+                self.waker_registered = 1;
                 return Poll::Pending;
             }
         };
@@ -129,7 +137,7 @@ impl<T> Future for JoinHandle<T> {
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         if let Some(mut task) = self.task.take() {
-            if self.waker_registered {
+            if self.waker_registered != 0 {
                 // async-task keeps the last awaiter's waker until the task ends, even once detached:
                 // a `.await` dropped midway (a `select!`, a timeout) would keep the awaiting task alive
                 // for as long as this one runs, or for ever in a cycle (tokio#6986). Swap in a no-op
