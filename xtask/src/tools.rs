@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use crate::run::cargo;
 
 /// Crates holding loom models (tests whose names start with `loom`).
-const LOOM_PACKAGES: [&str; 2] = ["zokio-sched", "zokio-sync"];
+const LOOM_PACKAGES: [&str; 3] = ["zokio-sched", "zokio-sync", "zokio-reactor"];
 
 /// What runs under miri: every test of zokio-task (its suite shrinks itself under `cfg(miri)`), and
 /// the work-stealing queue's unit tests in zokio-sched (the lock-free part of the scheduler).

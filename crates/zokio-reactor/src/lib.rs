@@ -69,6 +69,9 @@ mod block_on;
 mod driver;
 mod handle;
 pub mod io;
+mod loom;
+#[cfg(all(test, loom))]
+mod loom_tests;
 pub mod net;
 mod selector;
 pub mod signal;

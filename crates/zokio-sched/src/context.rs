@@ -127,7 +127,7 @@ struct Current {
     depth: Cell<usize>,
 }
 
-thread_local! {
+crate::loom::thread_local! {
     static CURRENT: Current = const {
         Current { handle: RefCell::new(None), depth: Cell::new(0) }
     };

@@ -46,7 +46,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -55,6 +55,9 @@ use concurrent_queue::ConcurrentQueue;
 use zokio_coop::Budget;
 use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
+// The flags and the fence of the wake-up protocol (see "Lost wake-ups"), and the thread-locals,
+// come from the loom facade: a loom model runs this scheduler.
+use crate::loom::{AtomicBool, fence};
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
 use crate::thread_parker::ThreadParker;
 use crate::{Driver, Scheduler, Unpark};
@@ -124,7 +127,7 @@ struct LocalQueues {
     deferred: Vec<Runnable>,
 }
 
-thread_local! {
+crate::loom::thread_local! {
     /// The scheduler whose core this thread holds, and that core's local queues.
     static OWNER: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
     static LOCAL: RefCell<LocalQueues> = const {
@@ -490,3 +493,7 @@ impl Wake for ThreadUnparker {
 #[cfg(test)]
 #[path = "current_thread_tests.rs"]
 mod tests;
+
+#[cfg(all(test, loom))]
+#[path = "current_thread_loom.rs"]
+mod loom_tests;

@@ -3,6 +3,12 @@
 //!
 //! Production code imports atomics, `UnsafeCell` and `Mutex` only from here, so that the loom models
 //! in this module's tests exercise the very same code.
+//!
+//! The models also run whole schedulers (see `multi_thread/loom_runtime.rs`), so the threads the
+//! multi-thread scheduler starts for its workers ([`crate::ThreadConfig`]'s `spawn_worker`) and the
+//! thread-locals that say which worker or scheduler a thread belongs to come from here too: loom
+//! runs every modelled thread on the one OS thread of the test, so a `std` thread-local would be
+//! shared by all of them.
 
 #[cfg(all(test, loom))]
 pub(crate) use loom::cell::UnsafeCell;
@@ -11,10 +17,32 @@ pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize
 #[cfg(all(test, loom))]
 pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+#[cfg(all(test, loom))]
+pub(crate) use loom::sync::atomic::{AtomicBool, fence};
+#[cfg(all(test, loom))]
+pub(crate) use loom::thread::{JoinHandle, yield_now};
+
+/// `loom::thread_local!` for this crate's `const`-initialised thread-locals (loom's macro, of edition
+/// 2018, takes no `const { .. }` initialiser).
+#[cfg(all(test, loom))]
+macro_rules! loom_thread_local {
+    ($($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block;)*) => {
+        $(loom::thread_local!($(#[$attr])* $vis static $name: $t = $init);)*
+    };
+}
+#[cfg(all(test, loom))]
+pub(crate) use loom_thread_local as thread_local;
+
+#[cfg(not(all(test, loom)))]
+pub(crate) use std::sync::atomic::{AtomicBool, fence};
 #[cfg(not(all(test, loom)))]
 pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
 #[cfg(not(all(test, loom)))]
 pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(not(all(test, loom)))]
+pub(crate) use std::thread::{JoinHandle, yield_now};
+#[cfg(not(all(test, loom)))]
+pub(crate) use std::thread_local;
 
 /// `std::cell::UnsafeCell` with loom's closure-based access API.
 #[cfg(not(all(test, loom)))]

@@ -91,6 +91,24 @@ impl ThreadConfig {
         let wrap = Arc::clone(&self.wrap);
         builder.spawn(move || wrap(Box::new(body)))
     }
+
+    /// [`ThreadConfig::spawn`] for a scheduler's own worker threads. Under this crate's loom models
+    /// it starts a loom thread instead, so that the models run the real scheduler on threads loom
+    /// controls (the facade's `JoinHandle` is loom's there, `std`'s otherwise).
+    pub(crate) fn spawn_worker(
+        &self,
+        body: impl FnOnce() + Send + 'static,
+    ) -> io::Result<crate::loom::JoinHandle<()>> {
+        #[cfg(not(all(test, loom)))]
+        return self.spawn(body);
+        #[cfg(all(test, loom))]
+        {
+            let wrap = Arc::clone(&self.wrap);
+            loom::thread::Builder::new()
+                .name((self.name_fn)())
+                .spawn(move || wrap(Box::new(body)))
+        }
+    }
 }
 
 impl Default for ThreadConfig {

@@ -44,9 +44,11 @@
 //! cloned into its slot there).
 
 use std::io;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
+
+// From the loom facade: a loom model checks this word's tick against `WouldBlock`.
+use crate::loom::{AtomicUsize, Mutex, MutexGuard};
 
 use slab::Slab;
 
@@ -171,7 +173,7 @@ impl Source {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Waiters> {
+    fn lock(&self) -> MutexGuard<'_, Waiters> {
         // Waiters are plain `Option<Waker>`s; a panic in a waker's clone cannot leave them inconsistent.
         self.waiters.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -3,9 +3,9 @@
 use std::io;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use super::notify_flag::{NotifyFlag, WakeFd};
 use super::{ReadyKey, timeout_ms};
 
 /// The key of the wake-up eventfd's events. Source keys are addresses of `Source`s, which are
@@ -68,13 +68,18 @@ impl Poller {
 /// Wakes a driver blocked in `epoll_wait`.
 #[derive(Debug)]
 pub(crate) struct Notifier {
-    eventfd: OwnedFd,
-    /// Set from the first `notify` until the driver's next wait returns: later notifies skip the
-    /// syscall, since one pending wake-up is enough.
-    notified: AtomicBool,
+    /// What a notify writes to.
+    eventfd: EventFd,
+    /// Skips the write while a wake-up is pending (see [`NotifyFlag`]).
+    flag: NotifyFlag,
 }
 
+/// The wake-up eventfd, registered with the epoll instance under [`NOTIFY_KEY`].
+#[derive(Debug)]
+struct EventFd(OwnedFd);
+
 impl Notifier {
+    /// Creates the eventfd and registers it with `poller`.
     pub(crate) fn new(poller: &Poller) -> io::Result<Notifier> {
         // SAFETY: `eventfd` has no memory-safety preconditions; the result is checked.
         let fd = check(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
@@ -89,24 +94,29 @@ impl Notifier {
         // The eventfd lives in the reactor next to the poller and is declared after it, so the
         // epoll instance (and with it the registration) is closed first.
         Ok(Notifier {
-            eventfd,
-            notified: AtomicBool::new(false),
+            eventfd: EventFd(eventfd),
+            flag: NotifyFlag::new(),
         })
     }
 
+    /// Makes the driver's current or next wait return (one write while a wake-up is pending).
     pub(crate) fn notify(&self, _poller: &Poller) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
-            let one: u64 = 1;
-            // SAFETY: writes 8 bytes from a valid u64 to an eventfd we own. It can only fail with
-            // EAGAIN when the counter is about to overflow, i.e. a wake-up is pending anyway.
-            unsafe {
-                libc::write(
-                    self.eventfd.as_raw_fd(),
-                    (&one as *const u64).cast(),
-                    std::mem::size_of::<u64>(),
-                )
-            };
-        }
+        self.flag.notify(&self.eventfd);
+    }
+}
+
+impl WakeFd for EventFd {
+    fn write(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a valid u64 to an eventfd we own. It can only fail with
+        // EAGAIN when the counter is about to overflow, i.e. a wake-up is pending anyway.
+        unsafe {
+            libc::write(
+                self.0.as_raw_fd(),
+                (&one as *const u64).cast(),
+                std::mem::size_of::<u64>(),
+            )
+        };
     }
 
     fn drain(&self) {
@@ -115,7 +125,7 @@ impl Notifier {
         // (nothing to read) is fine.
         unsafe {
             libc::read(
-                self.eventfd.as_raw_fd(),
+                self.0.as_raw_fd(),
                 (&mut count as *mut u64).cast(),
                 std::mem::size_of::<u64>(),
             )
@@ -180,7 +190,7 @@ impl Selector {
             )
         };
         if n < 0 {
-            notifier.notified.store(false, Ordering::Release);
+            notifier.flag.wait_returned(&notifier.eventfd, false);
             let error = io::Error::last_os_error();
             // A signal interrupted the wait: a spurious return, which the driver trait allows.
             return match error.kind() {
@@ -190,11 +200,12 @@ impl Selector {
         }
         // SAFETY: the kernel initialised the first `n` entries, and `n <= capacity`.
         unsafe { self.events.set_len(n as usize) };
+        let mut woken = false;
         for event in &self.events {
             // Copy out of the (packed on x86_64) struct before use.
             let (flags, key) = (event.events, event.u64);
             if key == NOTIFY_KEY {
-                notifier.drain();
+                woken = true;
                 continue;
             }
             let flags = flags as libc::c_int;
@@ -208,10 +219,9 @@ impl Selector {
                 extra: extra_readiness(flags),
             });
         }
-        // Any notify from here on must write again. This comes after the drain: a write between
-        // the drain and this store is skipped, but the scheduler checks its queues after the park
-        // returns, while a write before the drain would be erased by it and lost for good.
-        notifier.notified.store(false, Ordering::Release);
+        // Drains the eventfd, then lets the next notify write again (see `NotifyFlag` for why in
+        // this order).
+        notifier.flag.wait_returned(&notifier.eventfd, woken);
         Ok(())
     }
 }

@@ -40,6 +40,8 @@ fn timeout_ms(timeout: Option<Duration>) -> i32 {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 #[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) mod notify_flag;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) use epoll::{Notifier, Poller, Selector};
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]

@@ -76,11 +76,7 @@ where
         .unwrap_or_else(|p| p.into_inner()) = Some(core);
     shared.handoff_posted();
     let successor = shared.clone();
-    drop(
-        shared
-            .blocking
-            .spawn_blocking(move || take_over(handle, successor, index)),
-    );
+    spawn_successor(&shared, move || take_over(handle, successor, index));
     // The queue is stealable meanwhile: let an idle worker know.
     shared.notify_parked();
     let _reclaim = Reclaim { shared, index };
@@ -90,6 +86,24 @@ where
 fn run_blocking<R>(f: impl FnOnce() -> R) -> R {
     let _not_in_runtime = RuntimeGuard::exit_temporarily();
     zokio_coop::with_budget(zokio_coop::Budget::unconstrained(), f)
+}
+
+/// Starts the successor on the blocking pool.
+#[cfg(not(all(test, loom)))]
+fn spawn_successor(shared: &Shared, successor: impl FnOnce() + Send + 'static) {
+    drop(shared.blocking.spawn_blocking(successor));
+}
+
+/// Under the loom models the successor gets a loom thread of its own: the blocking pool's threads
+/// sleep with `std::thread::park_timeout`, which loom cannot model. What is checked is the hand-off
+/// itself (the `handoff` slot, `take_over` and `Reclaim`), which is the same code either way. Its
+/// join handle goes with the workers' ones, so that shutdown waits for it to have left: loom cannot
+/// see the synchronisation of the `std` `Arc`s it drops, and would report the last drop of the
+/// scheduler's state on it as a race with the shutting-down thread.
+#[cfg(all(test, loom))]
+fn spawn_successor(shared: &Shared, successor: impl FnOnce() + Send + 'static) {
+    let thread = loom::thread::spawn(successor);
+    shared.exit_lock().handles.push(thread);
 }
 
 /// The successor: runs the worker loop with the handed-over core, if it is still there.

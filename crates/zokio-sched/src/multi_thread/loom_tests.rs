@@ -1,4 +1,6 @@
-//! loom models of the local queue, of the idle/park protocol and of the LIFO watch hand-off.
+//! loom models of the local queue, of the parker and of the LIFO slot and its watch hand-off, each
+//! on its own. The idle protocol (searching, parking, notifying) is checked on the real worker loop
+//! by the models of the whole scheduler in `loom_runtime.rs`.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test -p zokio-sched --release --lib loom` (optionally with
 //! `LOOM_MAX_PREEMPTIONS=2`). Under loom the queue holds 4 slots, so the models reach the full,
@@ -7,12 +9,9 @@
 use std::cell::RefCell;
 
 use loom::sync::Notify;
-use loom::sync::atomic::AtomicBool;
-use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::SeqCst;
 use loom::thread;
 
-use super::idle::Idle;
 use super::queue::{CAPACITY, Overflow, local};
 use crate::loom::Arc;
 
@@ -152,100 +151,6 @@ fn loom_queue_steal_cas_aba() {
         got.sort_unstable();
         assert_eq!(got, (0..2 + CAPACITY).collect::<Vec<_>>());
     });
-}
-
-/// The idle protocol never loses a wake-up: a task queued from outside while both workers go to sleep
-/// (searching or not) is run, and the final wake-all leaves no worker stuck.
-#[test]
-fn loom_idle_no_lost_wakeup() {
-    model(2, || {
-        const WORKERS: usize = 2;
-        let shared = Arc::new(Model {
-            idle: Idle::new(WORKERS),
-            pending: AtomicUsize::new(0),
-            stop: AtomicBool::new(false),
-            parkers: (0..WORKERS).map(|_| Notify::new()).collect(),
-            done: Notify::new(),
-        });
-        let workers: Vec<_> = (0..WORKERS)
-            .map(|index| {
-                let shared = shared.clone();
-                thread::spawn(move || shared.worker(index))
-            })
-            .collect();
-        // Queue one task from outside, then notify.
-        shared.pending.fetch_add(1, SeqCst);
-        shared.notify_parked();
-        // The task must be run: a lost wake-up leaves this wait blocked, which loom reports.
-        shared.done.wait();
-        shared.stop.store(true, SeqCst);
-        shared.idle.unpark_all();
-        for parker in &shared.parkers {
-            parker.notify();
-        }
-        for worker in workers {
-            worker.join().unwrap();
-        }
-    });
-}
-
-struct Model {
-    idle: Idle,
-    pending: AtomicUsize,
-    stop: AtomicBool,
-    parkers: Vec<Notify>,
-    done: Notify,
-}
-
-impl Model {
-    fn notify_parked(&self) {
-        if let Some(index) = self.idle.worker_to_notify() {
-            self.parkers[index].notify();
-        }
-    }
-
-    fn take_task(&self) -> bool {
-        self.pending
-            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-    }
-
-    fn worker(&self, index: usize) {
-        let mut searching = false;
-        loop {
-            if self.stop.load(SeqCst) {
-                return;
-            }
-            if !searching {
-                searching = self.idle.transition_worker_to_searching();
-            }
-            if searching && self.take_task() {
-                if self.idle.transition_worker_from_searching() {
-                    self.notify_parked();
-                }
-                searching = false;
-                self.done.notify();
-                continue;
-            }
-            if self.idle.transition_worker_to_parked(index, searching)
-                && self.pending.load(SeqCst) > 0
-            {
-                // The last searcher rescans before sleeping.
-                self.notify_parked();
-            }
-            loop {
-                self.parkers[index].wait();
-                if self.stop.load(SeqCst) {
-                    return;
-                }
-                if !self.idle.is_parked(index) {
-                    // Notified: counted as searching by the notifier.
-                    searching = true;
-                    break;
-                }
-            }
-        }
-    }
 }
 
 /// The LIFO slot: the owner's take and a watcher's steal race for one task; exactly one of them gets

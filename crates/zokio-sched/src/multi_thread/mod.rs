@@ -52,6 +52,8 @@ mod stats;
 mod worker;
 
 #[cfg(all(test, loom))]
+mod loom_runtime;
+#[cfg(all(test, loom))]
 mod loom_tests;
 #[cfg(all(test, not(loom)))]
 mod queue_tests;
@@ -61,8 +63,8 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
@@ -70,6 +72,7 @@ use zokio_task::{Runnable, ScheduleInfo, TaskList};
 
 pub use block_in_place::block_in_place;
 
+use crate::loom::{Condvar, Mutex, MutexGuard};
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
 use crate::{Driver, Handle, Scheduler, ThreadConfig, blocking};
 use park::{Parker, SharedDriver};
@@ -122,7 +125,7 @@ pub struct MultiThread {
     name: Option<Arc<str>>,
 }
 
-thread_local! {
+crate::loom::thread_local! {
     /// Set while this thread is inside `MultiThread::block_on`: `block_in_place` is allowed there.
     static IN_BLOCK_ON: Cell<bool> = const { Cell::new(false) };
 }
@@ -151,7 +154,7 @@ impl MultiThread {
             let (handle, shared) = (handle.clone(), shared.clone());
             shared.exit_lock().threads_alive += 1;
             let body_shared = shared.clone();
-            let spawned = config.threads.spawn(move || {
+            let spawned = config.threads.spawn_worker(move || {
                 worker::run_worker(handle, body_shared.clone(), core);
                 body_shared.thread_exited();
             });
@@ -233,7 +236,7 @@ fn build(
 }
 
 impl Shared {
-    fn exit_lock(&self) -> std::sync::MutexGuard<'_, ExitState> {
+    fn exit_lock(&self) -> MutexGuard<'_, ExitState> {
         self.exit.lock().unwrap_or_else(|p| p.into_inner())
     }
 

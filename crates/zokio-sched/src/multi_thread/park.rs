@@ -16,12 +16,13 @@
 //! parker keeps a token for an unpark that arrives before the thread sleeps.
 
 use std::sync::atomic::Ordering::SeqCst;
-use std::sync::{Arc, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
-// The state word and the locks come from the loom facade, so that the loom models check this very
-// protocol. (Under loom a timed wait does not time out; the models park without timeouts.)
-use crate::loom::{AtomicUsize, Mutex, MutexGuard};
+// The state word comes from the loom facade, and so do the thread parker's lock and condition
+// variable, so that the loom models check this very protocol. (Under loom a timed wait does not time
+// out; the models park without timeouts.)
+use crate::loom::AtomicUsize;
 use crate::thread_parker::ThreadParker;
 
 use crate::{Driver, Unpark};
@@ -42,6 +43,10 @@ const NOTIFIED: usize = 3;
 
 /// The driver all workers share.
 pub(crate) struct SharedDriver {
+    /// Only ever `try_lock`ed, so it is `std`'s lock even under the loom models: it never blocks
+    /// anyone, and loom 0.7's `try_lock` can block a thread that is about to `try_lock` the same
+    /// mutex when another thread takes it first (tokio-rs/loom#376), which made the models of the
+    /// whole scheduler report deadlocks that cannot happen.
     driver: Mutex<Box<dyn Driver>>,
     unpark: Arc<dyn Unpark>,
 }
@@ -75,7 +80,7 @@ impl SharedDriver {
                 return false;
             }
             self.unpark.unpark();
-            std::thread::yield_now();
+            crate::loom::yield_now();
         }
     }
 }

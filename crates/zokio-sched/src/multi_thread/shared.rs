@@ -1,9 +1,9 @@
 //! The state all workers share, and how a woken task reaches a worker.
 
 use std::ptr::{self, NonNull};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
-use std::sync::{Arc, Condvar, Mutex};
 
 use crossbeam_utils::CachePadded;
 use zokio_task::{Runnable, ScheduleInfo, TaskList};
@@ -15,7 +15,9 @@ use super::queue::Steal;
 use super::stats::WorkerCounters;
 use super::worker::{self, Core};
 use crate::blocking::Spawner;
-use crate::loom::{AtomicPtr, AtomicUsize as WatchWord};
+// The exit bookkeeping and the hand-off slots come from the loom facade too: the models run whole
+// schedulers, shutdown and `block_in_place` included.
+use crate::loom::{AtomicPtr, AtomicUsize as WatchWord, Condvar, JoinHandle, Mutex};
 
 /// The state of the scheduler that every worker (and every waker) can reach.
 pub(crate) struct Shared {
@@ -54,7 +56,7 @@ pub(crate) struct ExitState {
     /// Worker threads started by the scheduler that have not exited.
     pub(crate) threads_alive: usize,
     /// Join handles of those threads.
-    pub(crate) handles: Vec<std::thread::JoinHandle<()>>,
+    pub(crate) handles: Vec<JoinHandle<()>>,
 }
 
 /// What other threads can reach of one worker.
