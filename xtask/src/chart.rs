@@ -145,18 +145,7 @@ fn powers_of_two(lo: f64, hi: f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::RuntimeResult;
-
-    fn result(runtime: &str, median_ns: f64) -> RuntimeResult {
-        RuntimeResult {
-            runtime: runtime.into(),
-            median_ns,
-            median_lower_ns: median_ns,
-            median_upper_ns: median_ns,
-            min_ns: median_ns,
-            max_ns: median_ns,
-        }
-    }
+    use crate::model::flat_result as result;
 
     #[test]
     fn draws_bars_and_labels() {

@@ -153,6 +153,19 @@ pub fn runtime_rank(name: &str) -> (usize, String) {
     (rank, name.to_string())
 }
 
+/// A result whose every statistic is `median_ns`, for tests.
+#[cfg(test)]
+pub(crate) fn flat_result(runtime: &str, median_ns: f64) -> RuntimeResult {
+    RuntimeResult {
+        runtime: runtime.into(),
+        median_ns,
+        median_lower_ns: median_ns,
+        median_upper_ns: median_ns,
+        min_ns: median_ns,
+        max_ns: median_ns,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,14 +179,7 @@ mod tests {
 
     #[test]
     fn speedup_over_the_reference() {
-        let result = |runtime: &str, median_ns: f64| RuntimeResult {
-            runtime: runtime.into(),
-            median_ns,
-            median_lower_ns: median_ns,
-            median_upper_ns: median_ns,
-            min_ns: median_ns,
-            max_ns: median_ns,
-        };
+        let result = flat_result;
         let g = Group {
             suite: "fs".into(),
             name: "file_mixed_4k".into(),
