@@ -3,13 +3,16 @@
 //! It adds what Tokio's semantics need on top of async-task:
 //! - **panic capture**: a panic in `poll` is caught here and becomes `Err(JoinError::Panic)`; the worker
 //!   thread that polled the task never unwinds;
-//! - **abort**: the abort flag in the [`Header`] is checked before every poll; an aborted task drops its
-//!   future without polling it again and completes with `Err(JoinError::Cancelled)`;
+//! - **abort**: the abort flag in the [`Header`], and whether the task's list is closed, are checked
+//!   before every poll; an aborted task drops its future without polling it again and completes with
+//!   `Err(JoinError::Cancelled)`;
 //! - **contained destructors**: the inner future is always dropped *here*, inside `catch_unwind`, never
 //!   by async-task (which aborts the process when a future's destructor panics). The output is wrapped
 //!   in a [`TaskOutput`], whose destructor cannot unwind either;
 //! - **task id**: [`crate::id`] answers while the inner future is polled *and* while it is dropped;
-//! - **registry upkeep**: a finished task leaves its [`TaskList`];
+//! - **registry upkeep**: the first poll that returns `Pending` registers the task in its
+//!   [`TaskList`] (see the list's "Registered only once it waits"), and a finished task is counted
+//!   out of it and leaves it;
 //! - **tracing** (feature `tracing`): the task's `runtime.spawn` span, created once at spawn, is
 //!   entered around every poll and around the drop of the future, and closed with this wrapper, when
 //!   the future is gone. Without the feature the field does not exist.
@@ -30,7 +33,9 @@ use std::task::{Context, Poll};
 
 use crate::id::CurrentIdGuard;
 use crate::output::{TaskOutput, drop_contained, drop_payload};
-use crate::{Header, Id, JoinError, TaskList};
+use std::sync::atomic::Ordering::Relaxed;
+
+use crate::{AbortHandle, Header, Id, JoinError, TaskList};
 
 pub(crate) struct TaskFuture<'a, F> {
     /// The task's metadata, which async-task keeps alive until after this wrapper is dropped.
@@ -70,7 +75,26 @@ impl<F> TaskFuture<'_, F> {
     /// Marks the task finished and unregisters it. Called once, right after `inner` became `None`.
     fn finish(&self) {
         self.header.set_finished();
-        self.list.remove(self.header);
+        self.list.task_finished(self.header);
+    }
+
+    /// Registers the task in its list when a poll returned `Pending` for the first time: from now on
+    /// it may wait where no queue sees it, and shutdown must reach it through the list. When the
+    /// list is closed already, the task aborts itself instead: it sets its abort flag and wakes
+    /// itself, so that its scheduler gets it back and runs it (which drops the future) or drops it.
+    fn register_if_new(&self, cx: &Context<'_>) {
+        if self.header.list_key.load(Relaxed) != usize::MAX {
+            return;
+        }
+        // SAFETY: async-task polls the task's future (this wrapper, the outermost future of the
+        // task) with a context whose waker is the task's own, so `waker` wakes the very task whose
+        // metadata `header` is.
+        let abort = unsafe { AbortHandle::new(cx.waker().clone(), self.header) };
+        if let Err(rejected) = self.list.insert(abort) {
+            // Sets the flag and wakes the task; it is running, so async-task queues it again once
+            // this poll has returned.
+            rejected.abort();
+        }
     }
 }
 
@@ -94,7 +118,9 @@ impl<F: Future> Future for TaskFuture<'_, F> {
             return Poll::Pending;
         };
 
-        if this.header.is_aborted() {
+        // A closed list cancels every task, not only the registered (waiting) ones it could abort:
+        // a task queued before the close, never polled yet, must not start running during shutdown.
+        if this.header.is_aborted() || this.list.is_closed() {
             let result = match Self::drop_inner(id, inner) {
                 Ok(()) => Err(JoinError::cancelled(id)),
                 Err(payload) => Err(JoinError::panic(id, payload)),
@@ -108,7 +134,10 @@ impl<F: Future> Future for TaskFuture<'_, F> {
             catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
         };
         let result = match polled {
-            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Pending) => {
+                this.register_if_new(cx);
+                return Poll::Pending;
+            }
             Ok(Poll::Ready(output)) => match Self::drop_inner(id, inner) {
                 Ok(()) => Ok(output),
                 Err(payload) => {

@@ -1,6 +1,8 @@
 //! `TaskList`: the registry of a runtime's live tasks, so that shutdown can cancel every one of them.
 
 use std::sync::Mutex;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use crate::{AbortHandle, Header};
 
@@ -9,8 +11,9 @@ use crate::{AbortHandle, Header};
 /// Without a registry a task can outlive its runtime: one that waits on a waker stored only inside its
 /// own state (or in a cycle of tasks) is never scheduled again, so no queue ever sees it and its future
 /// leaks. Tokio keeps an `OwnedTasks` list for this; async-executor keeps an `active` slab. zokio keeps a
-/// sharded slab of [`AbortHandle`]s: a spawn and a completion each lock one shard, chosen by the task's
-/// id so that *consecutive* tasks land in different shards, and shutdown aborts every entry.
+/// sharded slab of [`AbortHandle`]s: a task's first wait and its completion each lock one shard,
+/// chosen by the task's id so that *consecutive* tasks land in different shards, and shutdown aborts
+/// every entry.
 ///
 /// Why by id and not by who spawned: one thread often spawns a burst of tasks that other workers steal
 /// and finish at the same time as the spawner inserts more. Sharding by the spawner's block of ids put
@@ -19,16 +22,34 @@ use crate::{AbortHandle, Header};
 /// Spread by id, concurrent inserts and removes of one burst hit different shards, each on its own
 /// cache line (a few hundred contended locks for the same work).
 ///
-/// The list has a *closed* bit (per shard, set under the shard's lock): a spawn that races with shutdown
-/// either lands before the close and is aborted by it, or sees the close and is aborted at once. No task
-/// slips through.
+/// # Registered only once it waits
+///
+/// A task enters the slab the first time its poll returns `Pending`, not at spawn. Until then it
+/// is always in some queue or being polled, where shutdown reaches it anyway: a runtime drops what
+/// its queues hold, a task polled after the close is cancelled instead (its poll checks the closed
+/// flag), and a poll that returns `Pending` after the close finds the list closed and aborts the
+/// task itself (it sets the abort flag and wakes itself, so the task is queued and then run or
+/// dropped like every other aborted task). Only a task that waits on a waker is out of every
+/// queue, and that one is registered. So a task that completes in its first poll (most short tasks)
+/// never takes a shard lock and never clones its waker for the list. Each shard also counts the
+/// live tasks whose ids map to it, spawned and not yet finished, registered or not: that count is
+/// [`TaskList::len`], the runtime's `num_alive_tasks`. One atomic add at spawn and one at the end,
+/// on the task's own shard, replaces two lock round trips and a waker clone and drop.
+///
+/// The list has a *closed* flag, set before any shard is taken. A spawn that sees it aborts the task
+/// before its first poll; a spawn that does not is queued, so shutdown drops it from the queue or
+/// it aborts itself at its first `Pending`. Each shard also has a closed bit, set under its lock: a
+/// registration that races with the close either lands before it and is aborted by it, or sees it
+/// and aborts itself. No task slips through.
 ///
 /// A runtime must call [`TaskList::close_and_abort_all`] when it shuts down, before it lets go of the
 /// list: every task holds an `Arc` of its list and the list holds a waker of every live task, so a task
 /// that is never woken again keeps both alive until the list is closed.
 pub struct TaskList {
-    shards: Box<[Padded<Mutex<Shard>>]>,
+    shards: Box<[Padded<ShardSlot>]>,
     mask: u64,
+    /// Set by [`TaskList::close_and_abort_all`] before it takes any shard.
+    closed: AtomicBool,
     /// Called when a task's poll panics (see [`TaskList::set_panic_hook`]).
     panic_hook: std::sync::OnceLock<PanicHook>,
 }
@@ -52,6 +73,14 @@ impl std::fmt::Debug for TaskList {
 #[repr(align(128))]
 struct Padded<T>(T);
 
+/// One shard: its live-task count, and its slab of waiting tasks.
+#[derive(Debug, Default)]
+struct ShardSlot {
+    /// Tasks of this shard spawned and not yet finished (registered or not).
+    alive: AtomicUsize,
+    tasks: Mutex<Shard>,
+}
+
 #[derive(Debug, Default)]
 struct Shard {
     tasks: slab::Slab<AbortHandle>,
@@ -65,6 +94,7 @@ impl TaskList {
         TaskList {
             shards: (0..n).map(|_| Padded::default()).collect(),
             mask: n as u64 - 1,
+            closed: AtomicBool::new(false),
             panic_hook: std::sync::OnceLock::new(),
         }
     }
@@ -89,14 +119,27 @@ impl TaskList {
         }
     }
 
+    fn slot(&self, header: &Header) -> &ShardSlot {
+        &self.shards[shard_index(header.id().as_u64(), self.mask)].0
+    }
+
     fn shard(&self, header: &Header) -> std::sync::MutexGuard<'_, Shard> {
-        self.shards[shard_index(header.id().as_u64(), self.mask)]
-            .0
+        self.slot(header)
+            .tasks
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers a task. Returns the handle back when the list is closed: the caller must cancel it.
+    /// Counts a new task as alive. Returns `false` when the list is closed: the caller must abort
+    /// the task before its first poll.
+    pub(crate) fn task_spawned(&self, header: &Header) -> bool {
+        // Relaxed: the count is a statistic; `len` may lag a spawn that races with it.
+        self.slot(header).alive.fetch_add(1, Relaxed);
+        !self.closed.load(Acquire)
+    }
+
+    /// Registers a waiting task (see "Registered only once it waits"). Returns the handle back when
+    /// the list is closed: the caller must cancel it.
     pub(crate) fn insert(&self, handle: AbortHandle) -> Result<(), AbortHandle> {
         let mut shard = self.shard(handle.header());
         if shard.closed {
@@ -104,22 +147,21 @@ impl TaskList {
             return Err(handle);
         }
         let key = shard.tasks.insert(handle);
-        // Relaxed is enough: only the task itself reads the key back, and it first has to be
-        // scheduled, which goes through a queue that orders this store before the read.
-        shard.tasks[key]
-            .header()
-            .list_key
-            .store(key, std::sync::atomic::Ordering::Relaxed);
+        // Relaxed is enough: only the task itself reads the key back, in a later poll or when its
+        // future is dropped, and async-task's state transitions order this store before that.
+        shard.tasks[key].header().list_key.store(key, Relaxed);
         Ok(())
     }
 
-    /// Unregisters a finished task. Called once per task, by the task itself (from `TaskFuture`, when
-    /// its future is dropped). Harmless for a task that was never registered (the key is `usize::MAX`)
-    /// or whose entry [`TaskList::close_and_abort_all`] already took: the list is closed then, so no
-    /// later task can have been given the same key, and the lookup finds nothing.
-    pub(crate) fn remove(&self, header: &Header) {
-        // Relaxed: the key was stored before the task was first scheduled (see `insert`).
-        let key = header.list_key.load(std::sync::atomic::Ordering::Relaxed);
+    /// Counts a finished task out and unregisters it. Called once per task, by the task itself (from
+    /// `TaskFuture`, when its future is dropped). The unregistering is harmless for a task that was
+    /// never registered (the key is `usize::MAX`) or whose entry [`TaskList::close_and_abort_all`]
+    /// already took: the list is closed then, so no later task can have been given the same key,
+    /// and the lookup finds nothing.
+    pub(crate) fn task_finished(&self, header: &Header) {
+        self.slot(header).alive.fetch_sub(1, Relaxed);
+        // Relaxed: the key was stored by this task's own earlier poll (see `insert`).
+        let key = header.list_key.load(Relaxed);
         if key == usize::MAX {
             return;
         }
@@ -141,16 +183,21 @@ impl TaskList {
         drop(removed);
     }
 
-    /// Closes the list and aborts every registered task; later spawns are cancelled at once.
+    /// Closes the list and aborts every registered (waiting) task; later spawns are cancelled at
+    /// once. Tasks that are queued or being polled are not in the list: the scheduler drops what its
+    /// queues hold, and a poll that returns `Pending` from now on aborts its own task (see "Registered
+    /// only once it waits").
     ///
     /// Each task is woken, so its scheduler receives its `Runnable` and must run or drop it: running it
     /// drops the future without polling it. Returns how many tasks were aborted.
     pub fn close_and_abort_all(&self) -> usize {
+        self.closed.store(true, Release);
         let mut count = 0;
         for shard in self.shards.iter() {
             let tasks = {
                 let mut shard = shard
                     .0
+                    .tasks
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 shard.closed = true;
@@ -167,22 +214,16 @@ impl TaskList {
 
     /// Whether [`TaskList::close_and_abort_all`] has run.
     pub fn is_closed(&self) -> bool {
-        self.shards[0]
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .closed
+        self.closed.load(Acquire)
     }
 
-    /// The number of live tasks (a snapshot: it locks each shard in turn).
+    /// The number of live tasks: spawned with this list and not finished (their future not yet
+    /// dropped), whether waiting, queued or running. A snapshot: it reads each shard's count in turn.
     pub fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.0.lock().unwrap_or_else(|p| p.into_inner()).tasks.len())
-            .sum()
+        self.shards.iter().map(|s| s.0.alive.load(Relaxed)).sum()
     }
 
-    /// Whether no task is registered.
+    /// Whether no task is alive.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -206,6 +247,8 @@ impl Default for TaskList {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+
+    use std::sync::atomic::Ordering::Relaxed;
 
     use super::{TaskList, shard_index};
     use crate::id::BLOCK;
@@ -240,7 +283,7 @@ mod tests {
         let per_shard: Vec<usize> = list
             .shards
             .iter()
-            .map(|s| s.0.lock().unwrap().tasks.len())
+            .map(|s| s.0.alive.load(Relaxed))
             .collect();
         assert_eq!(per_shard, vec![1; 16]);
         drop(tasks);

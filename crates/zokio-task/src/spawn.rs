@@ -195,6 +195,8 @@ where
     S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
 {
     let header = Header::new();
+    // Counted alive now; registered in the list only if its poll returns `Pending` (see `TaskList`).
+    let open = list.task_spawned(&header);
     let list_for_task = Arc::clone(list);
     #[cfg(feature = "tracing")]
     let (factory, span_id) = {
@@ -231,16 +233,16 @@ where
             .spawn_unchecked(factory, WithInfo(schedule))
     };
     let runnable = Runnable(runnable);
+    if !open {
+        // The runtime is shutting down: cancel before the first poll. Setting the flag is enough: the
+        // task is already scheduled (its first Runnable is returned below), so a wake would do
+        // nothing more, and whoever runs or drops that Runnable drops the future without a poll.
+        runnable.header().set_aborted();
+    }
     let waker = runnable.waker();
     // SAFETY: `waker` was just created from `runnable`, so it wakes (and keeps allocated) the very task
     // whose metadata `runnable.header()` is.
     let abort = unsafe { AbortHandle::new(waker, runnable.header()) };
-    if let Err(rejected) = list.insert(abort.clone()) {
-        // The runtime is shutting down: cancel before the first poll. Setting the flag is enough: the
-        // task is already scheduled (its first Runnable is returned below), so `abort()`'s wake would
-        // do nothing more, and whoever runs or drops that Runnable drops the future without a poll.
-        rejected.header().set_aborted();
-    }
     (runnable, JoinHandle::new(task, abort))
 }
 

@@ -39,10 +39,11 @@ fn close_and_abort_all_cancels_registered_tasks() {
 
     assert_eq!(ex.list().close_and_abort_all(), 3);
     assert!(ex.list().is_closed());
-    assert!(ex.list().is_empty());
+    assert_eq!(ex.list().len(), 3, "alive until their futures are dropped");
     assert_eq!(ex.queued(), 3, "each aborted task was scheduled once");
     ex.run_until_idle();
     assert_eq!((counters.polls(), counters.drops()), (3, 3));
+    assert!(ex.list().is_empty());
     for handle in handles {
         assert!(ex.block_on(handle).unwrap_err().is_cancelled());
     }
@@ -85,8 +86,11 @@ fn runnables_dropped_at_shutdown_drop_futures() {
     ex.run_one(); // the self-waking task
     assert_eq!(ex.queued(), 1);
 
-    assert_eq!(ex.shutdown(), 5);
+    // Four were waiting or had waited (registered when their first poll returned `Pending`); the
+    // never-run task was only ever queued, and the queue drop reaches it.
+    assert_eq!(ex.shutdown(), 4);
     assert_eq!(counters.drops(), 5);
+    assert!(ex.list().is_empty());
     assert_eq!(counters.polls(), 4, "the never-run task was never polled");
     for mut handle in idle {
         assert_cancelled(poll_once(&mut handle));
@@ -108,7 +112,11 @@ fn spawn_after_close_is_cancelled_without_polling() {
     ex.list().close_and_abort_all();
     let counters = Counters::new();
     let handle = ex.spawn(tracked(&counters, async { 1 }));
-    assert!(ex.list().is_empty(), "a rejected task is not registered");
+    assert_eq!(
+        ex.list().len(),
+        1,
+        "counted alive until its future is dropped"
+    );
     assert!(handle.abort_handle().id() == handle.id());
     ex.run_until_idle();
     assert_eq!((counters.polls(), counters.drops()), (0, 1));
@@ -139,11 +147,62 @@ fn task_running_during_close_still_completes() {
         thread::spawn(move || ex.run_one())
     };
     entered_rx.recv().unwrap();
-    assert_eq!(ex.list().close_and_abort_all(), 1);
+    // A task in its first poll is not registered (it has never waited): nothing to abort.
+    assert_eq!(ex.list().close_and_abort_all(), 0);
     go_tx.send(()).unwrap();
     assert!(runner.join().unwrap());
     assert_eq!(ex.queued(), 0);
     assert_eq!(ex.block_on(handle).unwrap(), 5);
+}
+
+#[test]
+fn task_first_waiting_after_close_aborts_itself() {
+    // A task not registered yet (in its first poll) that returns `Pending` after the close: no queue
+    // holds it and the close could not reach it, so it must cancel itself rather than wait unseen.
+    let ex = Arc::new(LocalExecutor::new());
+    let counters = Counters::new();
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let go_rx = std::sync::Mutex::new(go_rx);
+    let handle = ex.spawn(tracked(&counters, async move {
+        entered_tx.send(()).unwrap();
+        go_rx.lock().unwrap().recv().unwrap();
+        std::future::pending::<()>().await;
+    }));
+    let runner = {
+        let ex = Arc::clone(&ex);
+        thread::spawn(move || ex.run_one())
+    };
+    entered_rx.recv().unwrap();
+    assert_eq!(ex.list().close_and_abort_all(), 0);
+    go_tx.send(()).unwrap();
+    assert!(runner.join().unwrap());
+    assert_eq!(ex.queued(), 1, "the task woke itself to be cancelled");
+    ex.run_until_idle();
+    assert_eq!((counters.polls(), counters.drops()), (1, 1));
+    assert!(ex.list().is_empty());
+    assert!(ex.block_on(handle).unwrap_err().is_cancelled());
+}
+
+/// Tasks that completed leave nothing for the close to abort; only the waiting ones are aborted.
+#[test]
+fn only_tasks_that_wait_are_registered() {
+    let ex = LocalExecutor::new();
+    let gate = Gate::new();
+    let quick: Vec<_> = (0..4).map(|i| ex.spawn(async move { i })).collect();
+    let waiting: Vec<_> = (0..2).map(|_| ex.spawn(gate.wait())).collect();
+    ex.run_until_idle();
+    // The quick ones are done; the two waiting ones are registered, and only they are aborted.
+    assert_eq!(ex.list().len(), 2);
+    assert_eq!(ex.list().close_and_abort_all(), 2);
+    ex.run_until_idle();
+    assert!(ex.list().is_empty());
+    for (i, handle) in quick.into_iter().enumerate() {
+        assert_eq!(ex.block_on(handle).unwrap(), i);
+    }
+    for handle in waiting {
+        assert!(ex.block_on(handle).unwrap_err().is_cancelled());
+    }
 }
 
 #[test]
