@@ -51,9 +51,10 @@ commands:
       --rounds N            run every benchmark N times, one full pass after another, and
                             report the median of the rounds (default 1)
       --no-run              report on the results criterion already holds, without running
-  loom [-- ARGS]    RUSTFLAGS=\"--cfg loom\" tests of zokio-sched and zokio-sync (names starting
-                    with `loom`), release mode, LOOM_MAX_PREEMPTIONS=2 unless set
-  miri [-- ARGS]    cargo +nightly miri test -p zokio-task; ... -p zokio-sched --lib queue
+  loom [-- ARGS]    RUSTFLAGS=\"--cfg loom\" tests of zokio-sched, zokio-sync and zokio-reactor
+                    (names starting with `loom`), release mode, LOOM_MAX_PREEMPTIONS=2 unless set
+  miri [-- ARGS]    cargo +nightly miri test -p zokio-task; ... -p zokio-sched --lib queue;
+                    ... -p zokio-sync --lib --test=miri_paths
   coverage [--html] line coverage of the library crates' tests with cargo-llvm-cov, printed per
                     crate (also in target/llvm-cov/coverage.md); finds llvm-cov/llvm-profdata in
                     $LLVM_COV/$LLVM_PROFDATA, rustup's llvm-tools, or /usr/lib/llvm-<major>/bin

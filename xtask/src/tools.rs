@@ -8,9 +8,16 @@ use crate::run::cargo;
 /// Crates holding loom models (tests whose names start with `loom`).
 const LOOM_PACKAGES: [&str; 3] = ["zokio-sched", "zokio-sync", "zokio-reactor"];
 
-/// What runs under miri: every test of zokio-task (its suite shrinks itself under `cfg(miri)`), and
-/// the work-stealing queue's unit tests in zokio-sched (the lock-free part of the scheduler).
-const MIRI_RUNS: [(&str, &[&str]); 2] = [("zokio-task", &[]), ("zokio-sched", &["--lib", "queue"])];
+/// What runs under miri: every test of zokio-task (its suite shrinks itself under `cfg(miri)`), the
+/// work-stealing queue's unit tests in zokio-sched (the lock-free part of the scheduler), and
+/// zokio-sync's unit tests plus `tests/miri_paths.rs`, which walks the unsafe paths of every
+/// primitive without a runtime (oneshot's in-place state, the mpsc block list, the intrusive waiter
+/// lists, guards). Cargo flags are single tokens (`--test=NAME`): the others are test-name filters.
+const MIRI_RUNS: [(&str, &[&str]); 3] = [
+    ("zokio-task", &[]),
+    ("zokio-sched", &["--lib", "queue"]),
+    ("zokio-sync", &["--lib", "--test=miri_paths"]),
+];
 
 /// Default preemption bound: two preemptions find the known classes of queue and wake-up races
 /// while keeping the state space small enough for minutes, not hours.

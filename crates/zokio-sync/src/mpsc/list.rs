@@ -464,7 +464,8 @@ mod tests {
     #[test]
     fn many_producers_each_value_received_once() {
         const PRODUCERS: usize = 4;
-        const PER: usize = 20_000;
+        // Fewer under miri, whose interpreter is orders of magnitude slower.
+        const PER: usize = if cfg!(miri) { 200 } else { 20_000 };
         let queue = Arc::new(Queue::new());
         let handles: Vec<_> = (0..PRODUCERS)
             .map(|p| {
