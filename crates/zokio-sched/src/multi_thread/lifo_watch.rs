@@ -264,7 +264,7 @@ fn release(core: &mut Core, shared: &Shared) {
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::Ordering::SeqCst;
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
     use zokio_task::Runnable;
 
@@ -361,7 +361,10 @@ mod tests {
         cores[1].watch.seen[0] = Some((polls, Instant::now() - 2 * STUCK_AFTER));
         // Worker 2 is not the watcher: it leaves the slot alone.
         assert!(steal_stuck(&mut cores[2], &shared).is_none());
-        // The watcher scanned just now: it waits for the next scan.
+        // The watcher scanned just now: it waits for the next scan. (The scan is dated an hour ahead,
+        // which reads as zero time elapsed: a test slowed down by a sanitizer or a loaded machine can
+        // take longer than `SCAN_EVERY` between two lines.)
+        cores[1].watch.last_scan = Some(Instant::now() + Duration::from_secs(3600));
         assert!(steal_stuck(&mut cores[1], &shared).is_none());
         cores[1].watch.last_scan = None;
         let stolen = steal_stuck(&mut cores[1], &shared).expect("the stuck task is taken");
