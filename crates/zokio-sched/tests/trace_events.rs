@@ -4,7 +4,8 @@
 //! Run with `cargo test -p zokio-sched --features tracing`.
 #![cfg(feature = "tracing")]
 
-#[path = "support/recorder.rs"]
+// One copy of the recording subscriber serves both crates' tracing tests: it lives with zokio-task's.
+#[path = "../../zokio-task/tests/support/recorder.rs"]
 mod recorder;
 
 use std::sync::{Arc, Barrier};
