@@ -1,4 +1,15 @@
-//! The cooperative scheduling budget.
+//! The per-thread runtime context and the cooperative scheduling budget.
+//!
+//! # The runtime context
+//!
+//! Everything a zokio thread keeps per thread and more than one crate reads sits in one
+//! thread-local here, in the bottom crate (see the `context` module's table): the cooperative budget,
+//! the "drives a runtime" mark ([`try_enter_runtime`]), the running task's id
+//! ([`current_task_id`]), and the handles of the current scheduler and I/O driver ([`handle`]).
+//! Every scheduler, the built-in ones and custom ones alike, enters a thread through these calls,
+//! so runtime-agnostic crates such as `zokio-sync` ask one place whether they run inside a runtime.
+//!
+//! # The cooperative budget
 //!
 //! A task that never returns `Pending` starves every other task on its worker. Tokio's answer, which
 //! zokio follows, is a small *budget* per task poll: every resource operation (a channel receive, a socket
@@ -6,7 +17,7 @@
 //! even if it is ready, after waking the task. The task then goes to the back of the run queue and the
 //! others get their turn.
 //!
-//! This crate is the hook that both sides see and nothing else: the scheduler wraps each task poll in
+//! The budget is the hook that both sides see: the scheduler wraps each task poll in
 //! [`with_budget`], and resources call [`poll_proceed`]. It has no dependencies, so runtime-agnostic
 //! crates such as `zokio-sync` can use it without pulling in a runtime. Outside a zokio scheduler no
 //! budget is set and every call is a cheap no-op that always proceeds, so the same primitives work under
@@ -41,13 +52,21 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 
+mod context;
 pub mod driver;
+pub mod handle;
+mod runtime;
+mod task;
 
-use std::cell::Cell;
+pub use runtime::{ExitGuard, RuntimeGuard, is_in_runtime, try_enter_runtime};
+pub use task::{TASK_ID_BLOCK, current_task_id, next_task_id, set_current_task_id, thread_number};
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::task::{Context, Poll};
+
+use context::CONTEXT;
 
 /// The units a task gets per poll. Tokio's value: large enough that ordinary tasks never notice it,
 /// small enough that a hot loop over a ready channel yields within microseconds.
@@ -83,27 +102,6 @@ impl Budget {
     }
 }
 
-/// The per-thread state this crate keeps: one thread-local for both, so a thread pays one TLS
-/// lookup for either.
-struct ThreadContext {
-    /// The running task's budget (unconstrained outside a scheduler's poll).
-    budget: Cell<Budget>,
-    /// Whether this thread is driving a runtime (a worker, or a thread inside `block_on`).
-    in_runtime: Cell<bool>,
-    /// Set by [`defer_wake`] during a task poll: the task's wake-up should wait for the driver.
-    defer: Cell<bool>,
-}
-
-thread_local! {
-    static CURRENT: ThreadContext = const {
-        ThreadContext {
-            budget: Cell::new(Budget::unconstrained()),
-            in_runtime: Cell::new(false),
-            defer: Cell::new(false),
-        }
-    };
-}
-
 /// Set once any thread of the process installs a limited budget. Until then every thread's budget
 /// is unconstrained, so [`poll_proceed`] can answer from this one (cache-resident, never written
 /// again) load instead of a thread-local access: the cost of the hook in a program that uses
@@ -122,13 +120,13 @@ pub fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
     struct Reset(Budget);
     impl Drop for Reset {
         fn drop(&mut self) {
-            let _ = CURRENT.try_with(|cx| cx.budget.set(self.0));
+            let _ = CONTEXT.try_with(|cx| cx.budget.set(self.0));
         }
     }
     if budget.0.is_some() && !BUDGETS_IN_USE.load(Relaxed) {
         BUDGETS_IN_USE.store(true, Relaxed);
     }
-    let previous = CURRENT.with(|cx| {
+    let previous = CONTEXT.with(|cx| {
         if budget.0.is_some() {
             cx.defer.set(false);
         }
@@ -144,7 +142,7 @@ pub fn current() -> Budget {
     if !BUDGETS_IN_USE.load(Relaxed) {
         return Budget::unconstrained();
     }
-    CURRENT
+    CONTEXT
         .try_with(|cx| cx.budget.get())
         .unwrap_or(Budget::unconstrained())
 }
@@ -166,7 +164,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     if !BUDGETS_IN_USE.load(Relaxed) {
         return Poll::Ready(RestoreOnPending(None));
     }
-    let step = CURRENT.try_with(|cx| {
+    let step = CONTEXT.try_with(|cx| {
         let cell = &cx.budget;
         let budget = cell.get();
         match budget.0 {
@@ -196,7 +194,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 #[inline]
 pub fn defer_wake() {
     if BUDGETS_IN_USE.load(Relaxed) {
-        let _ = CURRENT.try_with(|cx| cx.defer.set(true));
+        let _ = CONTEXT.try_with(|cx| cx.defer.set(true));
     }
 }
 
@@ -208,7 +206,7 @@ pub fn wants_defer() -> bool {
     if !BUDGETS_IN_USE.load(Relaxed) {
         return false;
     }
-    CURRENT
+    CONTEXT
         .try_with(|cx| cx.defer.get() || cx.budget.get().0 == Some(0))
         .unwrap_or(false)
 }
@@ -230,7 +228,7 @@ impl Drop for RestoreOnPending {
     #[inline]
     fn drop(&mut self) {
         if let Some(budget) = self.0 {
-            let _ = CURRENT.try_with(|cx| cx.budget.set(budget));
+            let _ = CONTEXT.try_with(|cx| cx.budget.set(budget));
         }
     }
 }
@@ -277,77 +275,5 @@ impl<F: Future> Future for Unconstrained<F> {
         // `&mut F` except through this pinned projection, implements no `Unpin` by hand and has no `Drop`.
         let future = unsafe { self.map_unchecked_mut(|this| &mut this.future) };
         with_budget(Budget::unconstrained(), || future.poll(cx))
-    }
-}
-
-/// Marks the current thread as driving a runtime until the guard drops, or returns `None` when it
-/// already drives one.
-///
-/// Every scheduler calls this on each thread that polls tasks (its workers, and the thread inside
-/// its `block_on`); the built-in ones do. Code that must not block an async context asks
-/// [`is_in_runtime`]: zokio-sync's `blocking_*` methods panic there instead of deadlocking, whatever
-/// the budget (inside [`unconstrained`] too) and under any scheduler that marks its threads.
-///
-/// ```
-/// assert!(!zokio_coop::is_in_runtime());
-/// let guard = zokio_coop::try_enter_runtime().unwrap();
-/// assert!(zokio_coop::is_in_runtime());
-/// // Nested runtimes on one thread are refused.
-/// assert!(zokio_coop::try_enter_runtime().is_none());
-/// drop(guard);
-/// assert!(!zokio_coop::is_in_runtime());
-/// ```
-pub fn try_enter_runtime() -> Option<RuntimeGuard> {
-    if CURRENT.with(|cx| cx.in_runtime.replace(true)) {
-        return None;
-    }
-    Some(RuntimeGuard {
-        _not_send: std::marker::PhantomData,
-    })
-}
-
-/// Whether the current thread is driving a runtime right now: inside a task or a runtime's
-/// `block_on`, and not inside [`RuntimeGuard::exit_temporarily`] (`block_in_place`).
-#[inline]
-pub fn is_in_runtime() -> bool {
-    CURRENT.try_with(|cx| cx.in_runtime.get()).unwrap_or(false)
-}
-
-/// Clears the "driving a runtime" mark on drop. Returned by [`try_enter_runtime`].
-#[must_use = "the mark is cleared as soon as the guard is dropped"]
-#[derive(Debug)]
-pub struct RuntimeGuard {
-    _not_send: std::marker::PhantomData<*const ()>,
-}
-
-impl RuntimeGuard {
-    /// Clears the mark until the returned guard drops, which sets it back as it was (for
-    /// `block_in_place`, whose closure may block or even run another runtime).
-    pub fn exit_temporarily() -> ExitGuard {
-        let was = CURRENT.with(|cx| cx.in_runtime.replace(false));
-        ExitGuard {
-            was,
-            _not_send: std::marker::PhantomData,
-        }
-    }
-}
-
-impl Drop for RuntimeGuard {
-    fn drop(&mut self) {
-        let _ = CURRENT.try_with(|cx| cx.in_runtime.set(false));
-    }
-}
-
-/// Restores the "driving a runtime" mark on drop. Returned by [`RuntimeGuard::exit_temporarily`].
-#[derive(Debug)]
-#[must_use = "the mark is restored as soon as the guard is dropped"]
-pub struct ExitGuard {
-    was: bool,
-    _not_send: std::marker::PhantomData<*const ()>,
-}
-
-impl Drop for ExitGuard {
-    fn drop(&mut self) {
-        let _ = CURRENT.try_with(|cx| cx.in_runtime.set(self.was));
     }
 }

@@ -1,19 +1,16 @@
-//! The reactor handle and the thread-local "current reactor".
+//! The reactor handle and the "current reactor" of a thread.
 //!
-//! Every I/O and timer type finds its reactor through this thread-local when it is created, as in
+//! The current reactor is the driver handle of the thread's runtime context (the one thread-local
+//! that zokio-coop keeps). Every I/O and timer type finds its reactor there when it is created, as in
 //! Tokio: the runtime enters its reactor on each of its threads, and a socket created inside a task is
 //! registered with the reactor of that task's runtime.
 
-use std::cell::RefCell;
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::driver::Inner;
+use zokio_coop::handle::Slot;
 
-thread_local! {
-    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
-}
+use crate::driver::Inner;
 
 /// Somewhere to run blocking work: the seam through which a runtime lends its blocking pool to the
 /// reactor, which knows no scheduler (see [`Handle::set_blocking`]).
@@ -83,7 +80,9 @@ impl Handle {
 
     /// Makes this reactor the current one on this thread until the guard is dropped.
     ///
-    /// Guards nest: dropping one restores whatever was current before it.
+    /// Guards nest: dropping one restores whatever was current before it. The handle lives in the
+    /// thread's runtime context, [`zokio_coop::handle`]'s [`Driver`](zokio_coop::handle::Slot::Driver)
+    /// slot.
     ///
     /// ```
     /// use zokio_reactor::{Handle, Reactor, ReactorConfig};
@@ -96,10 +95,9 @@ impl Handle {
     /// assert!(Handle::try_current().is_none());
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        let previous = CURRENT.with(|cell| cell.replace(Some(self.clone())));
+        let inner: zokio_coop::handle::AnyHandle = self.inner.clone();
         EnterGuard {
-            previous,
-            _not_send: PhantomData,
+            _context: zokio_coop::handle::enter(Slot::Driver, inner),
         }
     }
 
@@ -121,23 +119,18 @@ impl Handle {
 
     /// The current reactor, or `None` outside any reactor context.
     pub fn try_current() -> Option<Handle> {
-        CURRENT
-            .try_with(|cell| cell.borrow().clone())
-            .ok()
-            .flatten()
+        let inner = zokio_coop::handle::current(Slot::Driver)?;
+        inner.downcast::<Inner>().ok().map(|inner| Handle { inner })
     }
 
     /// The current reactor's clock reading if that clock has ever been paused, else `None` (the
     /// caller then reads the system clock). Borrows the thread-local instead of cloning the handle.
     pub(crate) fn current_virtual_now() -> Option<std::time::Instant> {
-        CURRENT
-            .try_with(|cell| {
-                cell.borrow()
-                    .as_ref()
-                    .and_then(|h| h.inner.clock.virtual_now())
-            })
-            .ok()
-            .flatten()
+        zokio_coop::handle::with_current(Slot::Driver, |inner| {
+            inner
+                .and_then(|inner| inner.downcast_ref::<Inner>())
+                .and_then(|inner| inner.clock.virtual_now())
+        })
     }
 
     /// Whether the reactor was built with the timer driver.
@@ -179,21 +172,14 @@ impl Handle {
 
 /// Restores the previously current reactor when dropped. Returned by [`Handle::enter`].
 ///
-/// The guard is bound to its thread; drop guards in the reverse order of creation.
+/// The guard is bound to its thread; drop guards in the reverse order of creation (out of order,
+/// the drop panics).
 pub struct EnterGuard {
-    previous: Option<Handle>,
-    _not_send: PhantomData<*const ()>,
+    _context: zokio_coop::handle::HandleGuard,
 }
 
 impl fmt::Debug for EnterGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EnterGuard").finish_non_exhaustive()
-    }
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        let _ = CURRENT.try_with(|cell| *cell.borrow_mut() = previous);
     }
 }

@@ -1,10 +1,16 @@
-//! The thread-local scheduler context: which scheduler `spawn` reaches from this thread, and whether
-//! this thread is already driving a runtime (so that a nested `block_on` fails loudly, not by deadlock).
+//! The scheduler side of the thread's runtime context: which scheduler `spawn` reaches from this
+//! thread, and whether this thread is already driving a runtime (so that a nested `block_on` fails
+//! loudly, not by deadlock).
+//!
+//! Both live in zokio-coop's one per-thread context, not here: the current scheduler is its
+//! [`Scheduler`](zokio_coop::handle::Slot::Scheduler) handle slot (a [`Handle`] is one `Arc`, kept
+//! type-erased and downcast on use), and the mark is [`zokio_coop::try_enter_runtime`]. A custom
+//! scheduler enters both through [`enter`] and [`enter_runtime`], exactly as the built-in ones do.
 
-use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::sync::Arc;
 
+use zokio_coop::handle::Slot;
 use zokio_task::{JoinHandle, SpawnMeta, TaskKind};
 
 use crate::Scheduler;
@@ -12,8 +18,16 @@ use crate::blocking::Spawner;
 pub use crate::stop::StopSignal;
 
 /// A cloneable reference to a running scheduler: what `zokio::spawn` uses.
+///
+/// One `Arc`, so that cloning it (every `Handle::current()`) is one reference-count update, and so
+/// that the thread's runtime context can keep it as a type-erased handle.
 #[derive(Clone)]
 pub struct Handle {
+    inner: Arc<HandleInner>,
+}
+
+#[derive(Clone)]
+struct HandleInner {
     scheduler: Arc<dyn Scheduler>,
     blocking: Option<Spawner>,
     name: Option<Arc<str>>,
@@ -29,62 +43,78 @@ impl std::fmt::Debug for Handle {
 impl Handle {
     /// A handle to `scheduler`, without a blocking pool (`spawn_blocking` panics in its context).
     pub fn new(scheduler: Arc<dyn Scheduler>) -> Handle {
-        Handle {
+        Handle::from_inner(HandleInner {
             scheduler,
             blocking: None,
             name: None,
             stop: None,
+        })
+    }
+
+    fn from_inner(inner: HandleInner) -> Handle {
+        Handle {
+            inner: Arc::new(inner),
         }
+    }
+
+    /// This handle's fields, to build a changed copy from (the builder methods below run once, when
+    /// a runtime starts).
+    fn into_inner(self) -> HandleInner {
+        Arc::unwrap_or_clone(self.inner)
     }
 
     /// A handle to `scheduler` whose context runs `spawn_blocking` on `blocking`.
     pub fn with_blocking(scheduler: Arc<dyn Scheduler>, blocking: Spawner) -> Handle {
-        Handle {
+        Handle::from_inner(HandleInner {
             scheduler,
             blocking: Some(blocking),
             name: None,
             stop: None,
-        }
+        })
     }
 
     /// This handle, carrying the runtime's name (see [`Handle::name`]).
-    pub fn with_name(mut self, name: Option<Arc<str>>) -> Handle {
-        self.name = name;
-        self
+    pub fn with_name(self, name: Option<Arc<str>>) -> Handle {
+        Handle::from_inner(HandleInner {
+            name,
+            ..self.into_inner()
+        })
     }
 
     /// This handle, carrying the runtime's stop signal (see [`Handle::stop_signal`]).
-    pub fn with_stop_signal(mut self, stop: Option<Arc<StopSignal>>) -> Handle {
-        self.stop = stop;
-        self
+    pub fn with_stop_signal(self, stop: Option<Arc<StopSignal>>) -> Handle {
+        Handle::from_inner(HandleInner {
+            stop,
+            ..self.into_inner()
+        })
     }
 
     /// The signal that tells this runtime's `block_on` callers to give up (a runtime that shuts
     /// down on an unhandled panic triggers it), if the runtime has one.
     pub fn stop_signal(&self) -> Option<&Arc<StopSignal>> {
-        self.stop.as_ref()
+        self.inner.stop.as_ref()
     }
 
     /// The runtime's name, if it was given one.
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.inner.name.as_deref()
     }
 
     /// A number that identifies this handle's scheduler among the schedulers alive now (its
     /// address): handles of one runtime share it, and no two live runtimes have the same.
     pub fn id(&self) -> std::num::NonZeroU64 {
-        let address = Arc::as_ptr(&self.scheduler).cast::<()>() as usize as u64;
+        let address = Arc::as_ptr(&self.inner.scheduler).cast::<()>() as usize as u64;
         std::num::NonZeroU64::new(address).expect("an Arc's address is never null")
     }
 
     /// The blocking pool of this handle's runtime, if it has one.
     pub fn blocking(&self) -> Option<&Spawner> {
-        self.blocking.as_ref()
+        self.inner.blocking.as_ref()
     }
 
     /// The scheduler behind this handle.
     pub fn scheduler(&self) -> &Arc<dyn Scheduler> {
-        &self.scheduler
+        &self.inner.scheduler
     }
 
     /// Spawns `future` as a new task on this scheduler.
@@ -96,11 +126,15 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (runnable, handle) = self.create_task(future, SpawnMeta::new(TaskKind::Task));
+        let (runnable, handle) = self
+            .inner
+            .create_task(future, SpawnMeta::new(TaskKind::Task));
         runnable.schedule();
         handle
     }
+}
 
+impl HandleInner {
     /// Creates the task without scheduling it.
     fn create_task<F>(
         &self,
@@ -121,56 +155,40 @@ impl Handle {
     }
 }
 
-/// The current scheduler of a thread, and how many [`enter`]s deep it is.
-struct Current {
-    handle: RefCell<Option<Handle>>,
-    depth: Cell<usize>,
-}
-
-crate::loom::thread_local! {
-    static CURRENT: Current = const {
-        Current { handle: RefCell::new(None), depth: Cell::new(0) }
-    };
-}
-
 /// Why there is no current scheduler. Returned by [`try_current_checked`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoContext {
     /// The thread is not inside any runtime's context.
     NotEntered,
-    /// The thread is being torn down and its context is gone already.
+    /// The thread is being torn down and its context is gone already. zokio's context has no
+    /// destructor and outlives every other thread-local, so only loom's models see this.
     ThreadLocalDestroyed,
 }
 
 /// The scheduler of the current thread's runtime context, or why there is none.
 pub fn try_current_checked() -> Result<Handle, NoContext> {
-    match CURRENT.try_with(|c| c.handle.borrow().clone()) {
-        Ok(Some(handle)) => Ok(handle),
-        Ok(None) => Err(NoContext::NotEntered),
-        Err(_) => Err(NoContext::ThreadLocalDestroyed),
+    match zokio_coop::handle::current(Slot::Scheduler) {
+        Some(handle) => handle
+            .downcast::<HandleInner>()
+            .map(|inner| Handle { inner })
+            // Another scheduler's handle type in the slot: this crate's `spawn` cannot reach it.
+            .map_err(|_| NoContext::NotEntered),
+        None => Err(NoContext::NotEntered),
     }
 }
 
 /// The scheduler of the current thread's runtime context, if any.
 pub fn try_current() -> Option<Handle> {
-    CURRENT
-        .try_with(|c| c.handle.borrow().clone())
-        .ok()
-        .flatten()
+    try_current_checked().ok()
 }
 
-/// Makes `handle` the current scheduler until the guard drops. Guards nest, and must be dropped in
-/// the reverse order of their creation.
+/// Makes `handle` the current scheduler until the guard drops: the scheduler slot of the thread's
+/// runtime context ([`zokio_coop::handle`]). Guards nest, and must be dropped in the reverse order
+/// of their creation.
 pub fn enter(handle: Handle) -> EnterGuard {
-    let (previous, depth) = CURRENT.with(|c| {
-        let depth = c.depth.get() + 1;
-        c.depth.set(depth);
-        (c.handle.replace(Some(handle)), depth)
-    });
+    let inner: zokio_coop::handle::AnyHandle = handle.inner;
     EnterGuard {
-        previous,
-        depth,
-        _not_send: std::marker::PhantomData,
+        _context: zokio_coop::handle::enter(Slot::Scheduler, inner),
     }
 }
 
@@ -183,45 +201,12 @@ pub fn enter(handle: Handle) -> EnterGuard {
 /// thread in a runtime it has already left.
 #[must_use = "the context is left as soon as the guard is dropped"]
 pub struct EnterGuard {
-    previous: Option<Handle>,
-    /// The nesting depth this guard entered at: the depth must be this again when it drops.
-    depth: usize,
-    _not_send: std::marker::PhantomData<*const ()>,
+    _context: zokio_coop::handle::HandleGuard,
 }
 
 impl std::fmt::Debug for EnterGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnterGuard").finish_non_exhaustive()
-    }
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        // Out of order, the context is left as it is (a guard still alive inside owns it), and
-        // only the restore this guard would have made is given up.
-        let in_order = CURRENT
-            .try_with(|c| {
-                if c.depth.get() != self.depth {
-                    return (false, previous);
-                }
-                c.depth.set(self.depth - 1);
-                (true, c.handle.replace(previous))
-            })
-            .map(|(in_order, displaced)| {
-                // Dropped after the borrow ends: a handle's destructor may be its runtime's last
-                // reference, and dropping that enters contexts again.
-                drop(displaced);
-                in_order
-            })
-            .unwrap_or(true);
-        if !in_order && !std::thread::panicking() {
-            panic!(
-                "`EnterGuard` values dropped out of order. Guards returned by `Handle::enter()` or \
-                 `Runtime::enter()` must be dropped in the reverse order of their creation: drop \
-                 the most recently created guard first."
-            );
-        }
     }
 }
 
@@ -270,15 +255,11 @@ where
     // The task is created through a borrow of the current handle (cloning it would cost two shared
     // reference-count updates per spawn), and scheduled after the borrow ends: scheduling after
     // shutdown drops the task, whose destructor may enter a context.
-    let created = CURRENT
-        .try_with(|c| {
-            c.handle
-                .borrow()
-                .as_ref()
-                .map(|handle| handle.create_task(future, meta))
-        })
-        .ok()
-        .flatten();
+    let created = zokio_coop::handle::with_current(Slot::Scheduler, |handle| {
+        handle
+            .and_then(|handle| handle.downcast_ref::<HandleInner>())
+            .map(|handle| handle.create_task(future, meta))
+    });
     match created {
         Some((runnable, handle)) => {
             runnable.schedule();

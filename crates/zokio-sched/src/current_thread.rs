@@ -42,9 +42,10 @@
 //! outside every lock, instead of being stranded in the queue. No runnable is ever dropped while a
 //! lock is held.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -60,6 +61,7 @@ use zokio_task::{Runnable, ScheduleInfo, TaskList};
 use crate::loom::{AtomicBool, fence};
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
 use crate::thread_parker::ThreadParker;
+use crate::thread_state::THREAD;
 use crate::{Driver, Scheduler, Unpark};
 
 /// How many ticks between checks of the inject queue ahead of the local queue (Tokio's value).
@@ -100,7 +102,7 @@ pub struct CurrentThread {
     config: Config,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     inject: ConcurrentQueue<Runnable>,
     tasks: Arc<TaskList>,
     unparker: Arc<dyn Unpark>,
@@ -114,7 +116,8 @@ struct Shared {
 }
 
 struct Core {
-    local: LocalQueues,
+    /// Lent to the thread's state while the core's owner runs `block_on` (see [`OwnerGuard`]).
+    local: RefCell<LocalQueues>,
     driver: Box<dyn Driver>,
     tick: u32,
 }
@@ -122,17 +125,9 @@ struct Core {
 /// The owner's queues: the run queue, and the tasks that spent their whole budget and wait for the
 /// driver to be polled before they run again (see "Deferred tasks").
 #[derive(Default)]
-struct LocalQueues {
+pub(crate) struct LocalQueues {
     ready: VecDeque<Runnable>,
     deferred: Vec<Runnable>,
-}
-
-crate::loom::thread_local! {
-    /// The scheduler whose core this thread holds, and that core's local queues.
-    static OWNER: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
-    static LOCAL: RefCell<LocalQueues> = const {
-        RefCell::new(LocalQueues { ready: VecDeque::new(), deferred: Vec::new() })
-    };
 }
 
 impl CurrentThread {
@@ -160,10 +155,10 @@ impl CurrentThread {
                 parks: AtomicU64::new(0),
             }),
             core: Mutex::new(Some(Box::new(Core {
-                local: LocalQueues {
+                local: RefCell::new(LocalQueues {
                     ready: VecDeque::with_capacity(256),
                     deferred: Vec::new(),
-                },
+                }),
                 driver,
                 tick: 0,
             }))),
@@ -188,7 +183,7 @@ impl CurrentThread {
         });
         let waker = Waker::from(Arc::clone(&main));
         let mut cx = Context::from_waker(&waker);
-        let _owner = OwnerGuard::enter(shared, &mut core.local);
+        let _owner = OwnerGuard::enter(shared, &core.local);
         // Polls (of tasks and of the main future) since the driver was last polled.
         let mut since_driver = 0u32;
 
@@ -227,7 +222,7 @@ impl CurrentThread {
             shared.polls.fetch_add(ran as u64, Ordering::Relaxed);
             since_driver += ran;
 
-            let deferred = main_deferred || LOCAL.with(|l| !l.borrow().deferred.is_empty());
+            let deferred = main_deferred || with_local(|l| !l.borrow().deferred.is_empty());
             let busy = ran == self.config.event_interval
                 || (main.woken.load(Ordering::Acquire) && !main_deferred);
             if busy && since_driver < self.config.event_interval {
@@ -238,7 +233,7 @@ impl CurrentThread {
                 // give the deferred tasks their turn.
                 since_driver = 0;
                 core.driver.park(Some(Duration::ZERO));
-                LOCAL.with(|l| {
+                with_local(|l| {
                     let mut l = l.borrow_mut();
                     let LocalQueues { ready, deferred } = &mut *l;
                     ready.extend(deferred.drain(..));
@@ -253,7 +248,7 @@ impl CurrentThread {
             fence(Ordering::SeqCst);
             let has_work = main.woken.load(Ordering::Relaxed)
                 || !shared.inject.is_empty()
-                || LOCAL.with(|l| !l.borrow().ready.is_empty());
+                || with_local(|l| !l.borrow().ready.is_empty());
             if !has_work {
                 shared.parks.fetch_add(1, Ordering::Relaxed);
                 self.config.park_hooks.before_park();
@@ -270,22 +265,20 @@ impl CurrentThread {
                 return Some(runnable);
             }
         }
-        LOCAL
-            .with(|l| l.borrow_mut().ready.pop_front())
-            .or_else(|| self.shared.inject.pop().ok())
+        with_local(|l| l.borrow_mut().ready.pop_front()).or_else(|| self.shared.inject.pop().ok())
     }
 }
 
 impl Shared {
     fn is_owner(&self) -> bool {
-        OWNER
-            .try_with(|o| std::ptr::eq(o.get(), self))
+        THREAD
+            .try_with(|t| std::ptr::eq(t.core_owner.get(), self))
             .unwrap_or(false)
     }
 
     fn schedule(&self, runnable: Runnable, info: ScheduleInfo) {
         if self.is_owner() && !self.closed.load(Ordering::Relaxed) {
-            LOCAL.with(|l| {
+            with_local(|l| {
                 let mut l = l.borrow_mut();
                 // A task that woke itself with its budget spent (a budgeted resource said "yield")
                 // waits for the driver: run again first, it would find the same resources still
@@ -316,26 +309,48 @@ impl Shared {
     }
 }
 
-/// Marks this thread as the core's owner and moves the core's local queue into the thread-local slot
-/// for the duration of `block_on`; moves it back on drop (also on panic).
+/// Marks this thread as the core's owner and lends the core's local queues to the thread's state
+/// for the duration of `block_on`; takes both back on drop (also on panic).
 struct OwnerGuard<'a> {
-    previous: *const Shared,
-    local: &'a mut LocalQueues,
+    previous: (*const Shared, *const RefCell<LocalQueues>),
+    _local: PhantomData<&'a RefCell<LocalQueues>>,
 }
 
 impl<'a> OwnerGuard<'a> {
-    fn enter(shared: &Shared, local: &'a mut LocalQueues) -> OwnerGuard<'a> {
-        let previous = OWNER.with(|o| o.replace(shared));
-        LOCAL.with(|l| std::mem::swap(&mut *l.borrow_mut(), local));
-        OwnerGuard { previous, local }
+    fn enter(shared: &Shared, local: &'a RefCell<LocalQueues>) -> OwnerGuard<'a> {
+        let previous = THREAD.with(|t| (t.core_owner.replace(shared), t.core_local.replace(local)));
+        OwnerGuard {
+            previous,
+            _local: PhantomData,
+        }
     }
 }
 
 impl Drop for OwnerGuard<'_> {
     fn drop(&mut self) {
-        let _ = LOCAL.try_with(|l| std::mem::swap(&mut *l.borrow_mut(), self.local));
-        let _ = OWNER.try_with(|o| o.set(self.previous));
+        let _ = THREAD.try_with(|t| {
+            t.core_owner.set(self.previous.0);
+            t.core_local.set(self.previous.1);
+        });
     }
+}
+
+/// Runs `f` on the local queues of the core this thread holds.
+///
+/// # Panics
+///
+/// Panics when this thread holds no core: only the owner's paths call it.
+fn with_local<R>(f: impl FnOnce(&RefCell<LocalQueues>) -> R) -> R {
+    let local = THREAD.with(|t| t.core_local.get());
+    assert!(
+        !local.is_null(),
+        "the current-thread core's queues used off its owner"
+    );
+    // SAFETY: the pointer is non-null only between an `OwnerGuard::enter` on this thread and that
+    // guard's drop (or an inner guard's, which restores it), and the guard holds a shared borrow of
+    // the `RefCell` for its whole life: the cell is alive and stays put. The `RefCell` itself checks
+    // the borrows made through it.
+    f(unsafe { &*local })
 }
 
 /// The waker of the `block_on` future: sets a flag the run loop checks, and unparks the owner.
@@ -418,7 +433,7 @@ impl Scheduler for CurrentThread {
         // The local queue lives in the owner's thread-local while `block_on` runs; from another
         // thread only the core's copy (empty during `block_on`) can be read.
         let local_queue_depth = if self.shared.is_owner() {
-            LOCAL.with(|l| {
+            with_local(|l| {
                 l.try_borrow()
                     .map_or(0, |l| l.ready.len() + l.deferred.len())
             })
@@ -427,7 +442,10 @@ impl Scheduler for CurrentThread {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .as_ref()
-                .map_or(0, |core| core.local.ready.len() + core.local.deferred.len())
+                .map_or(0, |core| {
+                    let local = core.local.borrow();
+                    local.ready.len() + local.deferred.len()
+                })
         };
         let mut metrics = RuntimeMetrics::basic(1, self.shared.tasks.len());
         metrics.global_queue_depth = self.shared.inject.len();
@@ -449,9 +467,10 @@ impl Scheduler for CurrentThread {
         let mut core = self.take_core();
         if let Some(core) = core.as_mut() {
             // Tasks queued locally before shutdown (e.g. spawned but never run).
-            let deferred = std::mem::take(&mut core.local.deferred);
-            core.local.ready.extend(deferred);
-            while let Some(runnable) = core.local.ready.pop_front() {
+            let local = core.local.get_mut();
+            let deferred = std::mem::take(&mut local.deferred);
+            local.ready.extend(deferred);
+            while let Some(runnable) = local.ready.pop_front() {
                 runnable.run();
             }
         }

@@ -51,6 +51,7 @@ mod scheduler;
 mod stop;
 pub mod thread;
 mod thread_parker;
+mod thread_state;
 pub mod toolkit;
 #[cfg(feature = "tracing")]
 mod trace;

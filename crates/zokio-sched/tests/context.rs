@@ -121,21 +121,24 @@ fn try_current_checked_says_why_there_is_no_context() {
     sched.shutdown(Duration::from_secs(10));
 }
 
-/// What a thread-local destructor that runs after the context's own saw.
+/// What [`context::try_current_checked`] said, without the handle.
+type Seen = Result<(), NoContext>;
+
+/// What a thread-local destructor saw of the context: before and after it dropped the guard it kept.
 struct Reporter {
-    report: Option<mpsc::Sender<(Result<(), NoContext>, bool)>>,
+    report: Option<mpsc::Sender<(Seen, Seen)>>,
     guard: Option<EnterGuard>,
 }
 
 impl Drop for Reporter {
     fn drop(&mut self) {
-        let seen = context::try_current_checked().map(drop);
-        let current = context::try_current().is_some();
-        // Dropping a guard once the context is gone restores nothing, and must not panic (a panic in
-        // a thread-local destructor aborts the process).
+        let before = context::try_current_checked().map(drop);
+        // The context has no destructor, so the guard restores it here as anywhere else (a panic in
+        // a thread-local destructor would abort the process).
         drop(self.guard.take());
+        let after = context::try_current_checked().map(drop);
         if let Some(report) = self.report.take() {
-            let _ = report.send((seen, current));
+            let _ = report.send((before, after));
         }
     }
 }
@@ -147,22 +150,24 @@ thread_local! {
 }
 
 #[test]
-fn context_reads_during_thread_teardown_report_a_destroyed_context() {
+fn the_context_outlives_every_thread_local_destructor() {
     let sched = scheduler();
     let handle = Handle::new(sched.clone());
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        // Registered first, so destroyed last: thread-local destructors run in the reverse order of
-        // registration, so the context (registered by `enter` below) is gone when this one runs.
         REPORTER.with(|r| r.borrow_mut().report = Some(tx));
         let guard = context::enter(handle);
         REPORTER.with(|r| r.borrow_mut().guard = Some(guard));
     })
     .join()
     .expect("the thread and its destructors ran without a panic");
-    let (seen, current) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert_eq!(seen, Err(NoContext::ThreadLocalDestroyed));
-    assert!(!current);
+    let (before, after) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        before,
+        Ok(()),
+        "the guard kept in a thread-local still holds the context"
+    );
+    assert_eq!(after, Err(NoContext::NotEntered), "and leaves it on drop");
     sched.shutdown(Duration::from_secs(10));
 }
 

@@ -1,9 +1,7 @@
 //! Task identifiers.
 
-use std::cell::Cell;
 use std::fmt;
 use std::num::NonZeroU64;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// An opaque identifier of a task, unique among all tasks of the process for its lifetime.
 ///
@@ -12,39 +10,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Clone, Copy, Debug, Hash, Eq, PartialEq, Ord, PartialOrd)]
 pub struct Id(NonZeroU64);
 
-/// Ids reserved by one thread at a time from the global counter.
-pub(crate) const BLOCK: u64 = 256;
-
-/// The start of the next free block. Blocks are aligned to [`BLOCK`] (the first is `BLOCK..2 * BLOCK`,
-/// which also keeps 0 out): every id of a block then has the same block number `id / BLOCK`, which the
-/// `TaskList` shard choice mixes in.
-static NEXT_BLOCK: AtomicU64 = AtomicU64::new(BLOCK);
-
-thread_local! {
-    /// The next id of this thread's block and the end of that block (exclusive).
-    static LOCAL_IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
-}
+/// Ids reserved by one thread at a time from the global counter (see [`zokio_coop::next_task_id`]).
+pub(crate) const BLOCK: u64 = zokio_coop::TASK_ID_BLOCK;
 
 impl Id {
     /// Allocates a fresh id.
+    #[inline]
     pub(crate) fn next() -> Id {
-        let raw = LOCAL_IDS
-            .try_with(|cell| {
-                let (next, end) = cell.get();
-                if next < end {
-                    cell.set((next + 1, end));
-                    next
-                } else {
-                    let start = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
-                    cell.set((start + 1, start + BLOCK));
-                    start
-                }
-            })
-            // During thread teardown: take a whole block and use its first id (the rest of it cannot
-            // be remembered without the thread-local; taking a whole one keeps the blocks aligned).
-            .unwrap_or_else(|_| NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed));
-        // The counter starts above 0 and 2^64 ids cannot be exhausted in practice.
-        Id(NonZeroU64::new(raw).expect("task id counter overflowed"))
+        Id(zokio_coop::next_task_id())
     }
 
     /// The id as a number, for logs and metrics.
@@ -59,22 +32,18 @@ impl fmt::Display for Id {
     }
 }
 
-thread_local! {
-    static CURRENT: Cell<Option<Id>> = const { Cell::new(None) };
-}
-
 /// Sets the current task id for the duration of a poll; restores the previous one on drop.
 pub(crate) struct CurrentIdGuard(Option<Id>);
 
 impl CurrentIdGuard {
     pub(crate) fn enter(id: Id) -> CurrentIdGuard {
-        CurrentIdGuard(CURRENT.try_with(|c| c.replace(Some(id))).unwrap_or(None))
+        CurrentIdGuard(zokio_coop::set_current_task_id(Some(id.0)).map(Id))
     }
 }
 
 impl Drop for CurrentIdGuard {
     fn drop(&mut self) {
-        let _ = CURRENT.try_with(|c| c.set(self.0));
+        zokio_coop::set_current_task_id(self.0.map(|id| id.0));
     }
 }
 
@@ -105,5 +74,5 @@ pub fn id() -> Id {
 
 /// The id of the task that is running now, or `None` outside a task.
 pub fn try_id() -> Option<Id> {
-    CURRENT.try_with(Cell::get).unwrap_or(None)
+    zokio_coop::current_task_id().map(Id)
 }

@@ -1,11 +1,9 @@
 //! Creating tasks.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use async_task::{Builder, WithInfo};
@@ -246,21 +244,11 @@ where
     (runnable, JoinHandle::new(task, abort))
 }
 
-/// A number for the current thread, unique for the life of the process (never reused, unlike the
-/// address of a thread-local). Kept in a `Cell<u64>`, which has no destructor: the thread-local is
-/// readable even while the thread's other thread-locals are being destroyed, so a `LocalSet` kept
-/// in a thread-local can still drop its tasks.
+/// This thread's number (see [`zokio_coop::thread_number`]): never reused, and readable while the
+/// thread's other thread-locals are dropped, so a `LocalSet` kept in a thread-local can still drop
+/// its tasks.
 fn thread_number() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    thread_local! {
-        static NUMBER: Cell<u64> = const { Cell::new(0) };
-    }
-    NUMBER.with(|number| {
-        if number.get() == 0 {
-            number.set(NEXT.fetch_add(1, Ordering::Relaxed));
-        }
-        number.get()
-    })
+    zokio_coop::thread_number().get()
 }
 
 /// A future that may only be polled and dropped on the thread that created it: the wrapper

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use zokio_task::{JoinHandle, Runnable, ScheduleInfo, SpawnMeta, TaskKind, TaskList};
 
+use crate::thread_state::THREAD;
+
 use super::Config;
 
 /// A pool of threads for blocking work. See the [module docs](super).
@@ -214,11 +216,6 @@ impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
     }
 }
 
-thread_local! {
-    /// The pool that owns the current thread (its address), to detect a pool dropped from inside.
-    static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
 /// An idle thread's mailbox: how a spawner hands it a task directly, without the pool lock on the
 /// receiving side.
 struct Mailbox {
@@ -266,7 +263,9 @@ impl Inner {
     }
 
     fn is_pool_thread(&self) -> bool {
-        CURRENT_POOL.try_with(|c| c.get()).unwrap_or(0) == self as *const Inner as usize
+        // The thread's state records the pool a thread serves (its address), to detect a pool
+        // dropped from one of its own threads.
+        THREAD.try_with(|t| t.blocking_pool.get()).unwrap_or(0) == self as *const Inner as usize
     }
 
     /// Runs a task on this pool thread, then tells the observer it left the pool.
@@ -373,7 +372,7 @@ impl Inner {
 
     /// The body of every pool thread.
     fn run(self: Arc<Inner>, id: usize) {
-        let _ = CURRENT_POOL.try_with(|c| c.set(Arc::as_ptr(&self) as usize));
+        let _ = THREAD.try_with(|t| t.blocking_pool.set(Arc::as_ptr(&self) as usize));
         let mailbox = Arc::new(Mailbox {
             thread: std::thread::current(),
             mail: Mutex::new(Mail::Empty),

@@ -55,7 +55,9 @@ where
     });
     let Some((shared, handle, mut core)) = taken else {
         let on_worker = with_current(|cx| cx.is_some());
-        let in_block_on = super::IN_BLOCK_ON.try_with(|c| c.get()).unwrap_or(false);
+        let in_block_on = crate::thread_state::THREAD
+            .try_with(|t| t.in_block_on.get())
+            .unwrap_or(false);
         if !on_worker && !in_block_on {
             panic!(
                 "`block_in_place` can only be called from a worker thread of a multi-thread zokio \

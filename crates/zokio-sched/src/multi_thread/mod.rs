@@ -49,7 +49,7 @@ mod park;
 mod queue;
 mod shared;
 mod stats;
-mod worker;
+pub(crate) mod worker;
 
 #[cfg(all(test, loom))]
 mod loom_runtime;
@@ -58,7 +58,6 @@ mod loom_tests;
 #[cfg(all(test, not(loom)))]
 mod queue_tests;
 
-use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -74,6 +73,7 @@ pub use block_in_place::block_in_place;
 
 use crate::loom::{Condvar, Mutex, MutexGuard};
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
+use crate::thread_state::THREAD;
 use crate::{Driver, Handle, Scheduler, ThreadConfig, blocking};
 use park::{Parker, SharedDriver};
 use shared::{ExitState, Hot, LifoSlot, Remote, RunConfig, Shared};
@@ -123,11 +123,6 @@ pub struct MultiThread {
     /// The runtime's name, for the shutdown event.
     #[cfg(feature = "tracing")]
     name: Option<Arc<str>>,
-}
-
-crate::loom::thread_local! {
-    /// Set while this thread is inside `MultiThread::block_on`: `block_in_place` is allowed there.
-    static IN_BLOCK_ON: Cell<bool> = const { Cell::new(false) };
 }
 
 impl MultiThread {
@@ -256,10 +251,11 @@ impl Scheduler for MultiThread {
         struct Reset(bool);
         impl Drop for Reset {
             fn drop(&mut self) {
-                let _ = IN_BLOCK_ON.try_with(|c| c.set(self.0));
+                let _ = THREAD.try_with(|t| t.in_block_on.set(self.0));
             }
         }
-        let _reset = Reset(IN_BLOCK_ON.with(|c| c.replace(true)));
+        // `block_in_place` is allowed inside `block_on` (see `block_in_place.rs`).
+        let _reset = Reset(THREAD.with(|t| t.in_block_on.replace(true)));
         crate::block_on::block_on_thread(future);
     }
 

@@ -31,7 +31,7 @@
 //! disabled until a task from the queue runs (tokio#5712), and a LIFO task with no budget left goes to
 //! the back of the queue.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ptr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +45,7 @@ use super::queue::{CAPACITY, Local};
 use super::shared::{Hot, RunConfig, Shared};
 use super::stats::{INITIAL_INTERVAL, Tuner, bump};
 use crate::context::{self, Handle};
+use crate::thread_state::THREAD;
 
 /// LIFO polls in a row, per tick, before the slot is disabled until a queued task runs.
 pub(crate) const MAX_LIFO_POLLS_PER_TICK: u32 = 3;
@@ -304,23 +305,19 @@ pub(crate) struct WorkerContext {
     pub(crate) core: RefCell<Option<Box<Core>>>,
 }
 
-crate::loom::thread_local! {
-    static CURRENT: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
-}
-
-/// Resets [`CURRENT`] when the worker loop ends.
+/// Resets the thread's worker (see [`crate::thread_state`]) when the worker loop ends.
 struct CurrentGuard(*const WorkerContext);
 
 impl Drop for CurrentGuard {
     fn drop(&mut self) {
-        let _ = CURRENT.try_with(|c| c.set(self.0));
+        let _ = THREAD.try_with(|t| t.worker.set(self.0));
     }
 }
 
 /// Runs `f` with the worker context of this thread, if the thread runs a worker loop.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
-    let ptr = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
-    // SAFETY: a non-null `CURRENT` points to the `WorkerContext` on the stack of `run_worker` on this
+    let ptr = THREAD.try_with(|t| t.worker.get()).unwrap_or(ptr::null());
+    // SAFETY: a non-null worker pointer points to the `WorkerContext` on the stack of `run_worker` on this
     // very thread, which outlives every call made from inside its loop; the guard resets the pointer
     // before that context is dropped.
     let cx = unsafe { ptr.as_ref() };
@@ -372,7 +369,7 @@ pub(crate) fn run_worker(handle: Handle, shared: Arc<Shared>, core: Box<Core>) {
         handle,
         core: RefCell::new(None),
     };
-    let previous = CURRENT.with(|c| c.replace(&cx));
+    let previous = THREAD.with(|t| t.worker.replace(&cx));
     let _current = CurrentGuard(previous);
     if let Ok(core) = cx.run(core) {
         shutdown_core(&cx.shared, core);

@@ -44,6 +44,10 @@ impl TryCurrentError {
     }
 
     /// The thread is being torn down and its runtime context is already gone.
+    ///
+    /// Kept for Tokio's API; on zokio it is always `false`: the runtime context has no destructor
+    /// and stays usable while a thread's other thread-locals are dropped, so code running at thread
+    /// exit can still enter a runtime (on Tokio that panics).
     pub fn is_thread_local_destroyed(&self) -> bool {
         self.destroyed
     }

@@ -49,12 +49,22 @@ const MAX_TASKS_PER_TICK: usize = 61;
 /// Every this many tasks, the remote queue is served before the local one (Tokio's value).
 const REMOTE_FIRST_INTERVAL: u8 = 31;
 
-thread_local! {
+/// This thread's local-task state: one thread-local for the two things `LocalSet` tracks.
+struct ThreadSets {
     /// The set that is current on this thread: the one `spawn_local` spawns onto.
-    static CURRENT: RefCell<Option<Rc<SetContext>>> = const { RefCell::new(None) };
+    current: RefCell<Option<Rc<SetContext>>>,
     /// How many polls or drops of a set are on this thread's stack: `block_in_place` panics inside
     /// them, as it would block every task of the set.
-    static DRIVING: Cell<usize> = const { Cell::new(0) };
+    driving: Cell<usize>,
+}
+
+thread_local! {
+    static SETS: ThreadSets = const {
+        ThreadSets {
+            current: RefCell::new(None),
+            driving: Cell::new(0),
+        }
+    };
 }
 
 /// A set of tasks that all run on the same thread, which is how `!Send` futures are spawned.
@@ -157,8 +167,8 @@ impl Shared {
     fn schedule(self: &Arc<Shared>, runnable: Runnable, info: ScheduleInfo) {
         // The current set is cloned out of the thread-local, so that no borrow of it is held while
         // `push` wakes a waker (which may run arbitrary code).
-        let current = CURRENT
-            .try_with(|current| current.borrow().clone())
+        let current = SETS
+            .try_with(|sets| sets.current.borrow().clone())
             .ok()
             .flatten();
         match current {
@@ -281,11 +291,11 @@ impl SetContext {
 
     /// Makes this set the current one and counts a poll of it until the guard drops.
     fn enter_driving(self: &Rc<SetContext>) -> Driving<'_> {
-        let previous = CURRENT
-            .try_with(|current| current.replace(Some(Rc::clone(self))))
+        let previous = SETS
+            .try_with(|sets| sets.current.replace(Some(Rc::clone(self))))
             .map_err(drop);
         self.polling.set(self.polling.get() + 1);
-        let _ = DRIVING.try_with(|driving| driving.set(driving.get() + 1));
+        let _ = SETS.try_with(|sets| sets.driving.set(sets.driving.get() + 1));
         Driving {
             context: self,
             previous,
@@ -320,9 +330,9 @@ struct Driving<'a> {
 impl Drop for Driving<'_> {
     fn drop(&mut self) {
         self.context.polling.set(self.context.polling.get() - 1);
-        let _ = DRIVING.try_with(|driving| driving.set(driving.get() - 1));
+        let _ = SETS.try_with(|sets| sets.driving.set(sets.driving.get() - 1));
         if let Ok(previous) = std::mem::replace(&mut self.previous, Err(())) {
-            let ours = CURRENT.try_with(|current| current.replace(previous));
+            let ours = SETS.try_with(|sets| sets.current.replace(previous));
             // Dropped after the borrow ends.
             drop(ours);
         }
@@ -360,8 +370,8 @@ impl LocalSet {
     /// assert_eq!(local.block_on(&rt, task).unwrap(), 1);
     /// ```
     pub fn enter(&self) -> LocalEnterGuard {
-        let previous = CURRENT
-            .try_with(|current| current.replace(Some(Rc::clone(&self.context))))
+        let previous = SETS
+            .try_with(|sets| sets.current.replace(Some(Rc::clone(&self.context))))
             .expect("cannot enter a LocalSet while the thread is being destroyed");
         LocalEnterGuard { previous }
     }
@@ -573,7 +583,7 @@ pub struct LocalEnterGuard {
 impl Drop for LocalEnterGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        let ours = CURRENT.try_with(|current| current.replace(previous));
+        let ours = SETS.try_with(|sets| sets.current.replace(previous));
         // Dropped after the borrow ends: it may be the set's last reference.
         drop(ours);
     }
@@ -618,8 +628,8 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let current = CURRENT
-        .try_with(|current| current.borrow().clone())
+    let current = SETS
+        .try_with(|sets| sets.current.borrow().clone())
         .ok()
         .flatten();
     match current {
@@ -639,7 +649,7 @@ where
 #[cfg(feature = "rt-multi-thread")]
 #[track_caller]
 pub(crate) fn assert_block_in_place_allowed() {
-    if DRIVING.try_with(Cell::get).unwrap_or(0) > 0 {
+    if SETS.try_with(|sets| sets.driving.get()).unwrap_or(0) > 0 {
         panic!(
             "can call blocking only when running on the multi-threaded runtime, and not inside a \
              `LocalSet`: `block_in_place` would stall every task of the set. Use `spawn_blocking` \

@@ -1,0 +1,292 @@
+//! The handles a thread's runtime context carries: the scheduler that `spawn` reaches and the driver
+//! that new sockets and timers register with.
+//!
+//! The context lives in this dependency-free crate, so it cannot name a scheduler's or a driver's
+//! handle type: each [`Slot`] holds an `Arc<dyn Any + Send + Sync>`, and its owner downcasts it
+//! (one type-id comparison). A scheduler or driver *enters* a thread with [`enter`] and leaves when
+//! the returned [`HandleGuard`] drops; guards nest, and must drop in the reverse order of their
+//! creation.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use zokio_coop::handle::{self, Slot};
+//!
+//! struct MyScheduler(&'static str);
+//!
+//! assert!(handle::current(Slot::Scheduler).is_none());
+//! let guard = handle::enter(Slot::Scheduler, Arc::new(MyScheduler("lifo")));
+//! let name = handle::with_current(Slot::Scheduler, |h| {
+//!     h.and_then(|h| h.downcast_ref::<MyScheduler>()).map(|s| s.0)
+//! });
+//! assert_eq!(name, Some("lifo"));
+//! drop(guard);
+//! assert!(handle::current(Slot::Scheduler).is_none());
+//! ```
+
+use std::any::Any;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::context::{CONTEXT, HandleCell, RawHandle, ThreadContext};
+
+/// A handle as the context keeps it.
+pub type AnyHandle = Arc<dyn Any + Send + Sync>;
+
+/// Which of the context's handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Slot {
+    /// The scheduler that `spawn` reaches from this thread.
+    Scheduler,
+    /// The I/O and timer driver that resources created on this thread register with.
+    Driver,
+}
+
+impl Slot {
+    fn cell(self, cx: &ThreadContext) -> &HandleCell {
+        match self {
+            Slot::Scheduler => &cx.scheduler,
+            Slot::Driver => &cx.driver,
+        }
+    }
+}
+
+/// Makes `handle` the current handle of `slot` on this thread until the guard drops.
+///
+/// # Panics
+///
+/// Panics inside [`with_current`] of the same slot (the handle lent there must stay put).
+pub fn enter(slot: Slot, handle: AnyHandle) -> HandleGuard {
+    let (previous, depth) = CONTEXT.with(|cx| {
+        let cell = slot.cell(cx);
+        // Borrowed before the handle becomes a raw pointer: a panic here drops it as an `Arc`.
+        let mut current = cell.current.borrow_mut();
+        let raw: RawHandle = Arc::into_raw(handle);
+        let depth = cell.depth.get() + 1;
+        cell.depth.set(depth);
+        (current.replace(raw), depth)
+    });
+    HandleGuard {
+        slot,
+        previous,
+        depth,
+        _not_send: PhantomData,
+    }
+}
+
+/// A clone of `slot`'s current handle, or `None` when nothing entered it (or the thread is being
+/// torn down under `--cfg loom`).
+pub fn current(slot: Slot) -> Option<AnyHandle> {
+    CONTEXT
+        .try_with(|cx| {
+            let current = slot.cell(cx).current.borrow();
+            // SAFETY: a pointer in the slot came from `Arc::into_raw` in `enter`, and the slot owns
+            // one strong count of it until a guard takes it out, which needs the `borrow_mut` that
+            // the borrow above excludes: the `Arc` is alive here. Adding a count before `from_raw`
+            // makes the new `Arc` own a count of its own.
+            current.map(|raw| unsafe {
+                Arc::increment_strong_count(raw);
+                Arc::from_raw(raw)
+            })
+        })
+        .ok()
+        .flatten()
+}
+
+/// Runs `f` with a reference to `slot`'s current handle (or `None`), without touching its
+/// reference count: the cheap way for a hot path such as `spawn` to use the handle.
+///
+/// # Panics
+///
+/// While `f` runs, entering or leaving the same slot panics.
+#[inline]
+pub fn with_current<R>(slot: Slot, f: impl FnOnce(Option<&(dyn Any + Send + Sync)>) -> R) -> R {
+    let mut f = Some(f);
+    let out = CONTEXT.try_with(|cx| {
+        let current = slot.cell(cx).current.borrow();
+        // SAFETY: as in `current`: the slot owns a strong count of the pointed-to `Arc` and keeps it
+        // while this borrow lasts; the reference does not outlive the borrow (it lives only in `f`).
+        let handle = current.map(|raw| unsafe { &*raw });
+        (f.take().expect("called once"))(handle)
+    });
+    match out {
+        Ok(out) => out,
+        // The loom thread-local is gone (thread teardown in a model): no handle.
+        Err(_) => (f.take().expect("not called yet"))(None),
+    }
+}
+
+/// Restores the slot's previous handle on drop. Returned by [`enter`].
+///
+/// # Panics
+///
+/// Dropping guards of one slot in another order than the reverse of their creation panics (unless
+/// the thread is panicking already): restoring an outer guard's handle while an inner one is still
+/// alive would leave the thread in a context it has already left. The context then stays as the
+/// inner guard left it.
+#[must_use = "the context is left as soon as the guard is dropped"]
+pub struct HandleGuard {
+    slot: Slot,
+    /// The handle this guard displaced, with the strong count the slot held for it.
+    previous: Option<RawHandle>,
+    /// The depth this guard entered at: it must be the depth again when it drops.
+    depth: usize,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl std::fmt::Debug for HandleGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandleGuard")
+            .field("slot", &self.slot)
+            .field("depth", &self.depth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for HandleGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let slot = self.slot;
+        let depth = self.depth;
+        let restored = CONTEXT.try_with(|cx| {
+            let cell = slot.cell(cx);
+            if cell.depth.get() != depth {
+                return Err(previous);
+            }
+            cell.depth.set(depth - 1);
+            Ok(cell.current.replace(previous))
+        });
+        // Both releases happen after the borrow ends: a handle's destructor may be its runtime's
+        // last reference, and dropping a runtime enters contexts again.
+        let (released, in_order) = match restored {
+            Ok(Ok(ours)) => (ours, true),
+            Ok(Err(previous)) => (previous, false),
+            Err(_) => (previous, true),
+        };
+        if let Some(raw) = released {
+            // SAFETY: `raw` came from `Arc::into_raw` and carries the one strong count that the slot
+            // (or, out of order, this guard) owned; it has just been taken out of every place that
+            // could hand it out again, so this is its only owner.
+            drop(unsafe { Arc::from_raw(raw) });
+        }
+        if !in_order && !std::thread::panicking() {
+            panic!(
+                "`EnterGuard` values dropped out of order. Guards returned by `Handle::enter()` or \
+                 `Runtime::enter()` must be dropped in the reverse order of their creation: drop \
+                 the most recently created guard first."
+            );
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Counted(&'static AtomicUsize);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn name_of(slot: Slot) -> Option<&'static str> {
+        with_current(slot, |h| {
+            h.and_then(|h| h.downcast_ref::<&'static str>()).copied()
+        })
+    }
+
+    #[test]
+    fn guards_nest_and_restore_per_slot() {
+        let outer = enter(Slot::Scheduler, Arc::new("outer"));
+        let driver = enter(Slot::Driver, Arc::new("driver"));
+        let inner = enter(Slot::Scheduler, Arc::new("inner"));
+        assert_eq!(name_of(Slot::Scheduler), Some("inner"));
+        assert_eq!(name_of(Slot::Driver), Some("driver"));
+        drop(inner);
+        assert_eq!(name_of(Slot::Scheduler), Some("outer"));
+        drop(driver);
+        assert_eq!(name_of(Slot::Driver), None);
+        assert_eq!(name_of(Slot::Scheduler), Some("outer"));
+        drop(outer);
+        assert_eq!(name_of(Slot::Scheduler), None);
+    }
+
+    #[test]
+    fn the_context_releases_exactly_the_counts_it_took() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let handle: AnyHandle = Arc::new(Counted(&DROPS));
+        let guard = enter(Slot::Driver, Arc::clone(&handle));
+        let clone = current(Slot::Driver).expect("entered");
+        assert!(Arc::ptr_eq(&clone, &handle));
+        assert_eq!(
+            Arc::strong_count(&handle),
+            3,
+            "ours, the slot's and the clone"
+        );
+        drop(clone);
+        drop(guard);
+        assert_eq!(
+            Arc::strong_count(&handle),
+            1,
+            "the slot gave its count back"
+        );
+        drop(handle);
+        assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "dropped out of order")]
+    fn guards_dropped_out_of_order_panic() {
+        let outer = enter(Slot::Scheduler, Arc::new(1u8));
+        let _inner = enter(Slot::Scheduler, Arc::new(2u8));
+        drop(outer);
+    }
+
+    #[test]
+    fn out_of_order_while_panicking_keeps_the_inner_handle_and_frees_nothing_twice() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let result = std::panic::catch_unwind(|| {
+            let outer = enter(Slot::Scheduler, Arc::new(Counted(&DROPS)));
+            let inner = enter(Slot::Scheduler, Arc::new(Counted(&DROPS)));
+            // A tuple drops its fields in order: the outer guard first, during the unwind.
+            let _both = (outer, inner);
+            panic!("unwinding");
+        });
+        assert!(result.is_err());
+        // The outer guard released what it displaced (nothing); the inner one restored the outer
+        // handle, which the slot keeps: one handle freed, one still current.
+        assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+        assert!(current(Slot::Scheduler).is_some());
+        // Take the stranded handle back so that the leak checkers see nothing lost.
+        let stranded = CONTEXT.with(|cx| {
+            cx.scheduler.depth.set(0);
+            cx.scheduler.current.replace(None)
+        });
+        // SAFETY: the slot owned this strong count, and it has just been taken out of the slot.
+        drop(unsafe { Arc::from_raw(stranded.expect("stranded")) });
+        assert_eq!(DROPS.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn with_current_lends_without_counting() {
+        let handle: AnyHandle = Arc::new(7u32);
+        let _guard = enter(Slot::Scheduler, Arc::clone(&handle));
+        let seen = with_current(Slot::Scheduler, |h| {
+            assert_eq!(Arc::strong_count(&handle), 2);
+            h.and_then(|h| h.downcast_ref::<u32>()).copied()
+        });
+        assert_eq!(seen, Some(7));
+    }
+
+    #[test]
+    #[should_panic(expected = "already borrowed")]
+    fn entering_a_slot_while_it_is_lent_panics() {
+        let _guard = enter(Slot::Scheduler, Arc::new(1u8));
+        with_current(Slot::Scheduler, |_| {
+            let _nested = enter(Slot::Scheduler, Arc::new(2u8));
+        });
+    }
+}
