@@ -7,8 +7,8 @@
 
 use benches::rt::{SmolMt, TokioMt, ZokioMt};
 use benches::workloads::{
-    chained_spawn, cpu_fanout, cpu_raw, ping_pong, spawn_blocking, spawn_many, spawn_many_remote,
-    yield_many,
+    chained_spawn, cpu_fanout, cpu_raw, ping_pong, sleep_poll_contended, spawn_blocking,
+    spawn_many, spawn_many_remote, spawn_remote_contended, yield_many,
 };
 use benches::{bench_raw, for_runtimes, size};
 use criterion::Criterion;
@@ -25,6 +25,21 @@ fn multi_thread(c: &mut Criterion) {
     for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| spawn_many_remote(
         rt, tasks
     ));
+    g.finish();
+
+    // The contention microbenchmarks: what a global lock on the spawn or timer path would cost with
+    // every thread on it at once (the 16-core scaling runs set ZOKIO_BENCH_WORKERS).
+    let mut g = c.benchmark_group("multi_thread/spawn_remote_contended");
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| {
+        spawn_remote_contended(rt, 4, tasks)
+    });
+    g.finish();
+
+    let (sleepers, polls) = (size(1_000, 200), size(100, 20));
+    let mut g = c.benchmark_group("multi_thread/sleep_poll_contended");
+    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| {
+        sleep_poll_contended(rt, sleepers, polls)
+    });
     g.finish();
 
     let (yielders, yields) = (size(200, 50), size(200, 50));

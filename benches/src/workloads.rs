@@ -6,8 +6,10 @@
 
 use std::future::Future;
 use std::hint::black_box;
+use std::task::Poll;
+use std::time::Duration;
 
-use crate::rt::Rt;
+use crate::rt::{HeadlineRt, Rt};
 
 /// Runs `body` as a task on `rt` and waits for it on the calling thread.
 pub fn run<R: Rt, F>(rt: &R, body: F) -> F::Output
@@ -148,4 +150,57 @@ pub fn cpu_raw(tasks: usize, iterations: u64) -> u64 {
     (0..tasks as u64).fold(0, |acc, i| {
         acc ^ xorshift(black_box(i + 1), black_box(iterations))
     })
+}
+
+/// `threads` plain threads outside the runtime spawn `n / threads` tasks each, all at once, then the
+/// bench thread awaits every task: many threads pushing into the runtime's shared (inject) queue at
+/// the same time, which is where a global lock would serialise them.
+pub fn spawn_remote_contended<R: Rt + Sync>(rt: &R, threads: usize, n: usize) {
+    let per_thread = n / threads;
+    let handles: Vec<_> = std::thread::scope(|scope| {
+        let spawners: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (0..per_thread)
+                        .map(|i| rt.spawn_outside(async move { black_box(t * per_thread + i) }))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        spawners
+            .into_iter()
+            .flat_map(|spawner| spawner.join().expect("a spawner thread panicked"))
+            .collect()
+    });
+    rt.block_on(async move {
+        for h in handles {
+            black_box(h.await);
+        }
+    });
+}
+
+/// `tasks` tasks, spread over the workers, each polls its own far-off timer `polls` times (yielding
+/// in between) and then drops it: every worker polls pending timers at once, which is where a
+/// runtime-wide timer lock would serialise them.
+pub fn sleep_poll_contended<R: HeadlineRt>(rt: &R, tasks: usize, polls: usize) {
+    run(rt, async move {
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                R::spawn(async move {
+                    let mut sleep = std::pin::pin!(R::sleep_for(Duration::from_secs(3600)));
+                    for _ in 0..polls {
+                        let pending = std::future::poll_fn(|cx| {
+                            Poll::Ready(sleep.as_mut().poll(cx).is_pending())
+                        })
+                        .await;
+                        assert!(black_box(pending), "an hour-long timer fired");
+                        R::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await;
+        }
+    });
 }
