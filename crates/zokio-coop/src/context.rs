@@ -26,7 +26,7 @@
 //! Under `--cfg loom` the thread-local is loom's: the model checker runs every modelled thread on one
 //! OS thread, where a `std` thread-local would be shared by all of them.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
 use std::num::NonZeroU64;
 
@@ -36,9 +36,17 @@ use crate::Budget;
 /// `Arc<dyn Any + Send + Sync>` (see [`crate::handle`]).
 pub(crate) type RawHandle = *const (dyn Any + Send + Sync);
 
+/// A handle in a slot, with its concrete type's id, read once when it is entered, so that a typed
+/// lookup is a comparison with a constant rather than a virtual `type_id` call.
+#[derive(Clone, Copy)]
+pub(crate) struct Entered {
+    pub(crate) raw: RawHandle,
+    pub(crate) type_id: TypeId,
+}
+
 /// One of the context's handle slots: the current handle, and how many guards deep it is.
 pub(crate) struct HandleCell {
-    pub(crate) current: RefCell<Option<RawHandle>>,
+    pub(crate) current: RefCell<Option<Entered>>,
     pub(crate) depth: Cell<usize>,
 }
 

@@ -2,8 +2,9 @@
 //! that new sockets and timers register with.
 //!
 //! The context lives in this dependency-free crate, so it cannot name a scheduler's or a driver's
-//! handle type: each [`Slot`] holds an `Arc<dyn Any + Send + Sync>`, and its owner downcasts it
-//! (one type-id comparison). A scheduler or driver *enters* a thread with [`enter`] and leaves when
+//! handle type: each [`Slot`] holds an `Arc<dyn Any + Send + Sync>`, and its owner asks for it by
+//! type ([`current_as`], [`with_current_as`]): one comparison with the type id recorded at
+//! [`enter`], no virtual call. A scheduler or driver *enters* a thread with [`enter`] and leaves when
 //! the returned [`HandleGuard`] drops; guards nest, and must drop in the reverse order of their
 //! creation.
 //!
@@ -15,19 +16,19 @@
 //!
 //! assert!(handle::current(Slot::Scheduler).is_none());
 //! let guard = handle::enter(Slot::Scheduler, Arc::new(MyScheduler("lifo")));
-//! let name = handle::with_current(Slot::Scheduler, |h| {
-//!     h.and_then(|h| h.downcast_ref::<MyScheduler>()).map(|s| s.0)
-//! });
+//! let name = handle::with_current_as(Slot::Scheduler, |s: Option<&MyScheduler>| s.map(|s| s.0));
 //! assert_eq!(name, Some("lifo"));
+//! // Asked for as another type, the slot has nothing.
+//! assert!(handle::current_as::<String>(Slot::Scheduler).is_none());
 //! drop(guard);
 //! assert!(handle::current(Slot::Scheduler).is_none());
 //! ```
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::context::{CONTEXT, HandleCell, RawHandle, ThreadContext};
+use crate::context::{CONTEXT, Entered, HandleCell, RawHandle, ThreadContext};
 
 /// A handle as the context keeps it.
 pub type AnyHandle = Arc<dyn Any + Send + Sync>;
@@ -61,10 +62,11 @@ pub fn enter(slot: Slot, handle: AnyHandle) -> HandleGuard {
         let cell = slot.cell(cx);
         // Borrowed before the handle becomes a raw pointer: a panic here drops it as an `Arc`.
         let mut current = cell.current.borrow_mut();
+        let type_id = (*handle).type_id();
         let raw: RawHandle = Arc::into_raw(handle);
         let depth = cell.depth.get() + 1;
         cell.depth.set(depth);
-        (current.replace(raw), depth)
+        (current.replace(Entered { raw, type_id }), depth)
     });
     HandleGuard {
         slot,
@@ -84,9 +86,9 @@ pub fn current(slot: Slot) -> Option<AnyHandle> {
             // one strong count of it until a guard takes it out, which needs the `borrow_mut` that
             // the borrow above excludes: the `Arc` is alive here. Adding a count before `from_raw`
             // makes the new `Arc` own a count of its own.
-            current.map(|raw| unsafe {
-                Arc::increment_strong_count(raw);
-                Arc::from_raw(raw)
+            current.map(|entered| unsafe {
+                Arc::increment_strong_count(entered.raw);
+                Arc::from_raw(entered.raw)
             })
         })
         .ok()
@@ -106,12 +108,56 @@ pub fn with_current<R>(slot: Slot, f: impl FnOnce(Option<&(dyn Any + Send + Sync
         let current = slot.cell(cx).current.borrow();
         // SAFETY: as in `current`: the slot owns a strong count of the pointed-to `Arc` and keeps it
         // while this borrow lasts; the reference does not outlive the borrow (it lives only in `f`).
-        let handle = current.map(|raw| unsafe { &*raw });
+        let handle = current.map(|entered| unsafe { &*entered.raw });
         (f.take().expect("called once"))(handle)
     });
     match out {
         Ok(out) => out,
         // The loom thread-local is gone (thread teardown in a model): no handle.
+        Err(_) => (f.take().expect("not called yet"))(None),
+    }
+}
+
+/// A clone of `slot`'s current handle if it is a `T`; `None` when nothing entered the slot or the
+/// handle there is of another type.
+#[inline]
+pub fn current_as<T: Any + Send + Sync>(slot: Slot) -> Option<Arc<T>> {
+    CONTEXT
+        .try_with(|cx| {
+            let current = slot.cell(cx).current.borrow();
+            let entered = current.filter(|e| e.type_id == TypeId::of::<T>())?;
+            let raw = entered.raw.cast::<T>();
+            // SAFETY: as in `current`, the slot owns a strong count of the `Arc` that `raw` points
+            // into, and keeps it while the borrow lasts. The type id recorded at `enter` is the
+            // pointee's, so the data pointer is an `Arc<T>`'s, and `from_raw` of it is that `Arc`.
+            unsafe {
+                Arc::increment_strong_count(raw);
+                Some(Arc::from_raw(raw))
+            }
+        })
+        .ok()
+        .flatten()
+}
+
+/// Runs `f` with a reference to `slot`'s current handle if it is a `T` (else `None`), without
+/// touching its reference count: the cheap way for a hot path such as `spawn` to use the handle.
+///
+/// # Panics
+///
+/// While `f` runs, entering or leaving the same slot panics.
+#[inline]
+pub fn with_current_as<T: Any + Send + Sync, R>(slot: Slot, f: impl FnOnce(Option<&T>) -> R) -> R {
+    let mut f = Some(f);
+    let out = CONTEXT.try_with(|cx| {
+        let current = slot.cell(cx).current.borrow();
+        let entered = current.filter(|e| e.type_id == TypeId::of::<T>());
+        // SAFETY: as in `current_as`: the pointee is a live `T` (checked type id) that the slot
+        // keeps alive while the borrow lasts, and the reference lives only inside `f`.
+        let handle = entered.map(|e| unsafe { &*e.raw.cast::<T>() });
+        (f.take().expect("called once"))(handle)
+    });
+    match out {
+        Ok(out) => out,
         Err(_) => (f.take().expect("not called yet"))(None),
     }
 }
@@ -128,7 +174,7 @@ pub fn with_current<R>(slot: Slot, f: impl FnOnce(Option<&(dyn Any + Send + Sync
 pub struct HandleGuard {
     slot: Slot,
     /// The handle this guard displaced, with the strong count the slot held for it.
-    previous: Option<RawHandle>,
+    previous: Option<Entered>,
     /// The depth this guard entered at: it must be the depth again when it drops.
     depth: usize,
     _not_send: PhantomData<*const ()>,
@@ -163,7 +209,7 @@ impl Drop for HandleGuard {
             Ok(Err(previous)) => (previous, false),
             Err(_) => (previous, true),
         };
-        if let Some(raw) = released {
+        if let Some(Entered { raw, .. }) = released {
             // SAFETY: `raw` came from `Arc::into_raw` and carries the one strong count that the slot
             // (or, out of order, this guard) owned; it has just been taken out of every place that
             // could hand it out again, so this is its only owner.
@@ -266,7 +312,7 @@ mod tests {
             cx.scheduler.current.replace(None)
         });
         // SAFETY: the slot owned this strong count, and it has just been taken out of the slot.
-        drop(unsafe { Arc::from_raw(stranded.expect("stranded")) });
+        drop(unsafe { Arc::from_raw(stranded.expect("stranded").raw) });
         assert_eq!(DROPS.load(Ordering::SeqCst), 2);
     }
 
@@ -279,6 +325,29 @@ mod tests {
             h.and_then(|h| h.downcast_ref::<u32>()).copied()
         });
         assert_eq!(seen, Some(7));
+    }
+
+    #[test]
+    fn typed_lookups_see_only_their_type_and_count_like_current() {
+        let handle = Arc::new(41u64);
+        let _guard = enter(Slot::Driver, handle.clone());
+        assert!(current_as::<u32>(Slot::Driver).is_none());
+        assert!(
+            current_as::<u64>(Slot::Scheduler).is_none(),
+            "the other slot is empty"
+        );
+        let typed = current_as::<u64>(Slot::Driver).expect("a u64 was entered");
+        assert!(Arc::ptr_eq(&typed, &handle));
+        assert_eq!(
+            Arc::strong_count(&handle),
+            3,
+            "ours, the slot's and the typed clone"
+        );
+        drop(typed);
+        let seen = with_current_as(Slot::Driver, |h: Option<&u64>| h.map(|h| h + 1));
+        assert_eq!(seen, Some(42));
+        assert!(with_current_as(Slot::Driver, |h: Option<&u32>| h.is_none()));
+        assert_eq!(Arc::strong_count(&handle), 2);
     }
 
     #[test]

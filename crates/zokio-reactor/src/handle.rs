@@ -119,17 +119,14 @@ impl Handle {
 
     /// The current reactor, or `None` outside any reactor context.
     pub fn try_current() -> Option<Handle> {
-        let inner = zokio_coop::handle::current(Slot::Driver)?;
-        inner.downcast::<Inner>().ok().map(|inner| Handle { inner })
+        zokio_coop::handle::current_as::<Inner>(Slot::Driver).map(|inner| Handle { inner })
     }
 
     /// The current reactor's clock reading if that clock has ever been paused, else `None` (the
     /// caller then reads the system clock). Borrows the thread-local instead of cloning the handle.
     pub(crate) fn current_virtual_now() -> Option<std::time::Instant> {
-        zokio_coop::handle::with_current(Slot::Driver, |inner| {
-            inner
-                .and_then(|inner| inner.downcast_ref::<Inner>())
-                .and_then(|inner| inner.clock.virtual_now())
+        zokio_coop::handle::with_current_as(Slot::Driver, |inner: Option<&Inner>| {
+            inner.and_then(|inner| inner.clock.virtual_now())
         })
     }
 

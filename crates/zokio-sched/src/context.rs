@@ -167,14 +167,11 @@ pub enum NoContext {
 
 /// The scheduler of the current thread's runtime context, or why there is none.
 pub fn try_current_checked() -> Result<Handle, NoContext> {
-    match zokio_coop::handle::current(Slot::Scheduler) {
-        Some(handle) => handle
-            .downcast::<HandleInner>()
-            .map(|inner| Handle { inner })
-            // Another scheduler's handle type in the slot: this crate's `spawn` cannot reach it.
-            .map_err(|_| NoContext::NotEntered),
-        None => Err(NoContext::NotEntered),
-    }
+    // Another scheduler's handle type in the slot counts as none: this crate's `spawn` cannot
+    // reach it.
+    zokio_coop::handle::current_as::<HandleInner>(Slot::Scheduler)
+        .map(|inner| Handle { inner })
+        .ok_or(NoContext::NotEntered)
 }
 
 /// The scheduler of the current thread's runtime context, if any.
@@ -255,11 +252,10 @@ where
     // The task is created through a borrow of the current handle (cloning it would cost two shared
     // reference-count updates per spawn), and scheduled after the borrow ends: scheduling after
     // shutdown drops the task, whose destructor may enter a context.
-    let created = zokio_coop::handle::with_current(Slot::Scheduler, |handle| {
-        handle
-            .and_then(|handle| handle.downcast_ref::<HandleInner>())
-            .map(|handle| handle.create_task(future, meta))
-    });
+    let created =
+        zokio_coop::handle::with_current_as(Slot::Scheduler, |handle: Option<&HandleInner>| {
+            handle.map(|handle| handle.create_task(future, meta))
+        });
     match created {
         Some((runnable, handle)) => {
             runnable.schedule();

@@ -29,10 +29,13 @@ use crate::time::WakerId;
 /// Panics outside a reactor context or on a reactor without the timer driver.
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let deadline = Instant::now()
+    // One lookup of the current reactor, for both the handle and the clock reading (reading
+    // `Instant::now()` first would look the reactor up twice).
+    let handle = Handle::current_time();
+    let deadline = Instant::from_std(handle.inner.clock.now())
         .checked_add(duration)
         .unwrap_or_else(Instant::far_future);
-    sleep_until(deadline)
+    Sleep::new(handle, deadline)
 }
 
 /// Waits until `deadline`. A deadline in the past completes at the first poll.
@@ -42,13 +45,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Panics outside a reactor context or on a reactor without the timer driver.
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep {
-        handle: Handle::current_time(),
-        deadline,
-        timer: None,
-        registered: None,
-        elapsed: false,
-    }
+    Sleep::new(Handle::current_time(), deadline)
 }
 
 /// A future that completes at its deadline. Created by [`sleep`] and [`sleep_until`].
@@ -68,6 +65,16 @@ pub struct Sleep {
 }
 
 impl Sleep {
+    fn new(handle: Handle, deadline: Instant) -> Sleep {
+        Sleep {
+            handle,
+            deadline,
+            timer: None,
+            registered: None,
+            elapsed: false,
+        }
+    }
+
     /// The instant at which this sleep completes.
     pub fn deadline(&self) -> Instant {
         self.deadline
