@@ -167,9 +167,9 @@ pub fn with_current_as<T: Any + Send + Sync, R>(slot: Slot, f: impl FnOnce(Optio
 /// # Panics
 ///
 /// Dropping guards of one slot in another order than the reverse of their creation panics (unless
-/// the thread is panicking already): restoring an outer guard's handle while an inner one is still
-/// alive would leave the thread in a context it has already left. The context then stays as the
-/// inner guard left it.
+/// the thread is panicking already), as Tokio's do. The thread still leaves to what the dropped
+/// guard displaced, so no handle outlives its guards: the inner guards, dropped later, only give
+/// back the handles they hold, without a second panic.
 #[must_use = "the context is left as soon as the guard is dropped"]
 pub struct HandleGuard {
     slot: Slot,
@@ -194,28 +194,36 @@ impl Drop for HandleGuard {
         let previous = self.previous.take();
         let slot = self.slot;
         let depth = self.depth;
-        let restored = CONTEXT.try_with(|cx| {
+        let left = CONTEXT.try_with(|cx| {
             let cell = slot.cell(cx);
-            if cell.depth.get() != depth {
-                return Err(previous);
+            let now = cell.depth.get();
+            if now < depth {
+                // An outer guard already left out of order and took the slot back past this one:
+                // only the count this guard holds is left to give back.
+                return (previous, Leave::AlreadyLeft);
             }
+            // In order, or out of order with inner guards still alive: either way the thread
+            // leaves to what this guard displaced, and the slot's handle (ours, or an inner
+            // guard's) is released. The inner guards later find the depth below theirs.
             cell.depth.set(depth - 1);
-            Ok(cell.current.replace(previous))
+            let displaced = cell.current.replace(previous);
+            let leave = if now == depth {
+                Leave::InOrder
+            } else {
+                Leave::OutOfOrder
+            };
+            (displaced, leave)
         });
-        // Both releases happen after the borrow ends: a handle's destructor may be its runtime's
+        // The release happens after the borrow ends: a handle's destructor may be its runtime's
         // last reference, and dropping a runtime enters contexts again.
-        let (released, in_order) = match restored {
-            Ok(Ok(ours)) => (ours, true),
-            Ok(Err(previous)) => (previous, false),
-            Err(_) => (previous, true),
-        };
+        let (released, leave) = left.unwrap_or((previous, Leave::AlreadyLeft));
         if let Some(Entered { raw, .. }) = released {
-            // SAFETY: `raw` came from `Arc::into_raw` and carries the one strong count that the slot
-            // (or, out of order, this guard) owned; it has just been taken out of every place that
-            // could hand it out again, so this is its only owner.
+            // SAFETY: `raw` came from `Arc::into_raw` and carries one strong count that the slot (or
+            // this guard) owned; it has just been taken out of every place that could hand it out
+            // again, so this is its only owner.
             drop(unsafe { Arc::from_raw(raw) });
         }
-        if !in_order && !std::thread::panicking() {
+        if leave == Leave::OutOfOrder && !std::thread::panicking() {
             panic!(
                 "`EnterGuard` values dropped out of order. Guards returned by `Handle::enter()` or \
                  `Runtime::enter()` must be dropped in the reverse order of their creation: drop \
@@ -223,6 +231,16 @@ impl Drop for HandleGuard {
             );
         }
     }
+}
+
+/// How a [`HandleGuard`] left its slot.
+#[derive(Debug, PartialEq, Eq)]
+enum Leave {
+    InOrder,
+    /// Inner guards were still alive: the slot went back to this guard's predecessor anyway.
+    OutOfOrder,
+    /// An outer guard had left out of order before this one.
+    AlreadyLeft,
 }
 
 #[cfg(all(test, not(loom)))]
@@ -292,8 +310,9 @@ mod tests {
     }
 
     #[test]
-    fn out_of_order_while_panicking_keeps_the_inner_handle_and_frees_nothing_twice() {
+    fn out_of_order_leaves_to_the_outer_predecessor_and_frees_every_handle_once() {
         static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let before = enter(Slot::Scheduler, Arc::new("before"));
         let result = std::panic::catch_unwind(|| {
             let outer = enter(Slot::Scheduler, Arc::new(Counted(&DROPS)));
             let inner = enter(Slot::Scheduler, Arc::new(Counted(&DROPS)));
@@ -302,18 +321,23 @@ mod tests {
             panic!("unwinding");
         });
         assert!(result.is_err());
-        // The outer guard released what it displaced (nothing); the inner one restored the outer
-        // handle, which the slot keeps: one handle freed, one still current.
-        assert_eq!(DROPS.load(Ordering::SeqCst), 1);
-        assert!(current(Slot::Scheduler).is_some());
-        // Take the stranded handle back so that the leak checkers see nothing lost.
-        let stranded = CONTEXT.with(|cx| {
-            cx.scheduler.depth.set(0);
-            cx.scheduler.current.replace(None)
-        });
-        // SAFETY: the slot owned this strong count, and it has just been taken out of the slot.
-        drop(unsafe { Arc::from_raw(stranded.expect("stranded").raw) });
+        // The outer guard put back what it displaced and released the inner handle; the inner
+        // guard, finding the slot already left, released the outer handle it held.
         assert_eq!(DROPS.load(Ordering::SeqCst), 2);
+        assert_eq!(name_of(Slot::Scheduler), Some("before"));
+        drop(before);
+        assert_eq!(name_of(Slot::Scheduler), None);
+    }
+
+    #[test]
+    fn an_inner_guard_dropped_after_an_out_of_order_exit_does_not_panic_again() {
+        let outer = enter(Slot::Driver, Arc::new("outer"));
+        let inner = enter(Slot::Driver, Arc::new("inner"));
+        let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(outer)));
+        assert!(first.is_err(), "the out-of-order drop panics");
+        assert_eq!(name_of(Slot::Driver), None, "the thread left both contexts");
+        drop(inner);
+        assert_eq!(name_of(Slot::Driver), None);
     }
 
     #[test]

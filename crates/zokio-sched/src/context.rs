@@ -193,9 +193,9 @@ pub fn enter(handle: Handle) -> EnterGuard {
 ///
 /// # Panics
 ///
-/// Dropping guards in another order than the reverse of their creation panics, as on Tokio:
-/// restoring the context of an outer guard while an inner one is still alive would leave the
-/// thread in a runtime it has already left.
+/// Dropping guards in another order than the reverse of their creation panics, as on Tokio. The
+/// thread still leaves to the context the dropped guard displaced, and the inner guards, dropped
+/// later, only give their handles back (see [`zokio_coop::handle::HandleGuard`]).
 #[must_use = "the context is left as soon as the guard is dropped"]
 pub struct EnterGuard {
     _context: zokio_coop::handle::HandleGuard,
