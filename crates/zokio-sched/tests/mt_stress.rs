@@ -153,8 +153,11 @@ fn metrics_count_workers_tasks_and_polls() {
     let rt = rt(2);
     let gate = Flag::new();
     let handles: Vec<_> = (0..100).map(|_| rt.spawn(gate.wait())).collect();
+    // Every task's first poll has *returned* (its waker is in the gate), not merely started: a poll
+    // that started before `gate.set()` but locked the gate after it would finish at once, and that
+    // task would be polled once in all.
     common::wait_until(Duration::from_secs(10), "all polled once", || {
-        rt.scheduler.metrics().total_polls() >= 100
+        gate.waiters() == 100
     });
     let before = rt.scheduler.metrics();
     assert_eq!(before.num_workers, 2);

@@ -108,6 +108,11 @@ impl Flag {
         self.0.lock().unwrap().0
     }
 
+    /// How many pending `wait`s have registered their wakers.
+    pub fn waiters(&self) -> usize {
+        self.0.lock().unwrap().1.len()
+    }
+
     pub fn wait(&self) -> impl Future<Output = ()> + Send + 'static {
         let flag = self.clone();
         std::future::poll_fn(move |cx| {
