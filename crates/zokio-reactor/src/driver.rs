@@ -49,6 +49,34 @@ use crate::time::timers::{Inserted, Timers};
 /// `parked_until` value while no park is in progress: inserting a timer never notifies then.
 const NOT_PARKED: u64 = 0;
 
+/// The timer wheel's tick, in nanoseconds: 1/8 ms. Deadlines are filed in whole ticks, rounded up,
+/// so a timer fires at most one tick late (plus the wake-up latency of the OS), and the wait for it
+/// is as precise (`epoll_pwait2` takes nanoseconds). With Tokio's 1 ms tick and `epoll_wait`'s whole
+/// milliseconds, a `sleep(1 ms)` took about 2 ms; smol, which files exact instants, about 1.03 ms.
+const TICK_NANOS: u128 = 125_000;
+
+/// `since` in whole ticks, rounded up (saturating).
+fn ticks_rounded_up(since: Duration) -> u64 {
+    let nanos = since.as_nanos();
+    let ticks = nanos / TICK_NANOS + u128::from(nanos % TICK_NANOS != 0);
+    u64::try_from(ticks).unwrap_or(u64::MAX)
+}
+
+/// `since` in whole ticks, rounded down (saturating).
+fn ticks_rounded_down(since: Duration) -> u64 {
+    u64::try_from(since.as_nanos() / TICK_NANOS).unwrap_or(u64::MAX)
+}
+
+/// How long after the origin `tick` starts (any tick fits: `u64::MAX` ticks are about 73 million
+/// years).
+fn tick_start(tick: u64) -> Duration {
+    let nanos = u128::from(tick) * TICK_NANOS;
+    Duration::new(
+        (nanos / 1_000_000_000) as u64,
+        (nanos % 1_000_000_000) as u32,
+    )
+}
+
 /// How a [`Reactor`] is set up.
 #[derive(Debug, Clone)]
 pub struct ReactorConfig {
@@ -93,7 +121,7 @@ pub(crate) struct Inner {
     timers: Timers,
     /// Time zero of the wheel, on the reactor's clock.
     origin: StdInstant,
-    /// The wheel deadline (ms) the driver is parked until; `u64::MAX` when parked without a timer.
+    /// The wheel deadline (tick) the driver is parked until; `u64::MAX` when parked without a timer.
     parked_until: AtomicU64,
     /// Set by [`Inner::unpark`]: a task was woken from outside the driver.
     unparked: AtomicBool,
@@ -187,23 +215,21 @@ impl Inner {
 
     // ---- timers ----
 
-    /// `deadline` in whole ms since the origin, rounded *up* so that a timer never fires early.
-    pub(crate) fn deadline_ms(&self, deadline: StdInstant) -> u64 {
-        let Some(since) = deadline.checked_duration_since(self.origin) else {
-            return 0;
-        };
-        let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
-        u64::try_from(ms).unwrap_or(u64::MAX)
+    /// `deadline` in whole ticks since the origin, rounded *up* so that a timer never fires early.
+    pub(crate) fn deadline_tick(&self, deadline: StdInstant) -> u64 {
+        deadline
+            .checked_duration_since(self.origin)
+            .map_or(0, ticks_rounded_up)
     }
 
-    /// The clock's reading in whole ms since the origin, rounded down.
-    fn now_ms(&self) -> u64 {
-        let since = self.clock.now().saturating_duration_since(self.origin);
-        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    /// The clock's reading in whole ticks since the origin, rounded down.
+    fn now_tick(&self) -> u64 {
+        ticks_rounded_down(self.clock.now().saturating_duration_since(self.origin))
     }
 
-    fn instant_of(&self, ms: u64) -> Option<StdInstant> {
-        self.origin.checked_add(Duration::from_millis(ms))
+    /// The instant at which `tick` starts.
+    fn instant_of(&self, tick: u64) -> Option<StdInstant> {
+        self.origin.checked_add(tick_start(tick))
     }
 
     /// Interrupts a park that waits beyond `when`.
@@ -222,7 +248,7 @@ impl Inner {
         waker: &Waker,
         registered: &mut Option<WakerId>,
     ) -> Option<(usize, bool)> {
-        let when = self.deadline_ms(deadline);
+        let when = self.deadline_tick(deadline);
         match self.timers.insert(when) {
             Inserted::Key(key) => {
                 self.notify_if_earlier(when);
@@ -246,7 +272,7 @@ impl Inner {
     /// Moves timer `key` to `deadline`. When that has already passed, the timer is marked fired and
     /// its task woken.
     pub(crate) fn reset_timer(&self, key: usize, deadline: StdInstant) {
-        let when = self.deadline_ms(deadline);
+        let when = self.deadline_tick(deadline);
         match self.timers.reset(key, when) {
             Ok(()) => self.notify_if_earlier(when),
             Err(waker) => {
@@ -265,7 +291,7 @@ impl Inner {
     /// Fires every timer due at the clock's current reading (used after a manual `advance`).
     pub(crate) fn fire_due_timers(&self) {
         let mut wakers = Vec::new();
-        let now = self.now_ms();
+        let now = self.now_tick();
         let mut wheel = self.timers.wheel();
         self.timers.process(&mut wheel, now, &mut wakers);
         drop(wheel);
@@ -357,7 +383,7 @@ impl Reactor {
 
     fn collect_timers(&self, wakers: &mut Vec<Waker>) {
         if self.inner.time_enabled {
-            let now = self.inner.now_ms();
+            let now = self.inner.now_tick();
             let mut wheel = self.inner.timers.wheel();
             self.inner.timers.process(&mut wheel, now, wakers);
         }
@@ -475,5 +501,46 @@ impl Drop for Reactor {
         if !self.inner.is_shut_down() {
             self.shutdown();
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tick_tests {
+    use super::*;
+
+    const TICK: Duration = Duration::from_nanos(TICK_NANOS as u64);
+
+    #[test]
+    fn deadlines_round_up_and_readings_round_down_to_the_tick() {
+        let ms = Duration::from_millis(1);
+        assert_eq!(ticks_rounded_up(ms), 8, "1 ms is 8 ticks exactly");
+        assert_eq!(ticks_rounded_up(ms + Duration::from_nanos(1)), 9);
+        assert_eq!(ticks_rounded_down(ms + TICK - Duration::from_nanos(1)), 8);
+        assert_eq!(ticks_rounded_up(Duration::ZERO), 0);
+        assert_eq!(ticks_rounded_up(Duration::MAX), u64::MAX, "saturates");
+        assert_eq!(ticks_rounded_down(Duration::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn a_tick_starts_where_its_deadlines_round_to() {
+        for since in [
+            Duration::from_micros(1),
+            Duration::from_micros(1_130),
+            Duration::from_secs(7),
+        ] {
+            let tick = ticks_rounded_up(since);
+            let start = tick_start(tick);
+            // Never early, and at most one tick late.
+            assert!(
+                start >= since && start - since < TICK,
+                "{since:?} -> {start:?}"
+            );
+            assert_eq!(ticks_rounded_down(start), tick);
+        }
+        assert_eq!(
+            ticks_rounded_down(tick_start(u64::MAX)),
+            u64::MAX,
+            "every tick fits"
+        );
     }
 }

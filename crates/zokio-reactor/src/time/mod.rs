@@ -1,9 +1,10 @@
 //! Timers: [`sleep`], [`Interval`], the reactor's [`Instant`] and paused time.
 //!
-//! Timers live in a hierarchical wheel of 6 levels with 64 slots each at 1 ms resolution: insert and
-//! cancel are O(1), and the driver's poll timeout is the start of the earliest occupied slot.
-//! Deadlines are rounded *up* to the millisecond, so a timer never completes early, and one beyond the
-//! wheel's span of about 2.2 years is re-filed until it is due, so `Duration::MAX` cannot overflow.
+//! Timers live in a hierarchical wheel of 6 levels with 64 slots each at 1/8 ms resolution: insert
+//! and cancel are O(1), and the driver's poll timeout is the start of the earliest occupied slot,
+//! waited for to the nanosecond (`epoll_pwait2`; whole milliseconds where the kernel lacks it).
+//! Deadlines are rounded *up* to the tick, so a timer never completes early, and one beyond the
+//! wheel's span of about 99 days is re-filed until it is due, so `Duration::MAX` cannot overflow.
 //!
 //! # Paused time
 //!

@@ -45,7 +45,7 @@ impl Timers {
         self.wheel.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Files a timer for `when` (ms). The caller then polls it with [`Timers::poll`], which stores
+    /// Files a timer for `when` (a wheel tick). The caller then polls it with [`Timers::poll`], which stores
     /// its waker.
     pub(crate) fn insert(&self, when: u64) -> Inserted {
         let mut wheel = self.wheel();
@@ -85,7 +85,7 @@ impl Timers {
         self.states.get(key).take_waker()
     }
 
-    /// Fires the timers due at `now` (ms) on a locked wheel, pushing their wakers onto `wakers`.
+    /// Fires the timers due at `now` (a wheel tick) on a locked wheel, pushing their wakers onto `wakers`.
     pub(crate) fn process(&self, wheel: &mut Wheel, now: u64, wakers: &mut Vec<Waker>) {
         let mut fired = Vec::new();
         wheel.process(now, &mut fired);

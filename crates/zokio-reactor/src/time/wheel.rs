@@ -1,6 +1,6 @@
-//! A hierarchical timing wheel: 6 levels of 64 slots at 1 ms resolution.
+//! A hierarchical timing wheel: 6 levels of 64 slots of one tick (the driver sets it: 1/8 ms).
 //!
-//! Level `L` has slots `64^L` ms wide, so the wheel spans `64^6` ms (about 2.2 years) ahead of its
+//! Level `L` has slots `64^L` ticks wide, so the wheel spans `64^6` ticks (about 99 days) ahead of its
 //! current time, `elapsed`. A timer goes to the level of the highest 6-bit digit in which its
 //! deadline differs from `elapsed`, and to the slot named by that digit. When time reaches the start
 //! of an occupied slot, the slot's timers either fire (deadline reached) or move down to a finer level.
@@ -27,13 +27,13 @@ use slab::Slab;
 const LEVELS: usize = 6;
 const SLOT_BITS: u32 = 6;
 const SLOTS: u64 = 1 << SLOT_BITS;
-/// The span of the whole wheel in ms: `64^6`.
+/// The span of the whole wheel in ticks: `64^6`.
 const SPAN: u64 = 1 << (SLOT_BITS as u64 * LEVELS as u64);
 const NIL: usize = usize::MAX;
 
 #[derive(Debug)]
 struct Entry {
-    /// Deadline in ms since the reactor's time origin.
+    /// Deadline in ticks since the reactor's time origin.
     when: u64,
     fired: bool,
     linked: bool,
@@ -130,13 +130,13 @@ impl Wheel {
         self.entries.remove(key);
     }
 
-    /// The deadline of the earliest occupied slot, in ms. A slot is processed at its start, so this is
+    /// The deadline of the earliest occupied slot, in ticks. A slot is processed at its start, so this is
     /// a lower bound of the earliest timer; waking then may only re-file timers, never miss one.
     pub(crate) fn next_deadline(&self) -> Option<u64> {
         self.next_expiration().map(|e| e.deadline)
     }
 
-    /// Advances the wheel to `now` (ms), pushing the keys of timers that fire onto `fired`.
+    /// Advances the wheel to `now` (ticks), pushing the keys of timers that fire onto `fired`.
     pub(crate) fn process(&mut self, now: u64, fired: &mut Vec<usize>) {
         while let Some(expiration) = self.next_expiration() {
             if expiration.deadline > now {
