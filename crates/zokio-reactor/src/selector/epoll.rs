@@ -311,6 +311,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn without_epoll_pwait2_a_sub_millisecond_timeout_rounds_up_to_whole_milliseconds() {
+        use super::{PWAIT2, PWAIT2_MISSING, PWAIT2_UNKNOWN};
+        use std::sync::atomic::Ordering;
+        // As after the kernel refused `epoll_pwait2` (other tests of this binary then wait through
+        // `epoll_wait` too, which only costs them precision).
+        PWAIT2.store(PWAIT2_MISSING, Ordering::Relaxed);
+        // SAFETY: plain system call; the descriptor is owned (and closed) below.
+        let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        assert!(epfd >= 0);
+        // SAFETY: `epfd` is a fresh descriptor nothing else owns.
+        let epoll = unsafe { OwnedFd::from_raw_fd(epfd) };
+        let mut events: Vec<libc::epoll_event> = Vec::with_capacity(1);
+        let start = Instant::now();
+        // SAFETY: room for 1 event; the epoll descriptor lives across the call.
+        let n = unsafe {
+            epoll_wait_precise(
+                epoll.as_raw_fd(),
+                events.as_mut_ptr(),
+                1,
+                Some(Duration::from_micros(1_100)),
+            )
+        };
+        PWAIT2.store(PWAIT2_UNKNOWN, Ordering::Relaxed);
+        assert_eq!(n, 0);
+        assert!(
+            start.elapsed() >= Duration::from_millis(2),
+            "1.1 ms rounds up to a 2 ms epoll_wait"
+        );
+    }
+
     use crate::io::source::bits;
 
     #[test]
