@@ -56,18 +56,32 @@ impl Slot {
 ///
 /// # Panics
 ///
-/// Panics inside [`with_current`] of the same slot (the handle lent there must stay put).
+/// Panics inside [`with_current`] or [`with_current_as`] of the same slot (the handle lent there
+/// must stay put).
+#[track_caller]
 pub fn enter(slot: Slot, handle: AnyHandle) -> HandleGuard {
-    let (previous, depth) = CONTEXT.with(|cx| {
+    let entered = CONTEXT.with(|cx| {
         let cell = slot.cell(cx);
-        // Borrowed before the handle becomes a raw pointer: a panic here drops it as an `Arc`.
-        let mut current = cell.current.borrow_mut();
+        // Borrowed before the handle becomes a raw pointer: refused, it goes back as an `Arc`.
+        let Ok(mut current) = cell.current.try_borrow_mut() else {
+            return Err(handle);
+        };
         let type_id = (*handle).type_id();
         let raw: RawHandle = Arc::into_raw(handle);
         let depth = cell.depth.get() + 1;
         cell.depth.set(depth);
-        (current.replace(Entered { raw, type_id }), depth)
+        Ok((current.replace(Entered { raw, type_id }), depth))
     });
+    // Outside the closure, so that `#[track_caller]` names the caller and the refused handle is
+    // dropped with no borrow of the context held.
+    let Ok((previous, depth)) = entered else {
+        drop(entered);
+        panic!(
+            "cannot enter the {slot:?} slot of the runtime context while its current handle is lent \
+             out (inside `with_current` or `with_current_as` of the same slot): enter it before or \
+             after that call"
+        );
+    };
     HandleGuard {
         slot,
         previous,
@@ -375,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "already borrowed")]
+    #[should_panic(expected = "while its current handle is lent out")]
     fn entering_a_slot_while_it_is_lent_panics() {
         let _guard = enter(Slot::Scheduler, Arc::new(1u8));
         with_current(Slot::Scheduler, |_| {
