@@ -103,3 +103,25 @@ thread_local! {
 loom::thread_local! {
     pub(crate) static CONTEXT: ThreadContext = ThreadContext::new();
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_thread_context_is_outside_every_runtime() {
+        // The thread-local is built at compile time; this builds one at run time to check the
+        // state every thread starts in.
+        let cx = ThreadContext::new();
+        assert_eq!(cx.budget.get(), Budget::unconstrained());
+        assert!(!cx.in_runtime.get());
+        assert!(!cx.defer.get());
+        assert_eq!(cx.task_id.get(), None);
+        assert_eq!(cx.task_ids.get(), (0, 0), "no id block reserved yet");
+        assert_eq!(cx.thread_number.get(), 0, "numbered on first use");
+        for slot in [&cx.scheduler, &cx.driver] {
+            assert!(slot.current.borrow().is_none());
+            assert_eq!(slot.depth.get(), 0);
+        }
+    }
+}

@@ -355,6 +355,21 @@ mod tests {
     }
 
     #[test]
+    fn a_guard_shows_its_slot_and_depth() {
+        let outer = enter(Slot::Driver, Arc::new(1u8));
+        let inner = enter(Slot::Driver, Arc::new(2u8));
+        assert_eq!(
+            format!("{inner:?}"),
+            "HandleGuard { slot: Driver, depth: 2, .. }"
+        );
+        drop(inner);
+        assert_eq!(
+            format!("{outer:?}"),
+            "HandleGuard { slot: Driver, depth: 1, .. }"
+        );
+    }
+
+    #[test]
     fn with_current_lends_without_counting() {
         let handle: AnyHandle = Arc::new(7u32);
         let _guard = enter(Slot::Scheduler, Arc::clone(&handle));
