@@ -37,6 +37,11 @@ pub fn spawn_many_remote<R: Rt>(rt: &R, n: usize) {
     let handles: Vec<_> = (0..n)
         .map(|i| rt.spawn_outside(async move { black_box(i) }))
         .collect();
+    join_on(rt, handles);
+}
+
+/// Awaits every handle, in order, inside the runtime.
+fn join_on<R: Rt, T: Send + 'static>(rt: &R, handles: Vec<R::JoinHandle<T>>) {
     rt.block_on(async move {
         for h in handles {
             black_box(h.await);
@@ -44,22 +49,27 @@ pub fn spawn_many_remote<R: Rt>(rt: &R, n: usize) {
     });
 }
 
+/// From inside a task: spawns `tasks` tasks, each running `body()`, and awaits them all.
+async fn spawn_each_and_join<R: Rt, F>(tasks: usize, body: impl Fn() -> F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let handles: Vec<_> = (0..tasks).map(|_| R::spawn(body())).collect();
+    for h in handles {
+        h.await;
+    }
+}
+
 /// `tasks` tasks each yield `yields` times.
 pub fn yield_many<R: Rt>(rt: &R, tasks: usize, yields: usize) {
-    run(rt, async move {
-        let handles: Vec<_> = (0..tasks)
-            .map(|_| {
-                R::spawn(async move {
-                    for _ in 0..yields {
-                        R::yield_now().await;
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.await;
-        }
-    });
+    run(
+        rt,
+        spawn_each_and_join::<R, _>(tasks, move || async move {
+            for _ in 0..yields {
+                R::yield_now().await;
+            }
+        }),
+    );
 }
 
 /// `pairs` tasks each spawn a partner, send it a ping over one one-shot channel and wait for its
@@ -172,35 +182,24 @@ pub fn spawn_remote_contended<R: Rt + Sync>(rt: &R, threads: usize, n: usize) {
             .flat_map(|spawner| spawner.join().expect("a spawner thread panicked"))
             .collect()
     });
-    rt.block_on(async move {
-        for h in handles {
-            black_box(h.await);
-        }
-    });
+    join_on(rt, handles);
 }
 
 /// `tasks` tasks, spread over the workers, each polls its own far-off timer `polls` times (yielding
 /// in between) and then drops it: every worker polls pending timers at once, which is where a
 /// runtime-wide timer lock would serialise them.
 pub fn sleep_poll_contended<R: HeadlineRt>(rt: &R, tasks: usize, polls: usize) {
-    run(rt, async move {
-        let handles: Vec<_> = (0..tasks)
-            .map(|_| {
-                R::spawn(async move {
-                    let mut sleep = std::pin::pin!(R::sleep_for(Duration::from_secs(3600)));
-                    for _ in 0..polls {
-                        let pending = std::future::poll_fn(|cx| {
-                            Poll::Ready(sleep.as_mut().poll(cx).is_pending())
-                        })
+    run(
+        rt,
+        spawn_each_and_join::<R, _>(tasks, move || async move {
+            let mut sleep = std::pin::pin!(R::sleep_for(Duration::from_secs(3600)));
+            for _ in 0..polls {
+                let pending =
+                    std::future::poll_fn(|cx| Poll::Ready(sleep.as_mut().poll(cx).is_pending()))
                         .await;
-                        assert!(black_box(pending), "an hour-long timer fired");
-                        R::yield_now().await;
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.await;
-        }
-    });
+                assert!(black_box(pending), "an hour-long timer fired");
+                R::yield_now().await;
+            }
+        }),
+    );
 }
