@@ -129,28 +129,69 @@ fn spawn_after_close_is_cancelled_without_polling() {
     assert!(ex.block_on(handle).unwrap_err().is_cancelled());
 }
 
+/// A pause for a task's first poll: the task calls [`Pause::hold`], and [`Paused::close_during`]
+/// closes the list while that poll is held, then lets it go on.
+struct Pause {
+    entered: std::sync::mpsc::Sender<()>,
+    go: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+struct Paused {
+    entered: std::sync::mpsc::Receiver<()>,
+    go: std::sync::mpsc::Sender<()>,
+}
+
+fn pause() -> (Pause, Paused) {
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel();
+    let pause = Pause {
+        entered: entered_tx,
+        go: std::sync::Mutex::new(go_rx),
+    };
+    (
+        pause,
+        Paused {
+            entered: entered_rx,
+            go: go_tx,
+        },
+    )
+}
+
+impl Pause {
+    /// Blocks the polling thread until [`Paused::close_during`] has closed the list.
+    fn hold(&self) {
+        self.entered.send(()).unwrap();
+        self.go.lock().unwrap().recv().unwrap();
+    }
+}
+
+impl Paused {
+    /// Runs one task on another thread, closes the list while that task's first poll is held, and
+    /// waits for the poll to end.
+    fn close_during(self, ex: &Arc<LocalExecutor>) {
+        let runner = {
+            let ex = Arc::clone(ex);
+            thread::spawn(move || ex.run_one())
+        };
+        self.entered.recv().unwrap();
+        // A task in its first poll is not registered (it has never waited): nothing to abort.
+        assert_eq!(ex.list().close_and_abort_all(), 0);
+        self.go.send(()).unwrap();
+        assert!(runner.join().unwrap());
+    }
+}
+
 #[test]
 fn task_running_during_close_still_completes() {
     // close_and_abort_all while a task is being polled: the poll returns Ready, the output wins, and
     // the task's removal from the closed list is harmless.
     let ex = Arc::new(LocalExecutor::new());
-    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let go_rx = std::sync::Mutex::new(go_rx);
+    let (pause, paused) = pause();
     let handle = ex.spawn(async move {
-        entered_tx.send(()).unwrap();
-        go_rx.lock().unwrap().recv().unwrap();
+        pause.hold();
         5
     });
-    let runner = {
-        let ex = Arc::clone(&ex);
-        thread::spawn(move || ex.run_one())
-    };
-    entered_rx.recv().unwrap();
-    // A task in its first poll is not registered (it has never waited): nothing to abort.
-    assert_eq!(ex.list().close_and_abort_all(), 0);
-    go_tx.send(()).unwrap();
-    assert!(runner.join().unwrap());
+    paused.close_during(&ex);
     assert_eq!(ex.queued(), 0);
     assert_eq!(ex.block_on(handle).unwrap(), 5);
 }
@@ -161,22 +202,12 @@ fn task_first_waiting_after_close_aborts_itself() {
     // holds it and the close could not reach it, so it must cancel itself rather than wait unseen.
     let ex = Arc::new(LocalExecutor::new());
     let counters = Counters::new();
-    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let go_rx = std::sync::Mutex::new(go_rx);
+    let (pause, paused) = pause();
     let handle = ex.spawn(tracked(&counters, async move {
-        entered_tx.send(()).unwrap();
-        go_rx.lock().unwrap().recv().unwrap();
+        pause.hold();
         std::future::pending::<()>().await;
     }));
-    let runner = {
-        let ex = Arc::clone(&ex);
-        thread::spawn(move || ex.run_one())
-    };
-    entered_rx.recv().unwrap();
-    assert_eq!(ex.list().close_and_abort_all(), 0);
-    go_tx.send(()).unwrap();
-    assert!(runner.join().unwrap());
+    paused.close_during(&ex);
     assert_eq!(ex.queued(), 1, "the task woke itself to be cancelled");
     ex.run_until_idle();
     assert_eq!((counters.polls(), counters.drops()), (1, 1));
