@@ -16,7 +16,7 @@
 //!
 //! assert!(handle::current(Slot::Scheduler).is_none());
 //! let guard = handle::enter(Slot::Scheduler, Arc::new(MyScheduler("lifo")));
-//! let name = handle::with_current_as(Slot::Scheduler, |s: Option<&MyScheduler>| s.map(|s| s.0));
+//! let name = handle::with_current_as(Slot::Scheduler, |s: Option<&Arc<MyScheduler>>| s.map(|s| s.0));
 //! assert_eq!(name, Some("lifo"));
 //! // Asked for as another type, the slot has nothing.
 //! assert!(handle::current_as::<String>(Slot::Scheduler).is_none());
@@ -26,6 +26,7 @@
 
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use crate::context::{CONTEXT, Entered, HandleCell, RawHandle, ThreadContext};
@@ -155,20 +156,27 @@ pub fn current_as<T: Any + Send + Sync>(slot: Slot) -> Option<Arc<T>> {
 
 /// Runs `f` with a reference to `slot`'s current handle if it is a `T` (else `None`), without
 /// touching its reference count: the cheap way for a hot path such as `spawn` to use the handle.
+/// `f` gets the `Arc` itself, so that it can keep a clone (one count update) where it needs one.
 ///
 /// # Panics
 ///
 /// While `f` runs, entering or leaving the same slot panics.
 #[inline]
-pub fn with_current_as<T: Any + Send + Sync, R>(slot: Slot, f: impl FnOnce(Option<&T>) -> R) -> R {
+pub fn with_current_as<T: Any + Send + Sync, R>(
+    slot: Slot,
+    f: impl FnOnce(Option<&Arc<T>>) -> R,
+) -> R {
     let mut f = Some(f);
     let out = CONTEXT.try_with(|cx| {
         let current = slot.cell(cx).current.borrow();
         let entered = current.filter(|e| e.type_id == TypeId::of::<T>());
-        // SAFETY: as in `current_as`: the pointee is a live `T` (checked type id) that the slot
-        // keeps alive while the borrow lasts, and the reference lives only inside `f`.
-        let handle = entered.map(|e| unsafe { &*e.raw.cast::<T>() });
-        (f.take().expect("called once"))(handle)
+        // SAFETY: as in `current_as`: `raw` is the data pointer of an `Arc<T>` (checked type id)
+        // of which the slot owns a strong count for as long as the borrow lasts. The `Arc` built
+        // here never gives that count back (`ManuallyDrop`), and `f` only borrows it: a clone
+        // through the reference takes a count of its own.
+        let handle =
+            entered.map(|e| ManuallyDrop::new(unsafe { Arc::from_raw(e.raw.cast::<T>()) }));
+        (f.take().expect("called once"))(handle.as_deref())
     });
     match out {
         Ok(out) => out,
@@ -397,9 +405,15 @@ mod tests {
             "ours, the slot's and the typed clone"
         );
         drop(typed);
-        let seen = with_current_as(Slot::Driver, |h: Option<&u64>| h.map(|h| h + 1));
+        let seen = with_current_as(Slot::Driver, |h: Option<&Arc<u64>>| h.map(|h| **h + 1));
         assert_eq!(seen, Some(42));
-        assert!(with_current_as(Slot::Driver, |h: Option<&u32>| h.is_none()));
+        assert!(with_current_as(Slot::Driver, |h: Option<&Arc<u32>>| h.is_none()));
+        assert_eq!(Arc::strong_count(&handle), 2, "a borrow takes no count");
+        // A clone through the lent `Arc` takes a count of its own, and gives it back when dropped.
+        let kept = with_current_as(Slot::Driver, |h: Option<&Arc<u64>>| h.cloned()).unwrap();
+        assert!(Arc::ptr_eq(&kept, &handle));
+        assert_eq!(Arc::strong_count(&handle), 3);
+        drop(kept);
         assert_eq!(Arc::strong_count(&handle), 2);
     }
 

@@ -125,7 +125,7 @@ impl Handle {
     /// The current reactor's clock reading if that clock has ever been paused, else `None` (the
     /// caller then reads the system clock). Borrows the thread-local instead of cloning the handle.
     pub(crate) fn current_virtual_now() -> Option<std::time::Instant> {
-        zokio_coop::handle::with_current_as(Slot::Driver, |inner: Option<&Inner>| {
+        zokio_coop::handle::with_current_as(Slot::Driver, |inner: Option<&Arc<Inner>>| {
             inner.and_then(|inner| inner.clock.virtual_now())
         })
     }

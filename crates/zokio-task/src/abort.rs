@@ -67,12 +67,7 @@ impl AbortHandle {
     /// `is_cancelled()` is true, unless the task completed first (then the output is kept) or its
     /// future's destructor panicked (then `is_panic()` is true).
     pub fn abort(&self) {
-        let header = self.header();
-        if header.is_finished() {
-            return;
-        }
-        header.set_aborted();
-        self.waker.wake_by_ref();
+        abort_task(self.header(), &self.waker);
     }
 
     /// Whether the task has finished: completed, panicked or been cancelled.
@@ -102,4 +97,14 @@ impl fmt::Debug for AbortHandle {
             .field("finished", &self.is_finished())
             .finish()
     }
+}
+
+/// Aborts the task whose header is `header` and which `waker` wakes: sets its abort flag and wakes
+/// it, so that its next run drops the future. Nothing for a finished task.
+pub(crate) fn abort_task(header: &Header, waker: &Waker) {
+    if header.is_finished() {
+        return;
+    }
+    header.set_aborted();
+    waker.wake_by_ref();
 }

@@ -16,8 +16,10 @@ pub struct JoinError {
 enum Repr {
     Cancelled,
     // A Mutex makes the error `Sync` (so it fits `Box<dyn Error + Send + Sync>`) although a panic
-    // payload is only `Send`; it is only ever locked by its owner.
-    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+    // payload is only `Send`; it is only ever locked by its owner. Boxed once more so that the error
+    // is two words (`Cancelled` is the null pointer): every task allocation holds room for a
+    // `Result<T, JoinError>`, and panics are rare.
+    Panic(Box<Mutex<Box<dyn Any + Send + 'static>>>),
 }
 
 impl JoinError {
@@ -31,7 +33,7 @@ impl JoinError {
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
             id,
-            repr: Repr::Panic(Mutex::new(payload)),
+            repr: Repr::Panic(Box::new(Mutex::new(payload))),
         }
     }
 
@@ -59,7 +61,7 @@ impl JoinError {
     /// The panic payload, or the error itself when the task did not panic.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|e| e.into_inner())),
+            Repr::Panic(payload) => Ok((*payload).into_inner().unwrap_or_else(|e| e.into_inner())),
             Repr::Cancelled => Err(self),
         }
     }

@@ -31,6 +31,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::header::UNREGISTERED;
 use crate::id::CurrentIdGuard;
 use crate::output::{TaskOutput, drop_contained, drop_payload};
 use std::sync::atomic::Ordering::Relaxed;
@@ -83,7 +84,7 @@ impl<F> TaskFuture<'_, F> {
     /// list is closed already, the task aborts itself instead: it sets its abort flag and wakes
     /// itself, so that its scheduler gets it back and runs it (which drops the future) or drops it.
     fn register_if_new(&self, cx: &Context<'_>) {
-        if self.header.list_key.load(Relaxed) != usize::MAX {
+        if self.header.list_key.load(Relaxed) != UNREGISTERED {
             return;
         }
         // SAFETY: async-task polls the task's future (this wrapper, the outermost future of the
@@ -123,6 +124,12 @@ impl<F: Future> Future for TaskFuture<'_, F> {
         if this.header.is_aborted() || this.list.is_closed() {
             let result = match Self::drop_inner(id, inner) {
                 Ok(()) => Err(JoinError::cancelled(id)),
+                // A dropped Runnable cancels, whatever the destructor does (as dropping the
+                // future from `Drop` below does).
+                Err(payload) if this.header.runnable_dropped() => {
+                    drop_payload(payload);
+                    Err(JoinError::cancelled(id))
+                }
                 Err(payload) => Err(JoinError::panic(id, payload)),
             };
             this.finish();

@@ -2,11 +2,11 @@
 
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker, ready};
 
-use async_task::FallibleTask;
-
+use crate::header::{AWAITER_REGISTERED, OUTPUT_TAKEN};
 use crate::output::TaskOutput;
 use crate::{AbortHandle, Header, Id, JoinError};
 
@@ -58,97 +58,108 @@ use crate::{AbortHandle, Header, Id, JoinError};
 ///
 /// Polling the handle again after it returned `Ready` panics.
 pub struct JoinHandle<T> {
-    /// `None` once the output has been taken.
-    task: Option<FallibleTask<TaskOutput<T>, Header>>,
-    abort: AbortHandle,
-    /// Whether a poll left an awaiter's waker in the task: 0 or 1.
+    /// async-task's handle; dropped only through `detach` (its own `Drop` would cancel the task).
     ///
-    /// A `u8`, not a `bool`, on purpose. A `bool` has 254 spare bit patterns, so every enum around a
-    /// handle (`Option<JoinHandle>`, `spawn`'s own `Option<(Runnable, JoinHandle)>`) would keep its
-    /// tag in this byte, and moving such a value copies the 7 bytes after the tag with unaligned,
-    /// overlapping 4-byte moves. A load that overlaps two such stores cannot be forwarded from them
-    /// and waits for them to reach the cache: a store-forwarding stall on every spawn (perf showed it
-    /// as the hottest spot of a spawn-and-join loop). A `u8` has no spare pattern, so the tag goes in
-    /// a pointer's null value instead, and moves are plain 8-byte copies.
-    waker_registered: u8,
+    /// The handle's state (whether an awaiter's waker is registered, whether the output was
+    /// taken) and the waker that `abort` uses live in the task's [`Header`], so that this is the
+    /// handle's only field and the handle is one pointer wide (see `Header`). The plain `Task`, not
+    /// async-task's `FallibleTask`: a task with a handle always ends with an output (a dropped
+    /// `Runnable` runs the task cancelled, see `runnable.rs`), and only `Task` gives the header.
+    task: ManuallyDrop<async_task::Task<TaskOutput<T>, Header>>,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<TaskOutput<T>, Header>, abort: AbortHandle) -> Self {
+    /// The handle of a task whose header holds the handle's waker (see `Header::init_handle_waker`).
+    pub(crate) fn new(task: async_task::Task<TaskOutput<T>, Header>) -> Self {
         JoinHandle {
-            task: Some(task.fallible()),
-            abort,
-            waker_registered: 0,
+            task: ManuallyDrop::new(task),
         }
+    }
+
+    fn header(&self) -> &Header {
+        self.task.metadata()
+    }
+
+    /// The waker `spawn` stored for this handle.
+    fn waker(&self) -> &Waker {
+        // SAFETY: called through the task's one `JoinHandle`, which is borrowed and so not dropped.
+        unsafe { self.header().handle_waker() }
     }
 
     /// Cancels the task; see [`AbortHandle::abort`].
     pub fn abort(&self) {
-        self.abort.abort();
+        crate::abort::abort_task(self.header(), self.waker());
     }
 
     /// Whether the task has finished: completed, panicked or been cancelled. Never blocks.
     pub fn is_finished(&self) -> bool {
-        self.task.as_ref().is_none_or(|t| t.is_finished())
+        self.task.is_finished()
     }
 
     /// A handle that can cancel the task without owning this `JoinHandle`.
     pub fn abort_handle(&self) -> AbortHandle {
-        self.abort.clone()
+        // SAFETY: the waker is this task's own (stored by `spawn` for this handle), so it wakes and
+        // keeps allocated the task whose header is passed with it.
+        unsafe { AbortHandle::new(self.waker().clone(), self.header()) }
     }
 
     /// The id of the task.
     pub fn id(&self) -> Id {
-        self.abort.id()
+        self.header().id()
     }
 }
 
-// The handle never pins its task: `FallibleTask` is `Unpin`.
+// The handle never pins its task: async-task's `Task` is `Unpin`.
 impl<T> Unpin for JoinHandle<T> {}
 
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let restore = ready!(zokio_coop::poll_proceed(cx));
-        let id = self.id();
-        let task = self
-            .task
-            .as_mut()
-            .expect("JoinHandle polled after it returned Ready");
-        let output = match Pin::new(task).poll(cx) {
+        let this = self.get_mut();
+        let flags = this.header().join_flags();
+        assert!(
+            flags & OUTPUT_TAKEN == 0,
+            "JoinHandle polled after it returned Ready"
+        );
+        // Never panics: the task always ends with an output (see the field docs).
+        let output = match Pin::new(&mut *this.task).poll(cx) {
             Poll::Ready(output) => output,
             Poll::Pending => {
-                self.waker_registered = 1;
+                if flags & AWAITER_REGISTERED == 0 {
+                    this.header().set_join_flag(AWAITER_REGISTERED);
+                }
                 return Poll::Pending;
             }
         };
         restore.made_progress();
-        // The task is done with: release it now, and make `is_finished` keep answering `true`.
-        self.task = None;
-        match output {
-            Some(output) => Poll::Ready(output.into_result()),
-            // The task was dropped without running to completion, e.g. its runtime shut down.
-            None => Poll::Ready(Err(JoinError::cancelled(id))),
-        }
+        this.header().set_join_flag(OUTPUT_TAKEN);
+        Poll::Ready(output.into_result())
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        if let Some(mut task) = self.task.take() {
-            if self.waker_registered != 0 {
-                // async-task keeps the last awaiter's waker until the task ends, even once detached:
-                // a `.await` dropped midway (a `select!`, a timeout) would keep the awaiting task alive
-                // for as long as this one runs, or for ever in a cycle (tokio#6986). Swap in a no-op
-                // waker. If the task finished meanwhile, this takes the output, dropped right here.
-                let mut cx = Context::from_waker(Waker::noop());
-                let _ = Pin::new(&mut task).poll(&mut cx);
-            }
-            // Drops the output here if the task already completed: `TaskOutput` contains a panic
-            // from its destructor (tokio#4412).
-            task.detach();
+        let flags = self.header().join_flags();
+        // SAFETY: this is the task's `JoinHandle`, being dropped: the slot's one take.
+        let waker = unsafe { self.header().take_handle_waker() };
+        // SAFETY: `drop` runs once and `self.task` is not used after this.
+        let mut task = unsafe { ManuallyDrop::take(&mut self.task) };
+        if flags & (AWAITER_REGISTERED | OUTPUT_TAKEN) == AWAITER_REGISTERED {
+            // async-task keeps the last awaiter's waker until the task ends, even once detached:
+            // a `.await` dropped midway (a `select!`, a timeout) would keep the awaiting task alive
+            // for as long as this one runs, or for ever in a cycle (tokio#6986). Swap in a no-op
+            // waker. If the task finished meanwhile, this takes the output, dropped right here
+            // (`TaskOutput` contains a panic from its destructor).
+            let mut cx = Context::from_waker(Waker::noop());
+            let _ = Pin::new(&mut task).poll(&mut cx);
         }
+        // Drops the output here if the task already completed: `TaskOutput` contains a panic
+        // from its destructor (tokio#4412).
+        task.detach();
+        // Last: while the handle held the task, this drop could not free the allocation.
+        drop(waker);
     }
 }
 

@@ -4,6 +4,7 @@ use std::sync::Mutex;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 
+use crate::header::UNREGISTERED;
 use crate::{AbortHandle, Header};
 
 /// The live tasks of one runtime, so that shutdown can cancel every one of them.
@@ -147,24 +148,30 @@ impl TaskList {
             return Err(handle);
         }
         let key = shard.tasks.insert(handle);
+        // A shard of 2^32 waiting tasks would hold 100 GB of entries: not a limit anyone reaches.
+        let key32 = u32::try_from(key)
+            .ok()
+            .filter(|&k| k != UNREGISTERED)
+            .expect("fewer than 2^32 - 1 waiting tasks per task-list shard");
         // Relaxed is enough: only the task itself reads the key back, in a later poll or when its
         // future is dropped, and async-task's state transitions order this store before that.
-        shard.tasks[key].header().list_key.store(key, Relaxed);
+        shard.tasks[key].header().list_key.store(key32, Relaxed);
         Ok(())
     }
 
     /// Counts a finished task out and unregisters it. Called once per task, by the task itself (from
     /// `TaskFuture`, when its future is dropped). The unregistering is harmless for a task that was
-    /// never registered (the key is `usize::MAX`) or whose entry [`TaskList::close_and_abort_all`]
+    /// never registered (the key is `UNREGISTERED`) or whose entry [`TaskList::close_and_abort_all`]
     /// already took: the list is closed then, so no later task can have been given the same key,
     /// and the lookup finds nothing.
     pub(crate) fn task_finished(&self, header: &Header) {
         self.slot(header).alive.fetch_sub(1, Relaxed);
         // Relaxed: the key was stored by this task's own earlier poll (see `insert`).
         let key = header.list_key.load(Relaxed);
-        if key == usize::MAX {
+        if key == UNREGISTERED {
             return;
         }
+        let key = key as usize;
         let removed = {
             let mut shard = self.shard(header);
             // The entry is checked to be this task's: cheap insurance that a stale key can never

@@ -7,31 +7,36 @@
 //! both places safe: the panic is contained and discarded, as Tokio does.
 
 use std::any::Any;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::JoinError;
 
 /// The result of a task, as it sits in the task allocation until the `JoinHandle` takes it.
-pub(crate) struct TaskOutput<T>(Option<Result<T, JoinError>>);
+///
+/// A `ManuallyDrop`, not an `Option`: the task allocation holds room for this, and an `Option`
+/// would need a tag word beside `Result<T, JoinError>` for most `T`.
+pub(crate) struct TaskOutput<T>(ManuallyDrop<Result<T, JoinError>>);
 
 impl<T> TaskOutput<T> {
     pub(crate) fn new(result: Result<T, JoinError>) -> TaskOutput<T> {
-        TaskOutput(Some(result))
+        TaskOutput(ManuallyDrop::new(result))
     }
 
-    /// Takes the result out; the wrapper is then dropped without running any user destructor.
-    pub(crate) fn into_result(mut self) -> Result<T, JoinError> {
-        self.0
-            .take()
-            .expect("a TaskOutput always holds a result until taken")
+    /// Takes the result out, without running the wrapper's `Drop`.
+    pub(crate) fn into_result(self) -> Result<T, JoinError> {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used again and its `Drop` never runs, so the result is taken out
+        // exactly once.
+        unsafe { ManuallyDrop::take(&mut this.0) }
     }
 }
 
 impl<T> Drop for TaskOutput<T> {
     fn drop(&mut self) {
-        if let Some(result) = self.0.take() {
-            drop_contained(result);
-        }
+        // SAFETY: `drop` runs once, and `into_result` (the only other taker) skips it.
+        let result = unsafe { ManuallyDrop::take(&mut self.0) };
+        drop_contained(result);
     }
 }
 

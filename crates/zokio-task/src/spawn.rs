@@ -9,9 +9,7 @@ use std::task::{Context, Poll};
 use async_task::{Builder, WithInfo};
 
 use crate::harness::task_factory;
-use crate::{
-    AbortHandle, Header, JoinHandle, Runnable, ScheduleInfo, SpawnMeta, TaskKind, TaskList,
-};
+use crate::{Header, JoinHandle, Runnable, ScheduleInfo, SpawnMeta, TaskKind, TaskList};
 
 /// Creates a task for `future` that is scheduled by `schedule` and registered in `list`.
 ///
@@ -22,7 +20,7 @@ use crate::{
 /// message-passing wake.
 ///
 /// `schedule` may run on any thread and at awkward moments: inside a waker, inside
-/// [`AbortHandle::abort`], inside [`TaskList::close_and_abort_all`], or inside `Runnable::run` after
+/// [`AbortHandle::abort`](crate::AbortHandle::abort), inside [`TaskList::close_and_abort_all`], or inside `Runnable::run` after
 /// a poll (the yield case). It should only queue the `Runnable`. Once the scheduler has shut down it may
 /// drop the `Runnable` instead (that drops the future), but never while holding one of its own locks:
 /// the future's destructor can run arbitrary code, including wakes that re-enter the scheduler.
@@ -99,7 +97,7 @@ where
 ///
 /// Like [`spawn`], except that the task is bound to the thread that calls `spawn_local`: its future
 /// is only ever polled and dropped there. The returned [`Runnable`] (and those `schedule` later
-/// receives) must be run and dropped on that thread. Its wakers, its [`AbortHandle`] and its
+/// receives) must be run and dropped on that thread. Its wakers, its [`AbortHandle`](crate::AbortHandle) and its
 /// [`JoinHandle`] (when `F::Output: Send`) may still go to any thread, so `schedule` is called from
 /// whichever thread wakes the task and must be `Send + Sync`, as for [`spawn`]: a scheduler of local
 /// tasks queues remote wakes and runs them on its own thread.
@@ -213,7 +211,7 @@ where
     let schedule = move |runnable, info: async_task::ScheduleInfo| {
         #[cfg(feature = "tracing")]
         crate::trace::task_woken(span_id);
-        schedule(Runnable(runnable), ScheduleInfo::from(info));
+        schedule(Runnable::new(runnable), ScheduleInfo::from(info));
     };
     // SAFETY: `spawn_unchecked` lifts async-task's `Send`/`'static` checks; its contract holds here:
     // - the task's future is `TaskFuture<'_, F>`: `&Header` is `Send` because `Header` is `Sync`,
@@ -230,18 +228,17 @@ where
             .metadata(header)
             .spawn_unchecked(factory, WithInfo(schedule))
     };
-    let runnable = Runnable(runnable);
+    let runnable = Runnable::new(runnable);
     if !open {
         // The runtime is shutting down: cancel before the first poll. Setting the flag is enough: the
         // task is already scheduled (its first Runnable is returned below), so a wake would do
         // nothing more, and whoever runs or drops that Runnable drops the future without a poll.
         runnable.header().set_aborted();
     }
-    let waker = runnable.waker();
-    // SAFETY: `waker` was just created from `runnable`, so it wakes (and keeps allocated) the very task
-    // whose metadata `runnable.header()` is.
-    let abort = unsafe { AbortHandle::new(waker, runnable.header()) };
-    (runnable, JoinHandle::new(task, abort))
+    // SAFETY: this function holds the task's only references (its first Runnable and its Task), so
+    // nothing else can read the slot yet; the waker wakes (and keeps allocated) this very task.
+    unsafe { runnable.header().init_handle_waker(runnable.waker()) };
+    (runnable, JoinHandle::new(task))
 }
 
 /// This thread's number (see [`zokio_coop::thread_number`]): never reused, and readable while the

@@ -574,3 +574,72 @@ fn task_kinds_are_named_as_tokio_names_them() {
         ]
     );
 }
+
+/// A `JoinHandle` is one pointer, as Tokio's and smol's are, and `Option` of one costs nothing more:
+/// a `Vec` of 10,000 handles stays below glibc's 128 KB `mmap` threshold.
+#[test]
+fn join_handle_is_one_pointer_wide() {
+    use std::mem::size_of;
+    assert_eq!(size_of::<zokio_task::JoinHandle<u64>>(), size_of::<usize>());
+    assert_eq!(
+        size_of::<zokio_task::JoinHandle<[u8; 256]>>(),
+        size_of::<usize>()
+    );
+    assert_eq!(
+        size_of::<Option<zokio_task::JoinHandle<()>>>(),
+        size_of::<usize>()
+    );
+}
+
+/// A handle that is already waiting when its task's runnable is dropped (a runtime shutting down
+/// while another thread awaits the task) is woken and reports the task cancelled; it never sees a
+/// task closed without an output.
+#[test]
+fn runnable_dropped_while_the_handle_waits_wakes_it_with_cancelled() {
+    let ex = LocalExecutor::new();
+    let counters = Counters::new();
+    let gate = Gate::new();
+    let mut handle = ex.spawn(tracked(&counters, gate.wait()));
+    ex.run_until_idle();
+    let awaiter = Arc::new(common::Flag::default());
+    let waker = std::task::Waker::from(Arc::clone(&awaiter));
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(std::pin::Pin::new(&mut handle).poll(&mut cx).is_pending());
+    gate.open();
+    assert_eq!(
+        ex.drop_queued(),
+        1,
+        "the woken task is queued, then dropped"
+    );
+    assert!(awaiter.0.load(SeqCst), "the awaiter is woken");
+    assert_eq!(
+        (counters.polls(), counters.drops()),
+        (1, 1),
+        "dropped, not polled"
+    );
+    let err = match std::pin::Pin::new(&mut handle).poll(&mut cx) {
+        Poll::Ready(result) => result.unwrap_err(),
+        Poll::Pending => panic!("the handle must be ready"),
+    };
+    assert!(err.is_cancelled());
+    assert!(ex.list().is_empty(), "the task left its list");
+}
+
+/// After the output is taken the handle still answers for its task: the id, finished, and an
+/// abort that does nothing.
+#[test]
+fn join_handle_answers_after_its_output_is_taken() {
+    let ex = LocalExecutor::new();
+    let mut handle = ex.spawn(async { 3 });
+    let id = handle.id();
+    ex.run_until_idle();
+    assert_eq!(poll_once(&mut handle).map(Result::unwrap), Poll::Ready(3));
+    assert_eq!(handle.id(), id);
+    assert!(handle.is_finished());
+    handle.abort();
+    let abort = handle.abort_handle();
+    drop(handle);
+    assert!(abort.is_finished());
+    assert_eq!(abort.id(), id);
+    assert_eq!(ex.queued(), 0, "aborting a finished task schedules nothing");
+}
