@@ -132,27 +132,103 @@ fn a_short_inline_write_sends_the_rest_to_the_pool_in_order() {
     });
 }
 
-/// A write bigger than [`INLINE_WRITE_MAX`] goes to the pool without an inline try, and a small
-/// write behind it never overtakes it.
+/// A write bigger than [`INLINE_WRITE_MAX`] is tried inline in pieces of that size where the
+/// kernel takes them: short counts that `write_all` continues, no copy, nothing left in flight.
 #[test]
-fn big_writes_go_to_the_pool_and_small_ones_queue_behind() {
-    let scratch = Scratch::new("big");
+fn a_big_write_goes_inline_in_pieces_the_kernel_takes() {
+    let scratch = Scratch::new("big-inline");
     rt().block_on(async {
         let mut file = open_rw(&scratch.0).await;
-        let accept = Some(Forced::Accept { max: usize::MAX });
-        force_write(accept);
+        force_write(Some(Forced::Accept { max: usize::MAX }));
+        let big = vec![b'b'; 2 * INLINE_WRITE_MAX + 1];
+        assert_eq!(
+            file.write(&big).await.unwrap(),
+            INLINE_WRITE_MAX,
+            "a short count"
+        );
+        file.write_all(&big[INLINE_WRITE_MAX..]).await.unwrap();
+        assert_eq!(
+            force_write(None),
+            3,
+            "three inline writes: two pieces and the last byte"
+        );
+        assert!(
+            file.inner.get_mut().is_quiescent(),
+            "nothing went to the pool"
+        );
+        assert_eq!(std::fs::read(&scratch.0).unwrap(), big);
+    });
+}
+
+/// A big write whose first piece the kernel will not take at once goes to the pool, and a small
+/// write behind it never overtakes it.
+#[test]
+fn a_big_write_that_would_wait_goes_to_the_pool_and_small_ones_queue_behind() {
+    let scratch = Scratch::new("big-pool");
+    rt().block_on(async {
+        let mut file = open_rw(&scratch.0).await;
+        force_write(Some(Forced::WouldBlock));
         let big = vec![b'b'; INLINE_WRITE_MAX + 1];
-        file.write_all(&big).await.unwrap();
-        assert_eq!(force_write(accept), 0, "a big write was tried inline");
+        assert_eq!(
+            file.write(&big).await.unwrap(),
+            big.len(),
+            "taken whole, for the pool"
+        );
         assert!(!file.inner.get_mut().is_quiescent());
         // Queued behind the trip, or (if the trip had ended by then) tried inline after it.
         file.write_all(b"tail").await.unwrap();
         file.flush().await.unwrap();
-        assert!(force_write(None) <= 1);
+        assert!(force_write(None) <= 2);
         let all = std::fs::read(&scratch.0).unwrap();
         assert_eq!(all.len(), big.len() + 4);
         assert!(all.ends_with(b"btail"));
     });
+}
+
+/// The write queue batches small writes, but never grows its allocation into a big block: a big
+/// write takes only what fits, or waits for the trip.
+#[test]
+fn the_queue_grows_for_small_writes_but_not_into_a_big_block() {
+    use super::queue_room;
+    let max_buf = 4 * INLINE_WRITE_MAX;
+    let empty = Vec::new();
+    assert_eq!(
+        queue_room(&empty, max_buf, 100),
+        100,
+        "a small write grows the queue"
+    );
+    assert_eq!(
+        queue_room(&empty, max_buf, INLINE_WRITE_MAX + 1),
+        0,
+        "a big one waits"
+    );
+    let mut small = Vec::with_capacity(64);
+    small.extend_from_slice(&[0; 10]);
+    assert_eq!(
+        queue_room(&small, max_buf, 1000),
+        1000,
+        "still small once added"
+    );
+    assert_eq!(
+        queue_room(&small, max_buf, INLINE_WRITE_MAX),
+        54,
+        "only what fits"
+    );
+    let mut spent = Vec::with_capacity(2 * INLINE_WRITE_MAX);
+    assert_eq!(
+        queue_room(&spent, max_buf, INLINE_WRITE_MAX + 1),
+        INLINE_WRITE_MAX + 1,
+        "fits"
+    );
+    spent.resize(2 * INLINE_WRITE_MAX, 0);
+    assert_eq!(queue_room(&spent, max_buf, 1), 0, "full allocation: wait");
+    let mut roomy = Vec::with_capacity(2 * max_buf);
+    roomy.resize(max_buf - 3, 0);
+    assert_eq!(
+        queue_room(&roomy, max_buf, 10),
+        3,
+        "never past max_buf in all"
+    );
 }
 
 /// A failed inline write is accepted and its error returned by the next operation, once, as for
