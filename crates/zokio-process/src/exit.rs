@@ -31,9 +31,17 @@ enum Watcher {
 fn pidfd_open(pid: u32) -> io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
 
-    // SAFETY: `pidfd_open(pid, 0)` takes plain integers and returns a new descriptor or -1; it
-    // touches no memory of ours.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    let open = |flags: libc::c_int| {
+        // SAFETY: `pidfd_open(pid, flags)` takes plain integers and returns a new descriptor or
+        // -1; it touches no memory of ours.
+        unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, flags) }
+    };
+    // Non-blocking from the start (`PIDFD_NONBLOCK`, Linux 5.10), which saves registering it a
+    // `fcntl`; kernels 5.3 to 5.9 refuse the flag with `EINVAL` and get a plain one.
+    let mut fd = open(libc::O_NONBLOCK);
+    if fd < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
+        fd = open(0);
+    }
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -54,6 +62,24 @@ impl Watcher {
         let _ = pid;
         Ok(Watcher::Signal(signal(SignalKind::child())?))
     }
+}
+
+/// Collects the exit status of `child` if it has exited, without waiting, and leaves `None` there
+/// once it is collected.
+fn try_wait(child: &mut Option<std::process::Child>) -> io::Result<Option<ExitStatus>> {
+    let Some(running) = child else {
+        return Err(already_reaped());
+    };
+    let status = running.try_wait()?;
+    if status.is_some() {
+        *child = None;
+    }
+    Ok(status)
+}
+
+/// The error for waiting on a child whose status was collected already.
+fn already_reaped() -> io::Error {
+    io::Error::other("the child was already reaped")
 }
 
 /// A spawned child that has not been reaped yet, with the means to wait for it.
@@ -86,14 +112,7 @@ impl Reaper {
 
     /// Collects the exit status if the child has exited, without waiting.
     pub(crate) fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
-        let Some(child) = &mut self.child else {
-            return Err(io::Error::other("the child was already reaped"));
-        };
-        let status = child.try_wait()?;
-        if status.is_some() {
-            self.child = None;
-        }
-        Ok(status)
+        try_wait(&mut self.child)
     }
 
     /// Sends `SIGKILL` (harmless if the child already exited but is not reaped); once it is reaped
@@ -120,15 +139,16 @@ impl Reaper {
 
     fn poll_exit(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ExitStatus>> {
         loop {
-            if let Some(status) = self.try_wait()? {
-                return Poll::Ready(Ok(status));
-            }
             match &mut self.watcher {
                 #[cfg(target_os = "linux")]
                 Watcher::Pidfd(fd) => {
-                    let child = self.child.as_mut().expect("checked by try_wait above");
-                    // Readiness stays set until the closure reports `WouldBlock`, so an exit seen by
-                    // the kernel but not yet collectable simply retries on the next event.
+                    let Some(child) = self.child.as_mut() else {
+                        return Poll::Ready(Err(already_reaped()));
+                    };
+                    // The first poll tries `waitpid` before any event (the registration is
+                    // optimistic), so no separate check comes first. Readiness stays set until the
+                    // closure reports `WouldBlock`, so an exit seen by the kernel but not yet
+                    // collectable simply retries on the next event.
                     let status = ready!(fd.poll_read_with(cx, |_| match child.try_wait()? {
                         Some(status) => Ok(status),
                         None => Err(io::ErrorKind::WouldBlock.into()),
@@ -137,6 +157,9 @@ impl Reaper {
                     return Poll::Ready(Ok(status));
                 }
                 Watcher::Signal(listener) => {
+                    if let Some(status) = try_wait(&mut self.child)? {
+                        return Poll::Ready(Ok(status));
+                    }
                     if ready!(listener.poll_recv(cx)).is_none() {
                         return Poll::Ready(Err(io::Error::other(
                             "the reactor shut down while waiting for a child process",
@@ -204,6 +227,32 @@ mod tests {
             .enable_all()
             .build()
             .unwrap()
+    }
+
+    /// A pidfd comes non-blocking from `pidfd_open` itself where the kernel takes the flag, so
+    /// registering it with the reactor needs no `F_SETFL`.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn pidfds_open_non_blocking() {
+        use std::os::fd::AsRawFd;
+        let Ok(fd) = pidfd_open(std::process::id()) else {
+            return; // A kernel before 5.3 (or a sandbox without pidfds): the SIGCHLD path.
+        };
+        // SAFETY: `F_GETFL` only reads the flags of a descriptor we own.
+        let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+        assert!(flags >= 0);
+        let kernel_takes_the_flag = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .ok()
+            .and_then(|release| {
+                let mut parts = release.trim().split(['.', '-']);
+                let major: u32 = parts.next()?.parse().ok()?;
+                let minor: u32 = parts.next()?.parse().ok()?;
+                Some((major, minor) >= (5, 10))
+            })
+            .unwrap_or(false);
+        if kernel_takes_the_flag {
+            assert_ne!(flags & libc::O_NONBLOCK, 0);
+        }
     }
 
     /// The `SIGCHLD` path, used where pidfds are missing, forced here on any kernel.
