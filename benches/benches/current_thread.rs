@@ -45,7 +45,7 @@ fn current_thread(c: &mut Criterion) {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = benches::criterion();
     current_thread(&mut c);
     c.final_summary();
 }

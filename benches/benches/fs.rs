@@ -673,7 +673,7 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("zokio-bench-fs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let scratch = Scratch(dir);
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = benches::criterion();
     fs(&mut c, &scratch.0);
     c.final_summary();
 }

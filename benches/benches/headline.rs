@@ -103,7 +103,7 @@ fn headline(c: &mut Criterion) {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = benches::criterion();
     headline(&mut c);
     c.final_summary();
 }

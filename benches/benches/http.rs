@@ -36,7 +36,7 @@ fn http(c: &mut Criterion) {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = benches::criterion();
     http(&mut c);
     c.final_summary();
 }

@@ -81,7 +81,7 @@ fn multi_thread(c: &mut Criterion) {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = benches::criterion();
     multi_thread(&mut c);
     c.final_summary();
 }

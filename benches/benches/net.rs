@@ -277,7 +277,7 @@ fn net(c: &mut Criterion) {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = benches::criterion();
     net(&mut c);
     c.final_summary();
 }

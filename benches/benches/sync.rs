@@ -400,6 +400,7 @@ fn notify(c: &mut Criterion) {
 }
 
 fn main() {
+    benches::settle_allocator();
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))

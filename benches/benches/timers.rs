@@ -132,7 +132,7 @@ fn timers(c: &mut Criterion) {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = benches::criterion();
     timers(&mut c);
     c.final_summary();
 }

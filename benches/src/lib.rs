@@ -24,6 +24,33 @@ pub mod workloads;
 
 use rt::Rt;
 
+/// The criterion instance every bench target runs with (`configure_from_args`), made after
+/// [`settle_allocator`].
+pub fn criterion() -> criterion::Criterion {
+    settle_allocator();
+    criterion::Criterion::default().configure_from_args()
+}
+
+/// Puts glibc's `malloc` into the state a long-running program is in after its first large free,
+/// so that no runtime's numbers depend on which runtime, or which of its own structures, happened
+/// to free a large block first.
+///
+/// glibc serves blocks of 128 KiB and more with `mmap`, and each time such a block is freed it
+/// raises that threshold to the block's size (up to 32 MiB) and its heap-trim threshold to twice
+/// that. Until then it gives the top of the heap back to the kernel whenever more than 128 KiB of it
+/// is free: a workload that frees a burst of ten thousand tasks each round (`spawn_many`), or a
+/// file's megabyte buffers each iteration (`seq_write_64m`), then returns the memory and faults it
+/// back in every round, 4 KiB at a time. Which runtime raises the thresholds first, and how far, is
+/// an accident of its data structures (smol's executor raises them when its task slab outgrows
+/// 128 KiB), so in a fresh process the runtime measured first paid for the trimming and the others
+/// did not: zokio's `current_thread/spawn_many` moved from 0.76x to 1.2x smol with this step alone.
+/// Allocating and freeing one 16 MiB block here raises both thresholds, for every runtime, above
+/// anything the workloads free. Other allocators are unaffected.
+pub fn settle_allocator() {
+    let block = vec![1u8; 16 << 20];
+    drop(std::hint::black_box(block));
+}
+
 /// Whether the quick (reduced-size) variant of the workloads was requested.
 pub fn quick() -> bool {
     std::env::var_os("ZOKIO_BENCH_QUICK").is_some_and(|v| v == "1")
