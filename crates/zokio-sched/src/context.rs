@@ -10,8 +10,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use std::ptr::NonNull;
 use zokio_coop::handle::Slot;
-use zokio_task::{JoinHandle, SpawnMeta, TaskKind};
+
+use zokio_task::{JoinHandle, OwnedScheduler, Runnable, ScheduleInfo, SpawnMeta, TaskKind};
 
 use crate::Scheduler;
 use crate::blocking::Spawner;
@@ -137,10 +139,11 @@ impl Handle {
 impl HandleInner {
     /// Creates the task without scheduling it.
     ///
-    /// The task's schedule function keeps this `Arc` (one word), not the `Arc<dyn Scheduler>`
-    /// inside it (two): the function lives in every task allocation, and one word less keeps a
-    /// small task within glibc's fast bins (allocations up to 120 bytes), which are never
-    /// coalesced into a heap top that glibc would trim and fault back in.
+    /// The task keeps this `Arc` (one word, not the two of the `Arc<dyn Scheduler>` inside it) in
+    /// its header as its owner: its schedule function captures nothing (see
+    /// [`zokio_task::OwnedScheduler`] for what that saves on every wake-up), and a small task
+    /// stays within glibc's fast bins (allocations up to 120 bytes), which are never coalesced
+    /// into a heap top that glibc would trim and fault back in.
     fn create_task<F>(
         self: &Arc<Self>,
         future: F,
@@ -150,13 +153,54 @@ impl HandleInner {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let inner = Arc::clone(self);
-        zokio_task::spawn_with_meta(
-            future,
-            move |runnable, info| inner.scheduler.schedule(runnable, info),
-            self.scheduler.task_list(),
-            meta,
-        )
+        zokio_task::spawn_owned(future, self, meta)
+    }
+}
+
+// SAFETY: `schedule` dereferences `owner` only before it hands the task over, or with the task kept
+// alive by a waker of its own; after the hand-over it uses the thread's own handle instead, which
+// the thread's context keeps alive (see there).
+unsafe impl OwnedScheduler for HandleInner {
+    fn task_list(&self) -> &zokio_task::TaskList {
+        self.scheduler.task_list()
+    }
+
+    #[inline]
+    fn schedule(owner: NonNull<Self>, runnable: Runnable, info: ScheduleInfo) {
+        // SAFETY: `runnable` keeps the task, and so its owner, alive here.
+        let scheduler = unsafe { owner.as_ref() }.scheduler_ptr();
+        // On a thread inside this task's runtime (a worker, a `block_on` thread, the driver's
+        // wake-ups on either), the context holds a handle to the same scheduler, and keeps it
+        // for as long as this call lasts: an entered handle stays in the slot, or in the guard
+        // of whatever entered after it, until the code that entered it returns, which is after
+        // this call. The scheduler is then reached through that handle, and the task need not be
+        // kept alive: the schedule function captures nothing, which spares async-task's two
+        // reference count updates around it.
+        let current =
+            zokio_coop::handle::with_current_as::<HandleInner, _>(Slot::Scheduler, |current| {
+                current
+                    .filter(|current| current.scheduler_ptr() == scheduler)
+                    .map(|current| Arc::as_ptr(&current.scheduler))
+            });
+        match current {
+            // SAFETY: the context's handle keeps this scheduler alive (above).
+            Some(current) => unsafe { &*current }.schedule(runnable, info),
+            None => {
+                // Elsewhere nothing else keeps the scheduler alive once the task is queued and
+                // may complete on another thread: keep the task, and so its owner, alive.
+                let _alive = runnable.waker();
+                // SAFETY: `_alive` keeps the task, and so `owner`, alive until this returns.
+                unsafe { owner.as_ref() }.scheduler.schedule(runnable, info);
+            }
+        }
+    }
+}
+
+impl HandleInner {
+    /// The address of the scheduler, which identifies it among the live ones.
+    #[inline]
+    fn scheduler_ptr(&self) -> *const () {
+        Arc::as_ptr(&self.scheduler).cast::<()>()
     }
 }
 

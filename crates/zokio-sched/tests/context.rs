@@ -304,3 +304,64 @@ fn default_metrics_report_one_worker_and_the_live_tasks() {
     );
     assert_eq!(sched.metrics().num_alive_tasks, 0);
 }
+
+/// A task's schedule function finds its scheduler in the task, and takes the scheduler from the
+/// waking thread's context only when that context is of the same scheduler: a wake from inside
+/// another runtime, from a thread with no runtime, or after every handle of the task's runtime is
+/// gone, still queues the task on its own scheduler, which the task keeps alive.
+#[test]
+fn a_wake_reaches_the_tasks_own_scheduler_from_any_context() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::task::{Poll, Waker};
+
+    let (a, b) = (scheduler(), scheduler());
+    let handle_a = Handle::new(a.clone());
+    let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
+    let polls = Arc::new(AtomicUsize::new(0));
+    let (slot, count) = (waker.clone(), polls.clone());
+    let task = handle_a.spawn(std::future::poll_fn(move |cx| {
+        count.fetch_add(1, SeqCst);
+        *slot.lock().unwrap() = Some(cx.waker().clone());
+        Poll::<()>::Pending
+    }));
+    let run_on_a = |expected_polls: usize| {
+        assert!(b.queue.lock().unwrap().is_empty(), "nothing went to B");
+        let runnable = a.queue.lock().unwrap().pop().expect("queued on A");
+        assert!(a.queue.lock().unwrap().is_empty(), "queued once");
+        runnable.run();
+        assert_eq!(polls.load(SeqCst), expected_polls);
+    };
+    let wake = || waker.lock().unwrap().take().expect("polled").wake();
+    run_on_a(1);
+
+    // From inside another scheduler's context.
+    {
+        let _b = context::enter(Handle::new(b.clone()));
+        wake();
+    }
+    run_on_a(2);
+    // From inside another handle of the same scheduler.
+    {
+        let _a = context::enter(Handle::new(a.clone()));
+        wake();
+    }
+    run_on_a(3);
+    // From a thread outside every runtime.
+    let outside = waker.lock().unwrap().take().expect("polled");
+    std::thread::spawn(move || outside.wake()).join().unwrap();
+    run_on_a(4);
+    // With no handle of A left but the task's own.
+    drop(handle_a);
+    assert_eq!(Arc::strong_count(&a), 2, "the test's and the task's");
+    wake();
+    run_on_a(5);
+
+    a.shutdown(Duration::from_secs(10));
+    drop(waker.lock().unwrap().take());
+    drop(task);
+    assert_eq!(
+        Arc::strong_count(&a),
+        1,
+        "the freed task let its scheduler go"
+    );
+}

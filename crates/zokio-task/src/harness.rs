@@ -11,7 +11,7 @@
 //!   in a [`TaskOutput`], whose destructor cannot unwind either;
 //! - **task id**: [`crate::id`] answers while the inner future is polled *and* while it is dropped;
 //! - **registry upkeep**: the first poll that returns `Pending` registers the task in its
-//!   [`TaskList`] (see the list's "Registered only once it waits"), and a finished task is counted
+//!   [`TaskList`](crate::TaskList) (see the list's "Registered only once it waits"), and a finished task is counted
 //!   out of it and leaves it;
 //! - **tracing** (feature `tracing`): the task's `runtime.spawn` span, created once at spawn, is
 //!   entered around every poll and around the drop of the future, and closed with this wrapper, when
@@ -28,7 +28,6 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::header::UNREGISTERED;
@@ -36,14 +35,13 @@ use crate::id::CurrentIdGuard;
 use crate::output::{TaskOutput, drop_contained, drop_payload};
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::{AbortHandle, Header, Id, JoinError, TaskList};
+use crate::{AbortHandle, Header, Id, JoinError};
 
 pub(crate) struct TaskFuture<'a, F> {
     /// The task's metadata, which async-task keeps alive until after this wrapper is dropped.
     header: &'a Header,
     /// `Some` until the future completes, panics or is cancelled. Structurally pinned.
     inner: Option<F>,
-    list: Arc<TaskList>,
     /// The task's `runtime.spawn` span (see `crate::trace`).
     #[cfg(feature = "tracing")]
     span: tracing::Span,
@@ -53,13 +51,11 @@ pub(crate) struct TaskFuture<'a, F> {
 /// `future`. A function because a closure cannot name the lifetime that ties the two together.
 pub(crate) fn task_factory<'a, F: Future>(
     future: F,
-    list: Arc<TaskList>,
     #[cfg(feature = "tracing")] span: tracing::Span,
 ) -> impl FnOnce(&'a Header) -> TaskFuture<'a, F> {
     move |header| TaskFuture {
         header,
         inner: Some(future),
-        list,
         #[cfg(feature = "tracing")]
         span,
     }
@@ -76,7 +72,7 @@ impl<F> TaskFuture<'_, F> {
     /// Marks the task finished and unregisters it. Called once, right after `inner` became `None`.
     fn finish(&self) {
         self.header.set_finished();
-        self.list.task_finished(self.header);
+        self.header.list().task_finished(self.header);
     }
 
     /// Registers the task in its list when a poll returned `Pending` for the first time: from now on
@@ -91,7 +87,7 @@ impl<F> TaskFuture<'_, F> {
         // task) with a context whose waker is the task's own, so `waker` wakes the very task whose
         // metadata `header` is.
         let abort = unsafe { AbortHandle::new(cx.waker().clone(), self.header) };
-        if let Err(rejected) = self.list.insert(abort) {
+        if let Err(rejected) = self.header.list().insert(abort) {
             // Sets the flag and wakes the task; it is running, so async-task queues it again once
             // this poll has returned.
             rejected.abort();
@@ -104,7 +100,7 @@ impl<F: Future> Future for TaskFuture<'_, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `inner` is structurally pinned (module docs): `this` is only used to re-pin `inner`
-        // just below and to read `header` and `list`, which are not pinned; nothing is moved out.
+        // just below and to read `header`, which is not pinned; nothing is moved out.
         let this = unsafe { self.get_unchecked_mut() };
         // Every poll runs inside the task's span: console-subscriber counts polls and busy time
         // by its enters and exits.
@@ -121,7 +117,7 @@ impl<F: Future> Future for TaskFuture<'_, F> {
 
         // A closed list cancels every task, not only the registered (waiting) ones it could abort:
         // a task queued before the close, never polled yet, must not start running during shutdown.
-        if this.header.is_aborted() || this.list.is_closed() {
+        if this.header.is_aborted() || this.header.list().is_closed() {
             let result = match Self::drop_inner(id, inner) {
                 Ok(()) => Err(JoinError::cancelled(id)),
                 // A dropped Runnable cancels, whatever the destructor does (as dropping the
@@ -160,7 +156,7 @@ impl<F: Future> Future for TaskFuture<'_, F> {
                     drop_payload(second);
                 }
                 this.finish();
-                this.list.task_panicked();
+                this.header.list().task_panicked();
                 return Poll::Ready(TaskOutput::new(Err(JoinError::panic(id, payload))));
             }
         };

@@ -2,10 +2,13 @@
 
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::ptr::NonNull;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::task::Waker;
 
-use crate::Id;
+use crate::owner::ListOwner;
+use crate::{Id, TaskList};
 
 /// The data zokio keeps beside each task's future, reachable from its [`Runnable`](crate::Runnable).
 ///
@@ -36,6 +39,11 @@ pub struct Header {
     /// Written once at spawn, before the task is shared; taken when the handle is dropped (a waker
     /// kept here after that would keep the allocation that holds it alive for ever).
     handle_waker: UnsafeCell<Option<Waker>>,
+    /// What the task keeps alive and registers in: its [`TaskList`] itself (a task of
+    /// [`spawn`](crate::spawn)), or the scheduler that owns the list (a task of
+    /// [`spawn_owned`](crate::spawn_owned), whose schedule function finds the scheduler here).
+    /// Dropped with the allocation, after every call of the schedule function.
+    owner: Arc<dyn ListOwner>,
 }
 
 /// `list_key` of a task that is not in its list.
@@ -53,7 +61,8 @@ pub(crate) const AWAITER_REGISTERED: u8 = 1;
 /// `join_flags`: the handle returned `Ready`.
 pub(crate) const OUTPUT_TAKEN: u8 = 2;
 
-// SAFETY: every field but `handle_waker` is an atomic or plain immutable data. `handle_waker` is
+// SAFETY: every field but `handle_waker` is an atomic, plain immutable data, or an `Arc` of a
+// `Send + Sync` owner. `handle_waker` is
 // written once by `spawn` before the task's `Runnable` or `JoinHandle` exists outside it, then only
 // reached through the task's one `JoinHandle`: shared reads (`Waker` is `Sync`) from `&JoinHandle`,
 // and its one take from `JoinHandle::drop`, which has the handle exclusively. Runnables and wakers,
@@ -61,8 +70,9 @@ pub(crate) const OUTPUT_TAKEN: u8 = 2;
 unsafe impl Sync for Header {}
 
 impl Header {
-    pub(crate) fn new() -> Header {
+    pub(crate) fn new(owner: Arc<dyn ListOwner>) -> Header {
         Header {
+            owner,
             id: Id::next(),
             list_key: AtomicU32::new(UNREGISTERED),
             stop: AtomicU8::new(0),
@@ -75,6 +85,19 @@ impl Header {
     /// The task's id.
     pub fn id(&self) -> Id {
         self.id
+    }
+
+    /// The list the task registers in.
+    #[inline]
+    pub(crate) fn list(&self) -> &TaskList {
+        self.owner.list()
+    }
+
+    /// The address of the task's owner (the data pointer of its `Arc`): for
+    /// [`spawn_owned`](crate::spawn_owned)'s schedule function, which knows the owner's type.
+    #[inline]
+    pub(crate) fn owner_ptr(&self) -> NonNull<()> {
+        NonNull::from(&*self.owner).cast()
     }
 
     /// Whether the task has been asked to stop: aborted, or its `Runnable` dropped.

@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use async_task::{Builder, WithInfo};
 
 use crate::harness::task_factory;
+use crate::owner::ListOwner;
 use crate::{Header, JoinHandle, Runnable, ScheduleInfo, SpawnMeta, TaskKind, TaskList};
 
 /// Creates a task for `future` that is scheduled by `schedule` and registered in `list`.
@@ -190,33 +191,71 @@ where
     F::Output: 'static,
     S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
 {
-    let header = Header::new();
+    // SAFETY: this function's contract is `create`'s.
+    unsafe {
+        create(future, list.clone(), meta, move |span| {
+            // zokio's own `Runnable` and `ScheduleInfo` around async-task's (see `runnable.rs`).
+            WithInfo(move |runnable, info: async_task::ScheduleInfo| {
+                trace_woken(span);
+                schedule(Runnable::new(runnable), ScheduleInfo::from(info));
+            })
+        })
+    }
+}
+
+/// The span id a task's schedule function reports wake-ups to (feature `tracing`; nothing
+/// without, so that a schedule function that captures only this captures nothing).
+#[cfg(feature = "tracing")]
+pub(crate) type SpanId = Option<u64>;
+#[cfg(not(feature = "tracing"))]
+pub(crate) type SpanId = ();
+
+#[inline]
+pub(crate) fn trace_woken(span: SpanId) {
+    #[cfg(feature = "tracing")]
+    crate::trace::task_woken(span);
+    #[cfg(not(feature = "tracing"))]
+    let () = span;
+}
+
+/// Creates a task owned by `owner` (whose list it registers in) and scheduled by the async-task
+/// schedule function that `schedule` builds from the task's span id. The body of every spawn.
+///
+/// # Safety
+///
+/// As for [`spawn_raw`], about `F` and `F::Output`.
+pub(crate) unsafe fn create<F, S>(
+    future: F,
+    owner: Arc<dyn ListOwner>,
+    meta: SpawnMeta<'_>,
+    schedule: impl FnOnce(SpanId) -> S,
+) -> (Runnable, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: async_task::Schedule<Header> + Send + Sync + 'static,
+{
+    let header = Header::new(owner);
     // Counted alive now; registered in the list only if its poll returns `Pending` (see `TaskList`).
-    let open = list.task_spawned(&header);
-    let list_for_task = Arc::clone(list);
+    let open = header.list().task_spawned(&header);
     #[cfg(feature = "tracing")]
     let (factory, span_id) = {
         let span = crate::trace::task_span(meta, header.id(), std::mem::size_of::<F>());
         // Only the id goes to the schedule function: a `Span` there would live as long as the
         // allocation (until the `JoinHandle` is gone) and keep the span open after the future.
         let span_id = span.id().map(|id| id.into_u64());
-        (task_factory(future, list_for_task, span), span_id)
+        (task_factory(future, span), span_id)
     };
     #[cfg(not(feature = "tracing"))]
-    let factory = {
+    let (factory, span_id) = {
         let _ = meta;
-        task_factory(future, list_for_task)
+        (task_factory(future), ())
     };
-    // zokio's own `Runnable` and `ScheduleInfo` around async-task's (see `runnable.rs`).
-    let schedule = move |runnable, info: async_task::ScheduleInfo| {
-        #[cfg(feature = "tracing")]
-        crate::trace::task_woken(span_id);
-        schedule(Runnable::new(runnable), ScheduleInfo::from(info));
-    };
+    let schedule = schedule(span_id);
     // SAFETY: `spawn_unchecked` lifts async-task's `Send`/`'static` checks; its contract holds here:
     // - the task's future is `TaskFuture<'_, F>`: `&Header` is `Send` because `Header` is `Sync`,
-    //   `Arc<TaskList>` is `Send`, and `F` is `Send` or thread-bound (this function's contract); so
-    //   whatever thread runs or drops the Runnable, nothing reaches `F` on a thread it may not be on;
+    //   and `F` is `Send` or thread-bound (this function's contract); so whatever thread runs or
+    //   drops the Runnable, nothing reaches `F` on a thread it may not be on;
     // - its only non-`'static` borrow is of the task's own metadata, which async-task drops after the
     //   future (the future is dropped on completion or cancellation, the metadata when the allocation
     //   is freed); the output type `TaskOutput<F::Output>` borrows nothing, and goes only where this
@@ -226,7 +265,7 @@ where
     let (runnable, task) = unsafe {
         Builder::new()
             .metadata(header)
-            .spawn_unchecked(factory, WithInfo(schedule))
+            .spawn_unchecked(factory, schedule)
     };
     let runnable = Runnable::new(runnable);
     if !open {
