@@ -8,11 +8,10 @@
 //! scheduler enters both through [`enter`] and [`enter_runtime`], exactly as the built-in ones do.
 
 use std::future::Future;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
-use std::ptr::NonNull;
 use zokio_coop::handle::Slot;
-
 use zokio_task::{JoinHandle, OwnedScheduler, Runnable, ScheduleInfo, SpawnMeta, TaskKind};
 
 use crate::Scheduler;
@@ -105,7 +104,7 @@ impl Handle {
     /// A number that identifies this handle's scheduler among the schedulers alive now (its
     /// address): handles of one runtime share it, and no two live runtimes have the same.
     pub fn id(&self) -> std::num::NonZeroU64 {
-        let address = Arc::as_ptr(&self.inner.scheduler).cast::<()>() as usize as u64;
+        let address = self.inner.scheduler_ptr() as usize as u64;
         std::num::NonZeroU64::new(address).expect("an Arc's address is never null")
     }
 
