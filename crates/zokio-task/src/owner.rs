@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use async_task::WithInfo;
 
-use crate::spawn::{create, trace_woken};
+use crate::spawn::{SpanId, create, trace_woken};
 use crate::{Header, JoinHandle, Runnable, ScheduleInfo, SpawnMeta, TaskList};
 
 /// A scheduler that its tasks keep a reference to in their header, for [`spawn_owned`].
@@ -112,14 +112,19 @@ where
     O: OwnedScheduler,
 {
     // SAFETY: `F` and `F::Output` are `Send` (bounds above), `create`'s conditions.
-    unsafe {
-        create(future, owner.clone(), meta, |span| {
-            WithInfo(move |runnable, info| {
-                trace_woken(span);
-                schedule_owned::<O>(runnable, info);
-            })
-        })
-    }
+    unsafe { create(future, owner.clone(), meta, owned_schedule::<O>) }
+}
+
+/// The async-task schedule function of a task of [`spawn_owned`]: it captures the task's span id
+/// (with the `tracing` feature) and nothing else.
+fn owned_schedule<O: OwnedScheduler>(
+    span: SpanId,
+) -> WithInfo<impl Fn(async_task::Runnable<Header>, async_task::ScheduleInfo) + Send + Sync + 'static>
+{
+    WithInfo(move |runnable, info| {
+        trace_woken(span);
+        schedule_owned::<O>(runnable, info);
+    })
 }
 
 /// The schedule function of [`spawn_owned`]'s tasks: finds the owner in the header and hands it
@@ -167,16 +172,7 @@ mod tests {
     #[test]
     fn the_schedule_function_captures_nothing() {
         // async-task skips keeping the task alive around a zero-sized schedule function only.
-        fn size_of_schedule<S>(_: &impl FnOnce(crate::spawn::SpanId) -> S) -> usize {
-            std::mem::size_of::<S>()
-        }
-        let make = |span| {
-            WithInfo(move |runnable, info| {
-                trace_woken(span);
-                schedule_owned::<Counting>(runnable, info);
-            })
-        };
-        assert_eq!(size_of_schedule(&make), 0);
+        assert_eq!(std::mem::size_of_val(&owned_schedule::<Counting>(())), 0);
     }
 
     #[test]
