@@ -55,6 +55,9 @@ const NOT_PARKED: u64 = 0;
 /// milliseconds, a `sleep(1 ms)` took about 2 ms; smol, which files exact instants, about 1.03 ms.
 const TICK_NANOS: u128 = 125_000;
 
+/// [`TICK_NANOS`] as a `Duration`.
+pub(crate) const TICK: Duration = Duration::from_nanos(TICK_NANOS as u64);
+
 /// `since` in whole ticks, rounded up (saturating).
 fn ticks_rounded_up(since: Duration) -> u64 {
     let nanos = since.as_nanos();
@@ -526,8 +529,6 @@ impl Drop for Reactor {
 #[cfg(all(test, not(loom)))]
 mod tick_tests {
     use super::*;
-
-    const TICK: Duration = Duration::from_nanos(TICK_NANOS as u64);
 
     #[test]
     fn deadlines_round_up_and_readings_round_down_to_the_tick() {

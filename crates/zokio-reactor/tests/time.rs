@@ -560,3 +560,16 @@ fn a_sleep_first_polled_after_its_deadline_completes() {
         assert_eq!(start.elapsed(), Duration::from_millis(10));
     });
 }
+
+/// A sleep shorter than the wheel's tick (1/8 ms) reads the clock again at its first poll, so one
+/// whose deadline has passed by then completes there instead of waiting for the next tick.
+#[test]
+fn a_sub_tick_sleep_that_has_passed_completes_at_its_first_poll() {
+    let mut reactor = paused_reactor();
+    reactor.block_on(async {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut short = pin!(sleep(Duration::from_micros(1)));
+        time::advance(Duration::from_micros(2)).await;
+        assert_eq!(short.as_mut().poll(&mut cx), Poll::Ready(()));
+    });
+}
