@@ -30,6 +30,9 @@ pub struct Handle {
 #[derive(Clone)]
 struct HandleInner {
     scheduler: Arc<dyn Scheduler>,
+    /// The scheduler's task list, kept here so that a task reaches it in one call on every poll
+    /// (through its header's owner) rather than two (owner, then `Scheduler::task_list`).
+    tasks: Arc<zokio_task::TaskList>,
     blocking: Option<Spawner>,
     name: Option<Arc<str>>,
     stop: Option<Arc<StopSignal>>,
@@ -45,6 +48,7 @@ impl Handle {
     /// A handle to `scheduler`, without a blocking pool (`spawn_blocking` panics in its context).
     pub fn new(scheduler: Arc<dyn Scheduler>) -> Handle {
         Handle::from_inner(HandleInner {
+            tasks: Arc::clone(scheduler.task_list()),
             scheduler,
             blocking: None,
             name: None,
@@ -67,6 +71,7 @@ impl Handle {
     /// A handle to `scheduler` whose context runs `spawn_blocking` on `blocking`.
     pub fn with_blocking(scheduler: Arc<dyn Scheduler>, blocking: Spawner) -> Handle {
         Handle::from_inner(HandleInner {
+            tasks: Arc::clone(scheduler.task_list()),
             scheduler,
             blocking: Some(blocking),
             name: None,
@@ -161,7 +166,7 @@ impl HandleInner {
 // the thread's context keeps alive (see there).
 unsafe impl OwnedScheduler for HandleInner {
     fn task_list(&self) -> &zokio_task::TaskList {
-        self.scheduler.task_list()
+        &self.tasks
     }
 
     #[inline]

@@ -28,7 +28,8 @@ pub trait Scheduler: Send + Sync + 'static {
     /// sees fit, and returns when it completes.
     fn block_on(&self, future: Pin<&mut dyn Future<Output = ()>>);
 
-    /// The registry of this scheduler's live tasks; every spawn registers here.
+    /// The registry of this scheduler's live tasks; every spawn registers here. The same list every
+    /// time: a runtime handle takes it once, when it is created.
     fn task_list(&self) -> &Arc<TaskList>;
 
     /// Stops the scheduler: cancels every task (dropping its future), stops its threads and waits up to
