@@ -27,7 +27,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use benches::rt::{Rt, SmolCt, TokioCt, ZokioCt};
-use benches::{bench_raw, bench_with, size};
+use benches::{bench_raw, bench_with, in_turn, size};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 
@@ -557,83 +557,93 @@ fn fs(c: &mut Criterion, dir: &Path) {
     for (name, write) in [("fs/file_read_4k", false), ("fs/file_write_4k", true)] {
         let mut g = group(c, name);
         g.throughput(Throughput::Elements((TASKS * ops) as u64));
-        file_ops::<ZokioCt>(&mut g, dir, ops, write);
-        file_ops::<TokioCt>(&mut g, dir, ops, write);
-        file_ops::<SmolCt>(&mut g, dir, ops, write);
-        raw_file_ops(&mut g, dir, ops, write);
+        in_turn!(&mut g, |g| [
+            file_ops::<ZokioCt>(g, dir, ops, write),
+            file_ops::<TokioCt>(g, dir, ops, write),
+            file_ops::<SmolCt>(g, dir, ops, write),
+            raw_file_ops(g, dir, ops, write),
+        ]);
         g.finish();
     }
 
     let mut g = group(c, "fs/file_mixed_4k");
     g.throughput(Throughput::Elements((TASKS * ops) as u64));
-    mixed_ops::<ZokioCt>(&mut g, dir, ops);
-    mixed_ops::<TokioCt>(&mut g, dir, ops);
-    mixed_ops::<SmolCt>(&mut g, dir, ops);
-    raw_mixed_ops(&mut g, dir, ops);
+    in_turn!(&mut g, |g| [
+        mixed_ops::<ZokioCt>(g, dir, ops),
+        mixed_ops::<TokioCt>(g, dir, ops),
+        mixed_ops::<SmolCt>(g, dir, ops),
+        raw_mixed_ops(g, dir, ops),
+    ]);
     g.finish();
 
     let mut g = group(c, "fs/create_write_read_delete_4k");
     g.throughput(Throughput::Elements(TASKS as u64));
-    create_write_read_delete::<ZokioCt>(&mut g, dir);
-    create_write_read_delete::<TokioCt>(&mut g, dir);
-    create_write_read_delete::<SmolCt>(&mut g, dir);
-    bench_raw(
-        &mut g,
-        || (),
-        |()| {
-            for i in 0..TASKS {
-                let path = dir.join(format!("cwrd-raw-{i}"));
-                std::fs::write(&path, vec![7u8; OP]).expect("write");
-                assert_eq!(std::fs::read(&path).expect("read").len(), OP);
-                std::fs::remove_file(&path).expect("remove");
-            }
-        },
-    );
+    in_turn!(&mut g, |g| [
+        create_write_read_delete::<ZokioCt>(g, dir),
+        create_write_read_delete::<TokioCt>(g, dir),
+        create_write_read_delete::<SmolCt>(g, dir),
+        bench_raw(
+            g,
+            || (),
+            |()| {
+                for i in 0..TASKS {
+                    let path = dir.join(format!("cwrd-raw-{i}"));
+                    std::fs::write(&path, vec![7u8; OP]).expect("write");
+                    assert_eq!(std::fs::read(&path).expect("read").len(), OP);
+                    std::fs::remove_file(&path).expect("remove");
+                }
+            },
+        ),
+    ]);
     g.finish();
 
     let total = size(64 << 20, 8 << 20);
     let seq = dir.join("seq");
     let mut g = group(c, "fs/seq_write_64m");
     g.throughput(Throughput::Bytes(total as u64));
-    seq_write::<ZokioCt>(&mut g, &seq, total);
-    seq_write::<TokioCt>(&mut g, &seq, total);
-    seq_write::<SmolCt>(&mut g, &seq, total);
-    bench_raw(
-        &mut g,
-        || (),
-        |()| {
-            use std::io::Write;
-            let mut file = std::fs::File::create(&seq).expect("create");
-            let chunk = vec![3u8; SEQ_CHUNK];
-            for _ in 0..total / SEQ_CHUNK {
-                file.write_all(&chunk).expect("write");
-            }
-        },
-    );
+    in_turn!(&mut g, |g| [
+        seq_write::<ZokioCt>(g, &seq, total),
+        seq_write::<TokioCt>(g, &seq, total),
+        seq_write::<SmolCt>(g, &seq, total),
+        bench_raw(
+            g,
+            || (),
+            |()| {
+                use std::io::Write;
+                let mut file = std::fs::File::create(&seq).expect("create");
+                let chunk = vec![3u8; SEQ_CHUNK];
+                for _ in 0..total / SEQ_CHUNK {
+                    file.write_all(&chunk).expect("write");
+                }
+            },
+        ),
+    ]);
     g.finish();
     std::fs::write(&seq, vec![5u8; total]).expect("setup");
     let mut g = group(c, "fs/seq_read_64m");
     g.throughput(Throughput::Bytes(total as u64));
-    seq_read::<ZokioCt>(&mut g, &seq, total);
-    seq_read::<TokioCt>(&mut g, &seq, total);
-    seq_read::<SmolCt>(&mut g, &seq, total);
-    bench_raw(
-        &mut g,
-        || vec![0u8; SEQ_CHUNK],
-        |buf| {
-            use std::io::Read;
-            let mut file = std::fs::File::open(&seq).expect("open");
-            let mut read = 0;
-            loop {
-                let n = file.read(buf).expect("read");
-                if n == 0 {
-                    break;
+    in_turn!(&mut g, |g| [
+        seq_read::<ZokioCt>(g, &seq, total),
+        seq_read::<TokioCt>(g, &seq, total),
+        seq_read::<SmolCt>(g, &seq, total),
+        bench_raw(
+            g,
+            || vec![0u8; SEQ_CHUNK],
+            |buf| {
+                use std::io::Read;
+                let mut file = std::fs::File::open(&seq).expect("open");
+                let mut read = 0;
+                loop {
+                    let n = file.read(buf).expect("read");
+                    if n == 0 {
+                        break;
+                    }
+                    read += n;
                 }
-                read += n;
-            }
-            assert_eq!(read, total);
-        },
-    );
+                assert_eq!(read, total);
+            },
+        ),
+    ]);
     g.finish();
 
     let entries = size(10_000, 1_000);
@@ -644,30 +654,34 @@ fn fs(c: &mut Criterion, dir: &Path) {
     }
     let mut g = group(c, "fs/read_dir_10k");
     g.throughput(Throughput::Elements(entries as u64));
-    read_dir::<ZokioCt>(&mut g, &listing, entries);
-    read_dir::<TokioCt>(&mut g, &listing, entries);
-    read_dir::<SmolCt>(&mut g, &listing, entries);
-    bench_raw(
-        &mut g,
-        || (),
-        |()| {
-            let mut n = 0;
-            for entry in std::fs::read_dir(&listing).expect("read_dir") {
-                entry.expect("entry");
-                n += 1;
-            }
-            assert_eq!(n, entries);
-        },
-    );
+    in_turn!(&mut g, |g| [
+        read_dir::<ZokioCt>(g, &listing, entries),
+        read_dir::<TokioCt>(g, &listing, entries),
+        read_dir::<SmolCt>(g, &listing, entries),
+        bench_raw(
+            g,
+            || (),
+            |()| {
+                let mut n = 0;
+                for entry in std::fs::read_dir(&listing).expect("read_dir") {
+                    entry.expect("entry");
+                    n += 1;
+                }
+                assert_eq!(n, entries);
+            },
+        ),
+    ]);
     g.finish();
 
     let children = size(500, 50);
     let mut g = group(c, "fs/spawn_true");
     g.throughput(Throughput::Elements(children as u64));
     g.sample_size(10);
-    spawn_true::<ZokioCt>(&mut g, children);
-    spawn_true::<TokioCt>(&mut g, children);
-    spawn_true::<SmolCt>(&mut g, children);
+    in_turn!(&mut g, |g| [
+        spawn_true::<ZokioCt>(g, children),
+        spawn_true::<TokioCt>(g, children),
+        spawn_true::<SmolCt>(g, children),
+    ]);
     g.finish();
 }
 

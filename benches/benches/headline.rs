@@ -22,7 +22,7 @@ use benches::echo::{EchoClients, RawEcho};
 use benches::files::{FileSet, MixedClients, RawFileSet};
 use benches::rt::{HeadlineRt, NetRt, SmolMt, TokioMt, ZokioMt};
 use benches::workloads::{cpu_fanout, cpu_raw};
-use benches::{bench_raw, bench_with, for_runtimes, size};
+use benches::{bench, bench_raw, bench_with, in_turn, size};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 
@@ -59,46 +59,53 @@ fn headline(c: &mut Criterion) {
     let ops = size(64, 16);
     let mut g = c.benchmark_group("headline/file_io");
     g.throughput(Throughput::Elements((FILE_TASKS * ops) as u64));
-    file_io::<ZokioMt>(&mut g, ops);
-    file_io::<TokioMt>(&mut g, ops);
-    file_io::<SmolMt>(&mut g, ops);
-    bench_raw(
-        &mut g,
-        || RawFileSet::new(FILE_TASKS, ops),
-        |files| files.read_write(ops),
-    );
+    in_turn!(&mut g, |g| [
+        file_io::<ZokioMt>(g, ops),
+        file_io::<TokioMt>(g, ops),
+        file_io::<SmolMt>(g, ops),
+        bench_raw(
+            g,
+            || RawFileSet::new(FILE_TASKS, ops),
+            |files| files.read_write(ops),
+        ),
+    ]);
     g.finish();
 
     let rounds = size(20, 5);
     let mut g = c.benchmark_group("headline/network_io");
     g.throughput(Throughput::Elements((CONNECTIONS * rounds) as u64));
-    network::<ZokioMt>(&mut g, rounds);
-    network::<TokioMt>(&mut g, rounds);
-    network::<SmolMt>(&mut g, rounds);
-    bench_raw(
-        &mut g,
-        || RawEcho::connect(CONNECTIONS),
-        |clients| clients.round_trips(rounds),
-    );
+    in_turn!(&mut g, |g| [
+        network::<ZokioMt>(g, rounds),
+        network::<TokioMt>(g, rounds),
+        network::<SmolMt>(g, rounds),
+        bench_raw(
+            g,
+            || RawEcho::connect(CONNECTIONS),
+            |clients| clients.round_trips(rounds),
+        ),
+    ]);
     g.finish();
 
     let (tasks, iterations) = (1_000u64, size(10_000, 2_000) as u64);
     let mut g = c.benchmark_group("headline/cpu");
     g.throughput(Throughput::Elements(tasks * iterations));
-    for_runtimes!(&mut g, [ZokioMt, TokioMt, SmolMt], |rt| cpu_fanout(
-        rt,
-        tasks as usize,
-        iterations
-    ));
-    bench_raw(&mut g, || (), |()| cpu_raw(tasks as usize, iterations));
+    let tasks = tasks as usize;
+    in_turn!(&mut g, |g| [
+        bench::<ZokioMt, _>(g, |rt| cpu_fanout(rt, tasks, iterations)),
+        bench::<TokioMt, _>(g, |rt| cpu_fanout(rt, tasks, iterations)),
+        bench::<SmolMt, _>(g, |rt| cpu_fanout(rt, tasks, iterations)),
+        bench_raw(g, || (), |()| cpu_raw(tasks, iterations)),
+    ]);
     g.finish();
 
     let cycles = size(4, 2);
     let mut g = c.benchmark_group("headline/mixed");
     g.throughput(Throughput::Elements((CONNECTIONS * cycles) as u64));
-    mixed::<ZokioMt>(&mut g, cycles);
-    mixed::<TokioMt>(&mut g, cycles);
-    mixed::<SmolMt>(&mut g, cycles);
+    in_turn!(&mut g, |g| [
+        mixed::<ZokioMt>(g, cycles),
+        mixed::<TokioMt>(g, cycles),
+        mixed::<SmolMt>(g, cycles),
+    ]);
     g.finish();
 }
 

@@ -12,7 +12,7 @@
 
 use benches::http::{CONNECTIONS, HelloClients, HttpRt};
 use benches::rt::{TokioMt, ZokioMt};
-use benches::size;
+use benches::{in_turn, size};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 
@@ -30,8 +30,10 @@ fn http(c: &mut Criterion) {
     let requests = size(100, 25);
     let mut g = c.benchmark_group("http/hello_world");
     g.throughput(Throughput::Elements((CONNECTIONS * requests) as u64));
-    hello_world::<ZokioMt>(&mut g, requests);
-    hello_world::<TokioMt>(&mut g, requests);
+    in_turn!(&mut g, |g| [
+        hello_world::<ZokioMt>(g, requests),
+        hello_world::<TokioMt>(g, requests),
+    ]);
     g.finish();
 }
 

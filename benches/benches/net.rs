@@ -21,7 +21,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use benches::echo::{EchoClients, RawEcho};
 use benches::rt::{NetRt, SmolCt, SmolMt, TokioCt, TokioMt, ZokioCt, ZokioMt};
 use benches::workloads::run;
-use benches::{bench_raw, bench_with, size};
+use benches::{bench_raw, bench_with, in_turn, size};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 
@@ -245,34 +245,42 @@ fn net(c: &mut Criterion) {
     let rounds = size(20, 5);
     let mut g = c.benchmark_group("net/tcp_request_response");
     g.throughput(Throughput::Elements((CONNECTIONS * rounds) as u64));
-    request_response::<ZokioCt>(&mut g, rounds);
-    request_response::<TokioCt>(&mut g, rounds);
-    request_response::<SmolCt>(&mut g, rounds);
-    request_response_raw(&mut g, rounds);
+    in_turn!(&mut g, |g| [
+        request_response::<ZokioCt>(g, rounds),
+        request_response::<TokioCt>(g, rounds),
+        request_response::<SmolCt>(g, rounds),
+        request_response_raw(g, rounds),
+    ]);
     g.finish();
 
     let mut g = c.benchmark_group("net/tcp_request_response_mt");
     g.throughput(Throughput::Elements((CONNECTIONS * rounds) as u64));
-    request_response::<ZokioMt>(&mut g, rounds);
-    request_response::<TokioMt>(&mut g, rounds);
-    request_response::<SmolMt>(&mut g, rounds);
-    request_response_raw(&mut g, rounds);
+    in_turn!(&mut g, |g| [
+        request_response::<ZokioMt>(g, rounds),
+        request_response::<TokioMt>(g, rounds),
+        request_response::<SmolMt>(g, rounds),
+        request_response_raw(g, rounds),
+    ]);
     g.finish();
 
     let total = size(32 << 20, 4 << 20);
     let mut g = c.benchmark_group("net/tcp_stream");
     g.throughput(Throughput::Bytes(total as u64));
-    streaming::<ZokioCt>(&mut g, total);
-    streaming::<TokioCt>(&mut g, total);
-    streaming::<SmolCt>(&mut g, total);
+    in_turn!(&mut g, |g| [
+        streaming::<ZokioCt>(g, total),
+        streaming::<TokioCt>(g, total),
+        streaming::<SmolCt>(g, total),
+    ]);
     g.finish();
 
     let rounds = size(100, 20);
     let mut g = c.benchmark_group("net/udp_round_trip");
     g.throughput(Throughput::Elements((UDP_CLIENTS * rounds) as u64));
-    udp::<ZokioCt>(&mut g, rounds);
-    udp::<TokioCt>(&mut g, rounds);
-    udp::<SmolCt>(&mut g, rounds);
+    in_turn!(&mut g, |g| [
+        udp::<ZokioCt>(g, rounds),
+        udp::<TokioCt>(g, rounds),
+        udp::<SmolCt>(g, rounds),
+    ]);
     g.finish();
 }
 

@@ -16,6 +16,7 @@ use std::hint::black_box;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use benches::Entry;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};
 
@@ -41,23 +42,49 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Adds function `id` to `group`: `work(iters)` builds a future doing `iters` operations, which runs
-/// as a task on the shared runtime while the clock runs.
-fn bench<F, Fut>(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, work: F)
+/// A group whose functions are added when it finishes, in this round's turn order
+/// ([`benches::turn_order`]), so that no implementation is always measured first.
+struct Lineup<'c, 'l> {
+    group: BenchmarkGroup<'c, WallTime>,
+    entries: Vec<Box<Entry<'c, 'l>>>,
+}
+
+impl<'c, 'l> Lineup<'c, 'l> {
+    fn new(c: &'c mut Criterion, name: impl Into<String>) -> Self {
+        Lineup {
+            group: c.benchmark_group(name),
+            entries: Vec::new(),
+        }
+    }
+
+    fn finish(mut self) {
+        let mut entries: Vec<&mut Entry<'c, 'l>> =
+            self.entries.iter_mut().map(|entry| &mut **entry).collect();
+        benches::add_in_turn(&mut self.group, &mut entries);
+        drop(entries);
+        self.group.finish();
+    }
+}
+
+/// Adds function `id` to `lineup`: `work(iters)` builds a future doing `iters` operations, which
+/// runs as a task on the shared runtime while the clock runs.
+fn bench<'l, F, Fut>(lineup: &mut Lineup<'_, 'l>, id: &'static str, work: F)
 where
-    F: Fn(u64) -> Fut,
+    F: Fn(u64) -> Fut + 'l,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    group.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            let future = work(iters);
-            runtime().block_on(async move {
-                let start = Instant::now();
-                tokio::spawn(future).await.expect("bench task panicked");
-                start.elapsed()
+    lineup.entries.push(Box::new(move |group| {
+        group.bench_function(id, |b| {
+            b.iter_custom(|iters| {
+                let future = work(iters);
+                runtime().block_on(async move {
+                    let start = Instant::now();
+                    tokio::spawn(future).await.expect("bench task panicked");
+                    start.elapsed()
+                })
             })
-        })
-    });
+        });
+    }));
 }
 
 /// Splits `iters` operations over `parts` workers: the share of worker `i`.
@@ -97,12 +124,12 @@ macro_rules! mutex_bench {
 }
 
 fn mutex(c: &mut Criterion) {
-    let mut g = c.benchmark_group("sync_mutex_uncontended");
+    let mut g = Lineup::new(c, "sync_mutex_uncontended");
     mutex_bench!(uncontended, &mut g, "zokio", zokio::sync::Mutex<u64>);
     mutex_bench!(uncontended, &mut g, "tokio", tokio::sync::Mutex<u64>);
     mutex_bench!(uncontended, &mut g, "async-lock", async_lock::Mutex<u64>);
     g.finish();
-    let mut g = c.benchmark_group("sync_mutex_contended");
+    let mut g = Lineup::new(c, "sync_mutex_contended");
     mutex_bench!(contended, &mut g, "zokio", zokio::sync::Mutex<u64>);
     mutex_bench!(contended, &mut g, "tokio", tokio::sync::Mutex<u64>);
     mutex_bench!(contended, &mut g, "async-lock", async_lock::Mutex<u64>);
@@ -140,7 +167,7 @@ macro_rules! semaphore_bench {
 
 fn semaphore(c: &mut Criterion) {
     for kind in ["uncontended", "contended"] {
-        let mut g = c.benchmark_group(format!("sync_semaphore_{kind}"));
+        let mut g = Lineup::new(c, format!("sync_semaphore_{kind}"));
         macro_rules! each {
             ($kind:ident) => {
                 semaphore_bench!($kind, &mut g, "zokio", zokio::sync::Semaphore::new, |sem| {
@@ -195,7 +222,7 @@ macro_rules! channel_bench {
 
 fn mpsc(c: &mut Criterion) {
     for (name, producers) in [("1p", 1), ("4p", PRODUCERS)] {
-        let mut g = c.benchmark_group(format!("sync_mpsc_bounded_{name}"));
+        let mut g = Lineup::new(c, format!("sync_mpsc_bounded_{name}"));
         channel_bench!(
             &mut g,
             "zokio",
@@ -222,7 +249,7 @@ fn mpsc(c: &mut Criterion) {
         );
         g.finish();
 
-        let mut g = c.benchmark_group(format!("sync_mpsc_unbounded_{name}"));
+        let mut g = Lineup::new(c, format!("sync_mpsc_unbounded_{name}"));
         channel_bench!(
             &mut g,
             "zokio",
@@ -252,7 +279,7 @@ fn mpsc(c: &mut Criterion) {
 }
 
 fn oneshot(c: &mut Criterion) {
-    let mut g = c.benchmark_group("sync_oneshot");
+    let mut g = Lineup::new(c, "sync_oneshot");
     bench(&mut g, "zokio", |iters| async move {
         for i in 0..iters {
             let (tx, rx) = zokio::sync::oneshot::channel();
@@ -277,7 +304,7 @@ fn oneshot(c: &mut Criterion) {
     g.finish();
 
     // Request/reply across tasks: the reply travels through a oneshot each time.
-    let mut g = c.benchmark_group("sync_oneshot_ping_pong");
+    let mut g = Lineup::new(c, "sync_oneshot_ping_pong");
     macro_rules! ping_pong {
         ($id:expr, $oneshot:path, $mpsc:path) => {
             bench(&mut g, $id, |iters| async move {
@@ -345,7 +372,7 @@ macro_rules! broadcast_bench {
 }
 
 fn broadcast(c: &mut Criterion) {
-    let mut g = c.benchmark_group("sync_broadcast_fanout16");
+    let mut g = Lineup::new(c, "sync_broadcast_fanout16");
     broadcast_bench!(&mut g, "zokio", zokio::sync::broadcast);
     broadcast_bench!(&mut g, "tokio", tokio::sync::broadcast);
     g.finish();
@@ -375,13 +402,13 @@ macro_rules! notify_bench {
 }
 
 fn notify(c: &mut Criterion) {
-    let mut g = c.benchmark_group("sync_notify_ping_pong");
+    let mut g = Lineup::new(c, "sync_notify_ping_pong");
     notify_bench!(&mut g, "zokio", zokio::sync::Notify);
     notify_bench!(&mut g, "tokio", tokio::sync::Notify);
     g.finish();
 
     // notify_one with a stored permit, no waiting: the fast path.
-    let mut g = c.benchmark_group("sync_notify_permit");
+    let mut g = Lineup::new(c, "sync_notify_permit");
     bench(&mut g, "zokio", |iters| async move {
         let notify = zokio::sync::Notify::new();
         for _ in 0..iters {

@@ -3,9 +3,10 @@
 //! The workload bodies ([`workloads`], [`echo`]) are generic over [`rt::Rt`] and written once;
 //! [`rt`] implements that trait for each runtime in its normal configuration. Each bench target
 //! (`benches/*.rs`) makes one criterion group per workload with one function per runtime, ids
-//! `zokio`, `tokio` and `smol`, so the runtimes of a workload are measured back to back. The file,
-//! CPU and TCP groups have a fourth function, [`RAW`]: the same work done by plain synchronous code
-//! on the bench thread (no runtime, no task, no thread hop), the distance to the machine's limit.
+//! `zokio`, `tokio` and `smol`, so the runtimes of a workload are measured back to back, in an
+//! order that rotates from round to round ([`turn_order`]). The file, CPU and TCP groups have a
+//! fourth function, [`RAW`]: the same work done by plain synchronous code on the bench thread (no
+//! runtime, no task, no thread hop), the distance to the machine's limit.
 //!
 //! Run everything and get a report with `cargo xtask bench` (see `xtask`), or a single suite with
 //! `cargo bench -p benches --bench current_thread`. With `ZOKIO_BENCH_QUICK=1` the workloads are
@@ -106,12 +107,61 @@ pub fn bench_raw<S, O>(
     drop(state);
 }
 
-/// Adds one function per runtime to a group: `for_runtimes!(group, [ZokioCt, TokioCt, SmolCt],
-/// |rt| workloads::spawn_many(rt, n))`. The closure body is the same code for every runtime.
+/// A criterion group measured in wall-clock time, as every group of these benches is.
+pub type Group<'a> = BenchmarkGroup<'a, WallTime>;
+
+/// The round of a multi-round run this process measures (0 for the first), from
+/// `ZOKIO_BENCH_ROUND` (`cargo xtask bench --rounds N` sets it; unset means 0).
+pub fn round() -> usize {
+    std::env::var("ZOKIO_BENCH_ROUND")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The order in which the `len` functions of a group are measured in round `round`: the order
+/// they were written in, rotated left by `round`. So each function is measured first in one round
+/// of every `len`, and whatever an earlier group leaves behind (the kernel writing back its files,
+/// a runtime's threads winding down, a cooling CPU) does not always land on the same runtime: in
+/// a run of three rounds, the medians keep none of a function's first-place measurements unless
+/// two of its three were disturbed.
+pub fn turn_order(len: usize, round: usize) -> impl Iterator<Item = usize> {
+    (0..len).map(move |i| (i + round) % len)
+}
+
+/// Something that adds one function to a group (a [`bench()`] call, say).
+pub type Entry<'a, 'l> = dyn FnMut(&mut Group<'a>) + 'l;
+
+/// Adds the functions `entries` add to `group`, in this round's [`turn_order`]. Use it through
+/// [`in_turn!`] or [`for_runtimes!`].
+pub fn add_in_turn<'a>(group: &mut Group<'a>, entries: &mut [&mut Entry<'a, '_>]) {
+    let order: Vec<usize> = turn_order(entries.len(), round()).collect();
+    for i in order {
+        (entries[i])(group);
+    }
+}
+
+/// Adds a group's functions in this round's [`turn_order`]:
+/// `in_turn!(&mut group, |g| [bench::<ZokioCt, _>(g, work), bench_raw(g, setup, raw_work)])`.
+/// Each entry is an expression that adds one function to the group named by the closure
+/// parameter.
+#[macro_export]
+macro_rules! in_turn {
+    ($group:expr, |$g:ident| [$($entry:expr),+ $(,)?]) => {
+        $crate::add_in_turn(
+            $group,
+            &mut [$( &mut |$g: &mut $crate::Group<'_>| { $entry; } ),+],
+        )
+    };
+}
+
+/// Adds one function per runtime to a group, in this round's [`turn_order`]:
+/// `for_runtimes!(group, [ZokioCt, TokioCt, SmolCt], |rt| workloads::spawn_many(rt, n))`. The
+/// closure body is the same code for every runtime.
 #[macro_export]
 macro_rules! for_runtimes {
     ($group:expr, [$($rt:ty),* $(,)?], |$r:ident| $body:expr) => {
-        $( $crate::bench::<$rt, _>($group, |$r: &$rt| $body); )*
+        $crate::in_turn!($group, |g| [$( $crate::bench::<$rt, _>(g, |$r: &$rt| $body) ),*])
     };
 }
 
@@ -119,6 +169,18 @@ macro_rules! for_runtimes {
 mod tests {
     use super::rt::*;
     use super::workloads::*;
+
+    #[test]
+    fn each_function_is_measured_first_in_one_round_of_every_len() {
+        assert_eq!(super::turn_order(4, 0).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        assert_eq!(super::turn_order(4, 1).collect::<Vec<_>>(), [1, 2, 3, 0]);
+        assert_eq!(super::turn_order(4, 3).collect::<Vec<_>>(), [3, 0, 1, 2]);
+        assert_eq!(super::turn_order(3, 4).collect::<Vec<_>>(), [1, 2, 0]);
+        let firsts: Vec<usize> = (0..6)
+            .map(|round| super::turn_order(3, round).next().unwrap())
+            .collect();
+        assert_eq!(firsts, [0, 1, 2, 0, 1, 2]);
+    }
 
     /// Every workload completes on every runtime and computes the same result.
     fn all_workloads<R: Rt>() -> u64 {

@@ -281,6 +281,10 @@ pub fn run_all(
 
     let rounds = round_roots.len();
     for (round, criterion_root) in round_roots.iter().enumerate() {
+        // The benches rotate the order of each group's functions by the round, so that no
+        // runtime is always measured first (`benches::turn_order`).
+        let mut env = env.to_vec();
+        env.push(("ZOKIO_BENCH_ROUND", round.to_string()));
         for run in runs.iter().filter(|r| !r.ids.is_empty()) {
             let prefix = if rounds > 1 {
                 format!("round {}/{rounds} ", round + 1)
@@ -290,7 +294,7 @@ pub fn run_all(
             run_suite(
                 run,
                 criterion_args,
-                env,
+                &env,
                 criterion_root,
                 package_dir,
                 &pb,
