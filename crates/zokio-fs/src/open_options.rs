@@ -87,7 +87,7 @@ impl OpenOptions {
         let path = path.as_ref().to_owned();
         let options = self.0.clone();
         let std = asyncify(move || options.open(path)).await?;
-        Ok(File::from_std(std))
+        Ok(File::from_opened(std))
     }
 }
 

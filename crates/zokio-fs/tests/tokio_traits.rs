@@ -128,6 +128,55 @@ fn start_seek_then_poll_complete_and_pending_seeks() {
     });
 }
 
+/// What `poll_complete` reports with no seek started.
+async fn reported_position(file: &mut File) -> u64 {
+    poll_fn(|cx| Pin::new(&mut *file).poll_complete(cx))
+        .await
+        .unwrap()
+}
+
+/// A file keeps its descriptor's offset so that `poll_complete` need not ask the OS; where
+/// another party can move that offset (a clone, a lent descriptor, a standard file duplicated
+/// before it was wrapped), the position it reports is still the OS's.
+#[test]
+#[cfg(unix)]
+fn the_position_of_a_shared_descriptor_is_the_oss() {
+    use std::os::fd::AsRawFd;
+    let dir = TempDir::new("tokio-shared-offset");
+    rt().block_on(async {
+        let path = dir.join("f");
+        let mut file = read_write(&path).await;
+        file.write_all(b"0123456789").await.unwrap();
+        file.rewind().await.unwrap();
+        assert_eq!(reported_position(&mut file).await, 0);
+        let mut clone = file.try_clone().await.unwrap();
+        clone.seek(SeekFrom::Start(7)).await.unwrap();
+        assert_eq!(reported_position(&mut file).await, 7);
+        clone.read_exact(&mut [0u8; 2]).await.unwrap();
+        assert_eq!(reported_position(&mut file).await, 9);
+        file.seek(SeekFrom::Start(1)).await.unwrap();
+        assert_eq!(reported_position(&mut clone).await, 1);
+
+        let mut file = File::options().read(true).open(&path).await.unwrap();
+        file.seek(SeekFrom::Start(2)).await.unwrap();
+        // SAFETY: `lseek` on a descriptor that `file` keeps open; it only moves the offset.
+        let moved = unsafe { libc::lseek(file.as_raw_fd(), 5, libc::SEEK_SET) };
+        assert_eq!(moved, 5);
+        assert_eq!(reported_position(&mut file).await, 5);
+
+        let std = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        let mut twin = std.try_clone().unwrap();
+        let mut file = File::from_std(std);
+        file.seek(SeekFrom::Start(0)).await.unwrap();
+        std::io::Write::write_all(&mut twin, b"ab").unwrap();
+        assert_eq!(reported_position(&mut file).await, 2);
+    });
+}
+
 #[test]
 fn read_buf_fills_spare_capacity() {
     let dir = TempDir::new("tokio-read-buf");

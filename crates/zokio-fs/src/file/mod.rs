@@ -8,6 +8,7 @@ use std::io::{self, SeekFrom};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 
 use tokio::io::ReadBuf;
@@ -56,6 +57,11 @@ pub struct File {
     inner: Mutex<Inner>,
     /// A copy of `inner`'s, readable through `&self` without the lock.
     max_buf_size: usize,
+    /// Whether another party may move the descriptor's offset: the descriptor came from outside
+    /// (`from_std`, which may have been duplicated), was duplicated (`try_clone`) or was lent out
+    /// (`as_fd`, `as_raw_fd`). The file then asks the OS for its position rather than trust the
+    /// one it keeps.
+    shared: AtomicBool,
 }
 
 impl File {
@@ -67,7 +73,7 @@ impl File {
     pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
         let path = path.as_ref().to_owned();
         let std = asyncify(move || std::fs::File::open(path)).await?;
-        Ok(File::from_std(std))
+        Ok(File::from_opened(std))
     }
 
     /// Opens `path` write-only, creating it or truncating it.
@@ -78,7 +84,7 @@ impl File {
     pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
         let path = path.as_ref().to_owned();
         let std = asyncify(move || std::fs::File::create(path)).await?;
-        Ok(File::from_std(std))
+        Ok(File::from_opened(std))
     }
 
     /// Creates `path` read-write, failing with `AlreadyExists` if it exists.
@@ -102,11 +108,26 @@ impl File {
 
     /// Wraps a standard file. Its position is the one the OS has.
     pub fn from_std(std: std::fs::File) -> File {
+        File::new(Arc::new(std), true)
+    }
+
+    /// Wraps a descriptor this crate has just opened, which nothing else shares.
+    pub(crate) fn from_opened(std: std::fs::File) -> File {
+        File::new(Arc::new(std), false)
+    }
+
+    fn new(std: Arc<std::fs::File>, shared: bool) -> File {
         File {
-            std: Arc::new(std),
+            std,
             inner: Mutex::new(Inner::new()),
             max_buf_size: state::DEFAULT_MAX_BUF_SIZE,
+            shared: AtomicBool::new(shared),
         }
+    }
+
+    /// Notes that another party may now move the descriptor's offset (see `shared`).
+    fn share(&self) {
+        self.shared.store(true, Ordering::Relaxed);
     }
 
     /// Waits for writes in flight (returning their error), then lines the OS position up with what
@@ -181,7 +202,9 @@ impl File {
     pub async fn try_clone(&self) -> io::Result<File> {
         let _inner = self.settle().await?;
         // `dup` does no I/O: no trip needed.
-        Ok(File::from_std(self.std.try_clone()?))
+        let clone = File::from_std(self.std.try_clone()?);
+        self.share();
+        Ok(clone)
     }
 
     /// Waits for writes in flight and returns the standard file, positioned where this one was.
@@ -218,15 +241,7 @@ impl File {
         }
         let std = self.std.clone();
         drop(self);
-        Arc::try_unwrap(std).map_err(File::from_std_shared)
-    }
-
-    fn from_std_shared(std: Arc<std::fs::File>) -> File {
-        File {
-            std,
-            inner: Mutex::new(Inner::new()),
-            max_buf_size: state::DEFAULT_MAX_BUF_SIZE,
-        }
+        Arc::try_unwrap(std).map_err(|std| File::new(std, true))
     }
 
     /// Sets the most bytes one trip to the blocking pool moves (default 2 MiB), which also bounds
@@ -348,7 +363,8 @@ impl tokio::io::AsyncSeek for File {
 
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let this = self.get_mut();
-        this.inner.get_mut().poll_complete(cx, &this.std)
+        let shared = *this.shared.get_mut();
+        this.inner.get_mut().poll_complete(cx, &this.std, shared)
     }
 }
 
@@ -360,14 +376,20 @@ impl From<std::fs::File> for File {
 
 #[cfg(unix)]
 impl std::os::fd::AsRawFd for File {
+    /// Lends the descriptor: from now on the file asks the OS for its position (its user may move
+    /// the offset).
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.share();
         self.std.as_raw_fd()
     }
 }
 
 #[cfg(unix)]
 impl std::os::fd::AsFd for File {
+    /// Lends the descriptor: from now on the file asks the OS for its position (its user may move
+    /// the offset).
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.share();
         self.std.as_fd()
     }
 }

@@ -20,6 +20,10 @@
 //! - **Reads** first try the non-blocking page-cache read ([`super::nowait`]) on the caller's thread;
 //!   otherwise a trip reads into the buffer, and the data is handed out from there. A file that has
 //!   unread buffered data has an OS position ahead of the user's; a write or seek corrects it first.
+//! - **Position.** The file keeps the descriptor's OS offset where it knows it (after a seek, moved
+//!   on by each read and write), so that Tokio's `poll_complete` with no seek started, which
+//!   `AsyncSeekExt::seek` calls before every seek, returns it without an `lseek`. See
+//!   [`Offset::get`] for when it asks the OS instead.
 //! - **Errors** of background writes are kept in `error` and returned by the next read, write, seek
 //!   or flush. Bytes still queued behind a failed write are dropped with it. A failed inline write
 //!   is treated the same way (its bytes are accepted and its error kept for the next operation), so
@@ -100,7 +104,8 @@ fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
 #[derive(Debug)]
 pub(super) enum Op {
     Read(io::Result<usize>),
-    Write(io::Result<()>),
+    /// The bytes written, all of them (`write_all`), or the first error.
+    Write(io::Result<u64>),
 }
 
 /// A trip to the blocking pool, handing back its result and buffer.
@@ -136,6 +141,75 @@ pub(super) struct Inner {
     /// A seek started by Tokio's `start_seek` and not yet run by `poll_complete` (or by the next
     /// read, write or flush, which run it first).
     seek: Option<SeekFrom>,
+    offset: Offset,
+}
+
+/// What a file knows of its descriptor's OS offset.
+#[derive(Debug, Default)]
+struct Offset {
+    /// The offset, where known: set by every seek the file makes and moved on by every read and
+    /// write it makes; `None` after an error, until the next seek or query.
+    known: Option<u64>,
+    /// Whether a write moved `known` on since the OS last told it: right only if the descriptor
+    /// does not append (an appending write moves the offset to the end of the file instead).
+    wrote: bool,
+    /// Whether the descriptor appends (`O_APPEND`), once asked.
+    append: Option<bool>,
+    /// How many times [`Offset::get`] asked the OS.
+    #[cfg(test)]
+    queries: usize,
+}
+
+impl Offset {
+    /// The OS offset: the one kept when it can be trusted, else asked of the OS (an `lseek`), and
+    /// kept. It asks when the file has not seen a seek yet or an operation failed, when `shared`
+    /// (the descriptor is shared with another file or lent out, so another party may move the
+    /// offset), and after writes to a descriptor that appends.
+    fn get(&mut self, std: &StdFile, shared: bool) -> io::Result<u64> {
+        if let Some(pos) = self.known {
+            let moved_elsewhere = shared || (self.wrote && self.appends(std));
+            if !moved_elsewhere {
+                return Ok(pos);
+            }
+        }
+        #[cfg(test)]
+        {
+            self.queries += 1;
+        }
+        let mut std = std;
+        self.learn(std.stream_position())
+    }
+
+    /// Keeps the result of a seek as the offset, or forgets the offset on failure.
+    fn learn(&mut self, result: io::Result<u64>) -> io::Result<u64> {
+        self.known = result.as_ref().ok().copied();
+        self.wrote = false;
+        result
+    }
+
+    fn forget(&mut self) {
+        self.known = None;
+    }
+
+    /// Moves the offset on by a read of `n` bytes.
+    fn read(&mut self, n: usize) {
+        if let Some(pos) = &mut self.known {
+            *pos += n as u64;
+        }
+    }
+
+    /// Moves the offset on by a write of `n` bytes (see [`Offset::get`] for descriptors that
+    /// append).
+    fn wrote(&mut self, n: u64) {
+        if let Some(pos) = &mut self.known {
+            *pos += n;
+            self.wrote = true;
+        }
+    }
+
+    fn appends(&mut self, std: &StdFile) -> bool {
+        *self.append.get_or_insert_with(|| appends(std))
+    }
 }
 
 fn spawn_write(std: Arc<StdFile>, buf: Buf, queue: &SharedQueue) -> State {
@@ -143,8 +217,10 @@ fn spawn_write(std: Arc<StdFile>, buf: Buf, queue: &SharedQueue) -> State {
     let queue = queue.clone();
     let handle = spawn(move || {
         let mut buf = buf;
+        let mut total = 0u64;
         loop {
             let written = (&*std).write_all(&buf.data);
+            total += buf.data.len() as u64;
             buf.discard();
             let mut queued = lock(&queue);
             let writer = queued.writer.take();
@@ -153,7 +229,7 @@ fn spawn_write(std: Arc<StdFile>, buf: Buf, queue: &SharedQueue) -> State {
                     queued.data.clear();
                     Some(Err(error))
                 }
-                Ok(()) if queued.data.is_empty() => Some(Ok(())),
+                Ok(()) if queued.data.is_empty() => Some(Ok(total)),
                 Ok(()) => {
                     // Take the queued bytes, leaving our spent allocation for the next ones.
                     mem::swap(&mut buf.data, &mut queued.data);
@@ -226,7 +302,20 @@ impl Inner {
             nowait_write: true,
             max_buf: DEFAULT_MAX_BUF_SIZE,
             seek: None,
+            offset: Offset::default(),
         }
+    }
+
+    /// The OS offset this file knows, if any (for tests).
+    #[cfg(test)]
+    pub(super) fn known_offset(&self) -> Option<u64> {
+        self.offset.known
+    }
+
+    /// How many times the file asked the OS for its offset (for tests).
+    #[cfg(test)]
+    pub(super) fn offset_queries(&self) -> usize {
+        self.offset.queries
     }
 
     pub(super) fn max_buf_size(&self) -> usize {
@@ -257,11 +346,16 @@ impl Inner {
                 drop(queue);
                 self.state = State::Idle(Buf::default());
                 self.error = Some(io::Error::other(error));
+                self.offset.forget();
                 return Finished::Other;
             }
         };
         match op {
             Op::Read(result) => {
+                match &result {
+                    Ok(n) => self.offset.read(*n),
+                    Err(_) => self.offset.forget(),
+                }
                 self.state = State::Idle(buf);
                 Finished::Read(result)
             }
@@ -269,8 +363,12 @@ impl Inner {
                 // What a write trip hands back is spent data, not read-ahead.
                 buf.discard();
                 self.state = State::Idle(buf);
-                if let Err(error) = result {
-                    self.error = Some(error);
+                match result {
+                    Ok(n) => self.offset.wrote(n),
+                    Err(error) => {
+                        self.error = Some(error);
+                        self.offset.forget();
+                    }
                 }
                 Finished::Other
             }
@@ -326,8 +424,13 @@ impl Inner {
                     if self.nowait_read {
                         // `max_buf` bounds what one read hands out, on the pool or not.
                         let len = dst.remaining().min(INLINE_READ_MAX).min(self.max_buf);
+                        let before = dst.filled().len();
                         match nowait::read(std, dst, len) {
                             Nowait::Done(result) => {
+                                match &result {
+                                    Ok(()) => self.offset.read(dst.filled().len() - before),
+                                    Err(_) => self.offset.forget(),
+                                }
                                 coop.made_progress();
                                 return Poll::Ready(result);
                             }
@@ -380,7 +483,8 @@ impl Inner {
                         // The OS position is past the data the user has not read yet: step back, so
                         // the write lands where the user expects.
                         let back = buf.remaining() as i64;
-                        if let Err(error) = (&**std).seek(SeekFrom::Current(-back)) {
+                        let stepped = (&**std).seek(SeekFrom::Current(-back));
+                        if let Err(error) = self.offset.learn(stepped) {
                             coop.made_progress();
                             return Poll::Ready(Err(error));
                         }
@@ -400,13 +504,18 @@ impl Inner {
                         let tried = n.min(INLINE_WRITE_MAX);
                         match nowait::write(std, &src[..tried]) {
                             Nowait::Done(Ok(written)) if written >= tried && tried < n => {
+                                self.offset.wrote(tried as u64);
                                 coop.made_progress();
                                 return Poll::Ready(Ok(tried));
                             }
-                            Nowait::Done(Ok(written)) => inline = written.min(tried),
+                            Nowait::Done(Ok(written)) => {
+                                inline = written.min(tried);
+                                self.offset.wrote(inline as u64);
+                            }
                             Nowait::Done(Err(error)) => {
                                 // As a failed trip would: accepted, reported by the next call.
                                 self.error = Some(error);
+                                self.offset.forget();
                                 coop.made_progress();
                                 return Poll::Ready(Ok(n));
                             }
@@ -494,7 +603,7 @@ impl Inner {
         if result.is_ok() {
             buf.discard();
         }
-        Poll::Ready(result)
+        Poll::Ready(self.offset.learn(result))
     }
 
     /// Records a seek for [`poll_complete`](Self::poll_complete) (Tokio's `start_seek`).
@@ -511,11 +620,12 @@ impl Inner {
     /// Tokio's `poll_complete`: runs the seek that `start_seek` recorded and returns the new
     /// position. Without one, waits for writes in flight (returning their error) and returns the
     /// current position, spending no budget: `AsyncSeekExt::seek` calls it before `start_seek`,
-    /// and one seek costs one unit, as on the futures-io path.
+    /// and one seek costs one unit, as on the futures-io path. `shared`: see [`Offset::get`].
     pub(super) fn poll_complete(
         &mut self,
         cx: &mut Context<'_>,
         std: &Arc<StdFile>,
+        shared: bool,
     ) -> Poll<io::Result<u64>> {
         if let Some(pos) = self.seek {
             let result = ready!(self.poll_seek_now(cx, std, pos));
@@ -530,7 +640,7 @@ impl Inner {
             unreachable!("poll_idle returns Ready only when idle");
         };
         let unread = buf.remaining() as u64;
-        Poll::Ready((&**std).stream_position().map(|pos| pos - unread))
+        Poll::Ready(self.offset.get(std, shared).map(|pos| pos - unread))
     }
 
     /// Runs a seek recorded by `start_seek` before another operation, which has spent the budget
@@ -566,12 +676,29 @@ impl Inner {
     pub(super) fn sync_position(&mut self, std: &Arc<StdFile>) -> io::Result<()> {
         if let State::Idle(buf) = &mut self.state {
             if buf.remaining() > 0 {
-                (&**std).seek(SeekFrom::Current(-(buf.remaining() as i64)))?;
+                let stepped = (&**std).seek(SeekFrom::Current(-(buf.remaining() as i64)));
+                self.offset.learn(stepped)?;
                 buf.discard();
             }
         }
         Ok(())
     }
+}
+
+/// Whether `file`'s descriptor appends (`O_APPEND`); `true` when that cannot be told, so that the
+/// caller asks the OS for the offset after writes rather than trust a guess.
+#[cfg(unix)]
+fn appends(file: &StdFile) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `F_GETFL` only reads the status flags of a descriptor that is open for the lifetime
+    // of `file`.
+    let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
+    flags < 0 || flags & libc::O_APPEND != 0
+}
+
+#[cfg(not(unix))]
+fn appends(_file: &StdFile) -> bool {
+    true
 }
 
 #[cfg(test)]

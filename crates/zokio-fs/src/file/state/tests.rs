@@ -39,6 +39,15 @@ impl Drop for Scratch {
     }
 }
 
+/// What Tokio's `poll_complete` reports with no seek started: the position, once writes in flight
+/// are done.
+async fn reported_position(file: &mut File) -> u64 {
+    use tokio::io::AsyncSeek;
+    std::future::poll_fn(|cx| std::pin::Pin::new(&mut *file).poll_complete(cx))
+        .await
+        .unwrap()
+}
+
 async fn open_rw(path: &PathBuf) -> File {
     File::options()
         .read(true)
@@ -273,6 +282,38 @@ fn inline_writes_append() {
     });
 }
 
+/// A write to a descriptor that appends moves the offset to the end of the file, not on from
+/// where the file had it: the position reported after such writes is the end, inline or not.
+#[test]
+fn the_position_after_appending_writes_is_the_end() {
+    for forced in [Forced::Accept { max: usize::MAX }, Forced::Unsupported] {
+        let scratch = Scratch::new("append-position");
+        std::fs::write(&scratch.0, b"start").unwrap();
+        rt().block_on(async {
+            let mut file = File::options()
+                .read(true)
+                .append(true)
+                .open(&scratch.0)
+                .await
+                .unwrap();
+            force_write(Some(forced));
+            file.seek(SeekFrom::Start(1)).await.unwrap();
+            assert_eq!(reported_position(&mut file).await, 1);
+            file.write_all(b"+end").await.unwrap();
+            assert_eq!(reported_position(&mut file).await, 9, "{forced:?}");
+            // Known again, and moved on by reads as usual.
+            file.seek(SeekFrom::Start(2)).await.unwrap();
+            let mut two = [0u8; 2];
+            file.read_exact(&mut two).await.unwrap();
+            assert_eq!(&two, b"ar");
+            let queries = file.inner.get_mut().offset_queries();
+            assert_eq!(reported_position(&mut file).await, 4);
+            assert_eq!(file.inner.get_mut().offset_queries(), queries);
+            force_write(None);
+        });
+    }
+}
+
 /// A small deterministic generator (xorshift), so that a failure replays.
 struct Rng(u64);
 
@@ -297,6 +338,21 @@ fn matches_model(forced: Option<Forced>, seed: u64) {
         let mut model: Vec<u8> = Vec::new();
         let mut pos = 0usize;
         for step in 0..400 {
+            // The offset the file keeps (the OS's, ahead of the user's by read-ahead data) is
+            // right whenever it has one, and what it reports is the user's position.
+            let inner = file.inner.get_mut();
+            if inner.is_quiescent() {
+                if let Some(known) = inner.known_offset() {
+                    assert_eq!(known, pos as u64, "step {step}: kept offset");
+                }
+            }
+            if step % 10 == 0 {
+                assert_eq!(
+                    reported_position(&mut file).await,
+                    pos as u64,
+                    "step {step}"
+                );
+            }
             match rng.below(10) {
                 0 | 1 => {
                     pos = rng.below(model.len() + 1);
@@ -339,6 +395,9 @@ fn matches_model(forced: Option<Forced>, seed: u64) {
             }
         }
         file.flush().await.unwrap();
+        // Asked of the OS once only, at the first `poll_complete` (before any seek): every other
+        // position came from the offset the file keeps.
+        assert_eq!(file.inner.get_mut().offset_queries(), 1);
         assert_eq!(file.stream_position().await.unwrap(), pos as u64);
         assert!(std::fs::read(&scratch.0).unwrap() == model);
         force_write(None);
