@@ -156,6 +156,13 @@ fn the_position_of_a_shared_descriptor_is_the_oss() {
         assert_eq!(reported_position(&mut file).await, 9);
         file.seek(SeekFrom::Start(1)).await.unwrap();
         assert_eq!(reported_position(&mut clone).await, 1);
+        // A seek to where the file last saw the offset still goes to the OS (the futures-io
+        // seek, which asks nothing first).
+        clone.seek(SeekFrom::Start(5)).await.unwrap();
+        futures_lite::AsyncSeekExt::seek(&mut file, SeekFrom::Start(1))
+            .await
+            .unwrap();
+        assert_eq!(file.read_u8().await.unwrap(), b'1');
 
         let mut file = File::options().read(true).open(&path).await.unwrap();
         file.seek(SeekFrom::Start(2)).await.unwrap();

@@ -130,10 +130,23 @@ impl File {
         self.shared.store(true, Ordering::Relaxed);
     }
 
+    /// The state and the descriptor, for an I/O trait method; the state learns first whether the
+    /// descriptor is `shared`.
+    fn parts(&mut self) -> (&mut Inner, &Arc<std::fs::File>) {
+        let inner = self.inner.get_mut();
+        if *self.shared.get_mut() {
+            inner.share();
+        }
+        (inner, &self.std)
+    }
+
     /// Waits for writes in flight (returning their error), then lines the OS position up with what
     /// the user has read.
     async fn settle(&self) -> io::Result<zokio_sync::MutexGuard<'_, Inner>> {
         let mut inner = self.inner.lock().await;
+        if self.shared.load(Ordering::Relaxed) {
+            inner.share();
+        }
         std::future::poll_fn(|cx| inner.poll_flush(cx, &self.std)).await?;
         inner.sync_position(&self.std)?;
         Ok(inner)
@@ -283,9 +296,9 @@ impl futures_io::AsyncRead for File {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        let (inner, file) = self.get_mut().parts();
         let mut buf = ReadBuf::new(buf);
-        ready!(this.inner.get_mut().poll_read(cx, &this.std, &mut buf))?;
+        ready!(inner.poll_read(cx, file, &mut buf))?;
         Poll::Ready(Ok(buf.filled().len()))
     }
 }
@@ -296,8 +309,8 @@ impl tokio::io::AsyncRead for File {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.inner.get_mut().poll_read(cx, &this.std, buf)
+        let (inner, file) = self.get_mut().parts();
+        inner.poll_read(cx, file, buf)
     }
 }
 
@@ -307,13 +320,13 @@ impl futures_io::AsyncWrite for File {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.inner.get_mut().poll_write(cx, &this.std, buf)
+        let (inner, file) = self.get_mut().parts();
+        inner.poll_write(cx, file, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.inner.get_mut().poll_flush(cx, &this.std)
+        let (inner, file) = self.get_mut().parts();
+        inner.poll_flush(cx, file)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -327,13 +340,13 @@ impl tokio::io::AsyncWrite for File {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.inner.get_mut().poll_write(cx, &this.std, buf)
+        let (inner, file) = self.get_mut().parts();
+        inner.poll_write(cx, file, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.inner.get_mut().poll_flush(cx, &this.std)
+        let (inner, file) = self.get_mut().parts();
+        inner.poll_flush(cx, file)
     }
 
     /// Flushes, as Tokio's `File` does: a file has no write direction to shut down.
@@ -348,8 +361,8 @@ impl futures_io::AsyncSeek for File {
         cx: &mut Context<'_>,
         pos: SeekFrom,
     ) -> Poll<io::Result<u64>> {
-        let this = self.get_mut();
-        this.inner.get_mut().poll_seek(cx, &this.std, pos)
+        let (inner, file) = self.get_mut().parts();
+        inner.poll_seek(cx, file, pos)
     }
 }
 
@@ -362,9 +375,8 @@ impl tokio::io::AsyncSeek for File {
     }
 
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        let this = self.get_mut();
-        let shared = *this.shared.get_mut();
-        this.inner.get_mut().poll_complete(cx, &this.std, shared)
+        let (inner, file) = self.get_mut().parts();
+        inner.poll_complete(cx, file)
     }
 }
 

@@ -155,22 +155,32 @@ struct Offset {
     wrote: bool,
     /// Whether the descriptor appends (`O_APPEND`), once asked.
     append: Option<bool>,
+    /// Whether another party may move the offset: the descriptor came from outside, was
+    /// duplicated or was lent out (see `File::shared`). Then `known` is never trusted.
+    shared: bool,
     /// How many times [`Offset::get`] asked the OS.
     #[cfg(test)]
     queries: usize,
+    /// How many seeks went to the OS (the others were found to be no-ops).
+    #[cfg(test)]
+    seeks: usize,
 }
 
 impl Offset {
-    /// The OS offset: the one kept when it can be trusted, else asked of the OS (an `lseek`), and
-    /// kept. It asks when the file has not seen a seek yet or an operation failed, when `shared`
-    /// (the descriptor is shared with another file or lent out, so another party may move the
-    /// offset), and after writes to a descriptor that appends.
-    fn get(&mut self, std: &StdFile, shared: bool) -> io::Result<u64> {
-        if let Some(pos) = self.known {
-            let moved_elsewhere = shared || (self.wrote && self.appends(std));
-            if !moved_elsewhere {
-                return Ok(pos);
-            }
+    /// The offset kept, where it can be trusted: it is known (the file has seen a seek and no
+    /// operation failed since), nobody else may move it (not `shared`), and no write has moved it
+    /// on a descriptor that appends.
+    fn trusted(&mut self, std: &StdFile) -> Option<u64> {
+        let pos = self.known?;
+        let moved_elsewhere = self.shared || (self.wrote && self.appends(std));
+        (!moved_elsewhere).then_some(pos)
+    }
+
+    /// The OS offset: the [trusted](Offset::trusted) one, else asked of the OS (an `lseek`), and
+    /// kept.
+    fn get(&mut self, std: &StdFile) -> io::Result<u64> {
+        if let Some(pos) = self.trusted(std) {
+            return Ok(pos);
         }
         #[cfg(test)]
         {
@@ -304,6 +314,17 @@ impl Inner {
             seek: None,
             offset: Offset::default(),
         }
+    }
+
+    /// Notes that another party may move the descriptor's offset from now on.
+    pub(super) fn share(&mut self) {
+        self.offset.shared = true;
+    }
+
+    /// How many seeks went to the OS (for tests).
+    #[cfg(test)]
+    pub(super) fn os_seeks(&self) -> usize {
+        self.offset.seeks
     }
 
     /// The OS offset this file knows, if any (for tests).
@@ -594,6 +615,24 @@ impl Inner {
         let State::Idle(buf) = &mut self.state else {
             unreachable!("poll_idle returns Ready only when idle");
         };
+        if buf.remaining() == 0 {
+            // A seek to where the descriptor is already needs no `lseek`: the next operation of
+            // a read-then-seek-back loop, or `stream_position`.
+            if let Some(at) = self.offset.trusted(std) {
+                let target = match pos {
+                    SeekFrom::Start(target) => Some(target),
+                    SeekFrom::Current(delta) => at.checked_add_signed(delta),
+                    SeekFrom::End(_) => None,
+                };
+                if target == Some(at) {
+                    return Poll::Ready(Ok(at));
+                }
+            }
+        }
+        #[cfg(test)]
+        {
+            self.offset.seeks += 1;
+        }
         // `lseek` does no I/O, so it runs here rather than as a trip.
         let pos = match pos {
             SeekFrom::Current(offset) => SeekFrom::Current(offset - buf.remaining() as i64),
@@ -620,12 +659,11 @@ impl Inner {
     /// Tokio's `poll_complete`: runs the seek that `start_seek` recorded and returns the new
     /// position. Without one, waits for writes in flight (returning their error) and returns the
     /// current position, spending no budget: `AsyncSeekExt::seek` calls it before `start_seek`,
-    /// and one seek costs one unit, as on the futures-io path. `shared`: see [`Offset::get`].
+    /// and one seek costs one unit, as on the futures-io path.
     pub(super) fn poll_complete(
         &mut self,
         cx: &mut Context<'_>,
         std: &Arc<StdFile>,
-        shared: bool,
     ) -> Poll<io::Result<u64>> {
         if let Some(pos) = self.seek {
             let result = ready!(self.poll_seek_now(cx, std, pos));
@@ -640,7 +678,7 @@ impl Inner {
             unreachable!("poll_idle returns Ready only when idle");
         };
         let unread = buf.remaining() as u64;
-        Poll::Ready(self.offset.get(std, shared).map(|pos| pos - unread))
+        Poll::Ready(self.offset.get(std).map(|pos| pos - unread))
     }
 
     /// Runs a seek recorded by `start_seek` before another operation, which has spent the budget

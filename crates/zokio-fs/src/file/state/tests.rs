@@ -314,6 +314,40 @@ fn the_position_after_appending_writes_is_the_end() {
     }
 }
 
+/// A seek to where the descriptor already is makes no `lseek` (the next block of a
+/// read-then-seek-back loop, `stream_position`); any other seek, and every seek from the end,
+/// does.
+#[test]
+fn a_seek_to_where_the_file_already_is_makes_no_lseek() {
+    let scratch = Scratch::new("noop-seek");
+    std::fs::write(&scratch.0, b"0123456789").unwrap();
+    rt().block_on(async {
+        let mut file = open_rw(&scratch.0).await;
+        assert_eq!(file.seek(SeekFrom::Start(2)).await.unwrap(), 2);
+        assert_eq!(file.inner.get_mut().os_seeks(), 1);
+        assert_eq!(file.seek(SeekFrom::Start(2)).await.unwrap(), 2);
+        assert_eq!(file.stream_position().await.unwrap(), 2);
+        let mut two = [0u8; 2];
+        file.read_exact(&mut two).await.unwrap();
+        assert_eq!(&two, b"23");
+        assert_eq!(file.seek(SeekFrom::Current(0)).await.unwrap(), 4);
+        assert_eq!(file.seek(SeekFrom::Start(4)).await.unwrap(), 4);
+        file.write_all(b"ab").await.unwrap();
+        assert_eq!(file.seek(SeekFrom::Start(6)).await.unwrap(), 6);
+        assert_eq!(
+            file.inner.get_mut().os_seeks(),
+            1,
+            "a no-op seek went to the OS"
+        );
+        assert_eq!(file.seek(SeekFrom::Start(1)).await.unwrap(), 1);
+        assert_eq!(file.seek(SeekFrom::End(-7)).await.unwrap(), 3);
+        assert_eq!(file.inner.get_mut().os_seeks(), 3);
+        file.read_exact(&mut two).await.unwrap();
+        assert_eq!(&two, b"3a");
+        assert_eq!(std::fs::read(&scratch.0).unwrap(), b"0123ab6789");
+    });
+}
+
 /// A small deterministic generator (xorshift), so that a failure replays.
 struct Rng(u64);
 
