@@ -22,8 +22,9 @@
 //!   unread buffered data has an OS position ahead of the user's; a write or seek corrects it first.
 //! - **Position.** The file keeps the descriptor's OS offset where it knows it (after a seek, moved
 //!   on by each read and write), so that Tokio's `poll_complete` with no seek started, which
-//!   `AsyncSeekExt::seek` calls before every seek, returns it without an `lseek`. See
-//!   [`Offset::get`] for when it asks the OS instead.
+//!   `AsyncSeekExt::seek` calls before every seek, returns it without an `lseek`, and a seek to
+//!   where the descriptor already is makes none. See [`Offset::trusted`] for when the file asks
+//!   the OS instead.
 //! - **Errors** of background writes are kept in `error` and returned by the next read, write, seek
 //!   or flush. Bytes still queued behind a failed write are dropped with it. A failed inline write
 //!   is treated the same way (its bytes are accepted and its error kept for the next operation), so
