@@ -209,7 +209,7 @@ impl Offset {
         }
     }
 
-    /// Moves the offset on by a write of `n` bytes (see [`Offset::get`] for descriptors that
+    /// Moves the offset on by a write of `n` bytes (see [`Offset::trusted`] for descriptors that
     /// append).
     fn wrote(&mut self, n: u64) {
         if let Some(pos) = &mut self.known {
