@@ -54,6 +54,10 @@ struct State {
     /// docs). A thread is taken off this stack by exactly one party, under the lock: a spawner (which
     /// then mails it a task), shutdown (which mails it `Exit`), or the thread itself when it retires.
     idle: Vec<Arc<Mailbox>>,
+    /// The threads a spawner took off `idle` and mailed a task, oldest first, some of which may not
+    /// have woken to take it yet: a thread that runs out of work takes such a task over (see
+    /// [`Inner::take_over_mail`]). An entry is dropped once looked at.
+    mailed: VecDeque<Arc<Mailbox>>,
     shutdown: bool,
     /// Join handles of the running threads, by thread number.
     handles: HashMap<usize, ThreadHandle<()>>,
@@ -70,6 +74,7 @@ impl BlockingPool {
                 queue: VecDeque::new(),
                 num_threads: 0,
                 idle: Vec::new(),
+                mailed: VecDeque::new(),
                 shutdown: false,
                 handles: HashMap::new(),
                 next_thread_id: 0,
@@ -228,12 +233,16 @@ enum Mail {
     Task(Runnable),
     /// Shutdown took this thread off the idle stack: it exits.
     Exit,
+    /// Another thread ran the task mailed here before this one woke: it goes back to the idle stack.
+    TakenOver,
 }
 
 /// How an idle thread's wait ended.
 enum Woken {
     Task(Runnable),
     Exit,
+    /// The mailed task was taken over by another thread.
+    TakenOver,
     /// Idle for the whole keep-alive; the thread has already unregistered itself.
     Retired,
 }
@@ -253,6 +262,19 @@ impl Mailbox {
             &mut *self.mail.lock().unwrap_or_else(|p| p.into_inner()),
             Mail::Empty,
         )
+    }
+
+    /// Takes a task that waits here for a thread that has not woken yet, leaving `TakenOver` so
+    /// that the thread, once it wakes, goes back to the idle stack.
+    fn take_over(&self) -> Option<Runnable> {
+        let mut mail = self.mail.lock().unwrap_or_else(|p| p.into_inner());
+        if !matches!(*mail, Mail::Task(_)) {
+            return None;
+        }
+        match std::mem::replace(&mut *mail, Mail::TakenOver) {
+            Mail::Task(runnable) => Some(runnable),
+            _ => unreachable!("checked above"),
+        }
     }
 }
 
@@ -296,6 +318,7 @@ impl Inner {
         }
         if let Some(idle) = state.idle.pop() {
             // The most recently idle thread: likely still awake, and warm in cache.
+            state.mailed.push_back(Arc::clone(&idle));
             drop(state);
             idle.deliver(Mail::Task(runnable));
             return;
@@ -370,6 +393,21 @@ impl Inner {
         }
     }
 
+    /// A task mailed to a thread that has not taken it yet, for a thread that has run out of work
+    /// (called under the pool lock). A burst of spawns mails each task to a different idle thread,
+    /// and on a busy machine the last of them can wait tens of microseconds to be scheduled, while
+    /// a thread that has just finished its own task is running already: like a shared queue, this
+    /// lets whichever thread is awake first run the task. Entries whose mail was taken are
+    /// dropped; one whose task is not delivered yet is dropped too (its thread will run it).
+    fn take_over_mail(state: &mut State) -> Option<Runnable> {
+        while let Some(mailbox) = state.mailed.pop_front() {
+            if let Some(runnable) = mailbox.take_over() {
+                return Some(runnable);
+            }
+        }
+        None
+    }
+
     /// The body of every pool thread.
     fn run(self: Arc<Inner>, id: usize) {
         let _ = THREAD.try_with(|t| t.blocking_pool.set(Arc::as_ptr(&self) as usize));
@@ -384,6 +422,12 @@ impl Inner {
                 self.run_task(runnable);
                 state = self.lock();
             }
+            if let Some(runnable) = Inner::take_over_mail(&mut state) {
+                drop(state);
+                self.run_task(runnable);
+                state = self.lock();
+                continue;
+            }
             if state.shutdown {
                 break;
             }
@@ -393,7 +437,7 @@ impl Inner {
                 // Mailed before shutdown began (`push` checks under the lock), so it runs even if
                 // shutdown has begun since, like every task spawned before it.
                 Woken::Task(runnable) => self.run_task(runnable),
-                Woken::Exit => {}
+                Woken::Exit | Woken::TakenOver => {}
                 Woken::Retired => return,
             }
             state = self.lock();
@@ -423,6 +467,7 @@ impl Inner {
             match mailbox.take() {
                 Mail::Task(runnable) => return Woken::Task(runnable),
                 Mail::Exit => return Woken::Exit,
+                Mail::TakenOver => return Woken::TakenOver,
                 Mail::Empty => {}
             }
             let Some(until) = deadline else {
@@ -543,3 +588,6 @@ impl Inner {
         true
     }
 }
+
+#[cfg(test)]
+mod tests;
