@@ -48,6 +48,15 @@ async fn reported_position(file: &mut File) -> u64 {
         .unwrap()
 }
 
+async fn open_append(path: &PathBuf) -> File {
+    File::options()
+        .read(true)
+        .append(true)
+        .open(path)
+        .await
+        .unwrap()
+}
+
 async fn open_rw(path: &PathBuf) -> File {
     File::options()
         .read(true)
@@ -266,12 +275,7 @@ fn inline_writes_append() {
     let scratch = Scratch::new("append");
     std::fs::write(&scratch.0, b"start").unwrap();
     rt().block_on(async {
-        let mut file = File::options()
-            .read(true)
-            .append(true)
-            .open(&scratch.0)
-            .await
-            .unwrap();
+        let mut file = open_append(&scratch.0).await;
         force_write(Some(Forced::Accept { max: usize::MAX }));
         let mut head = [0u8; 2];
         file.read_exact(&mut head).await.unwrap();
@@ -290,12 +294,7 @@ fn the_position_after_appending_writes_is_the_end() {
         let scratch = Scratch::new("append-position");
         std::fs::write(&scratch.0, b"start").unwrap();
         rt().block_on(async {
-            let mut file = File::options()
-                .read(true)
-                .append(true)
-                .open(&scratch.0)
-                .await
-                .unwrap();
+            let mut file = open_append(&scratch.0).await;
             force_write(Some(forced));
             file.seek(SeekFrom::Start(1)).await.unwrap();
             assert_eq!(reported_position(&mut file).await, 1);
