@@ -9,8 +9,10 @@
 //! - **At most about half the workers search at once**: more thieves than victims only contend.
 //! - A notified worker starts *searching* (the notifier counts it as searching before waking it), so the
 //!   next notify is suppressed until it has looked.
-//! - **The last searcher to find work wakes one more worker** (tokio#4383): a notify that was skipped
-//!   because it was searching would otherwise be lost.
+//! - **The last searcher to find work wakes one more worker if work is still waiting** (tokio#4383):
+//!   a notify that was skipped because it was searching would otherwise be lost. Unlike Tokio, it
+//!   looks first (see `Shared::notify_if_work_or_watch_pending`): having taken the only task there
+//!   was, it wakes no one.
 //! - **The last searcher to park rescans every queue** before sleeping, for the same reason.
 //!
 //! The read in [`Idle::worker_to_notify`] and the decrements in the searcher transitions are `SeqCst`

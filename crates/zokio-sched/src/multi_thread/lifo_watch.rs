@@ -69,7 +69,7 @@ pub(crate) const SCAN_EVERY: Duration = Duration::from_micros(25);
 pub(crate) struct Watch {
     /// Per worker: the poll count and time at which its slot was first seen occupied at that count.
     seen: Vec<Option<(u64, Instant)>>,
-    watching: bool,
+    pub(super) watching: bool,
     /// Scans in a row that found every slot empty.
     quiet: u32,
     last_scan: Option<Instant>,

@@ -203,6 +203,18 @@ impl Count {
     }
 }
 
+/// A runtime of two workers, returned once both have parked (the model waits for their
+/// `before_park` hooks).
+fn start_both_parked() -> Runtime {
+    let parks = Arc::new(Count::default());
+    let parked = parks.clone();
+    let rt = Runtime::start_with(2, |config| {
+        config.threads.park_hooks.before_park = Some(Arc::new(move || parked.add()));
+    });
+    parks.wait_for(2);
+    rt
+}
+
 /// A future that never completes (and never registers a waker): its task stays alive until shutdown.
 struct Forever;
 
@@ -232,6 +244,33 @@ fn loom_mt_remote_spawn_is_run_while_workers_park() {
     });
 }
 
+/// Two tasks spawned from outside back to back, while both workers park, both run, although the
+/// first blocks its worker until the second has run. The second spawn's notify may be skipped
+/// because the worker woken for the first is still searching; that worker, the last searcher, then
+/// finds the second task waiting (in the global queue, or in its own queue when it took both) as
+/// it takes the first, and wakes the other worker for it.
+///
+/// Checked to fail when the last searcher wakes no one (`Shared::notify_if_work_or_watch_pending`
+/// doing nothing).
+#[test]
+fn loom_mt_a_spawn_skipped_for_a_searcher_is_not_lost() {
+    model(|| {
+        let rt = start_both_parked();
+        let second = Arc::new(Count::default());
+        let (ran, awaited) = (second.clone(), second);
+        let done = Arc::new(Count::default());
+        let finished = done.clone();
+        rt.spawn(async move {
+            // Blocks this worker's thread until the other worker has run the second task.
+            awaited.wait_for(1);
+            finished.add();
+        });
+        rt.spawn(async move { ran.add() });
+        done.wait_for(1);
+        rt.shutdown();
+    });
+}
+
 /// A task queued on a worker whose thread then blocks is stolen and run by the other worker: the
 /// local push wakes the parked other worker (or leaves the task to it if it is searching already,
 /// having been woken when the first worker stopped searching), which steals it.
@@ -246,12 +285,7 @@ fn loom_mt_remote_spawn_is_run_while_workers_park() {
 #[test]
 fn loom_mt_task_behind_a_blocked_worker_is_stolen() {
     model(|| {
-        let parks = Arc::new(Count::default());
-        let parked = parks.clone();
-        let rt = Runtime::start_with(2, |config| {
-            config.threads.park_hooks.before_park = Some(Arc::new(move || parked.add()));
-        });
-        parks.wait_for(2);
+        let rt = start_both_parked();
         let (handle, tasks) = (rt.handle.clone(), rt.tasks.clone());
         let done = Arc::new(Count::default());
         let finished = done.clone();

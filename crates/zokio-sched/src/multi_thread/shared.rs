@@ -109,6 +109,30 @@ impl Shared {
         }
     }
 
+    /// Called by the last searcher as it stops searching because it found a task. Notifies were
+    /// skipped while it searched (tokio#4383), so it wakes a worker if anything still waits for
+    /// one: a task in a queue, or a watch over a LIFO slot that an owner asked for
+    /// ([`WANTED`](super::lifo_watch::WANTED)).
+    ///
+    /// Tokio wakes a worker here unconditionally. When the searcher took the only task there was
+    /// (one task spawned into an idle runtime from outside it, the way `block_on(spawn(..))`
+    /// starts), that worker searched an empty runtime and parked again, on every such spawn, and
+    /// its wake-up competed with the task for the CPUs: a `block_on` of one spawned task took
+    /// 14-18 µs at the median on 2 workers, 3.6 µs without.
+    ///
+    /// Nothing is missed. Every notifier queues its task (or marks the watch wanted) before it
+    /// checks for searchers, and those checks and the searcher's decrement are `SeqCst` operations
+    /// on the idle word, as is the searcher's look that follows: either a notifier's check comes
+    /// after the decrement and finds no searcher (it wakes a worker itself), or the searcher's look
+    /// comes after the notifier's task or mark and finds it.
+    pub(crate) fn notify_if_work_or_watch_pending(&self) {
+        if self.lifo_watch.load(SeqCst) == super::lifo_watch::WANTED {
+            self.notify_parked();
+        } else {
+            self.notify_if_work_pending();
+        }
+    }
+
     /// Wakes every worker, keeping the idle bookkeeping consistent (used at shutdown).
     pub(crate) fn unpark_all(&self) {
         self.idle.unpark_all();
