@@ -40,9 +40,14 @@ fn model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
-/// The eventfd as the driver sees it: a counter that writes add to and a drain resets, and a wait
-/// (an `epoll_wait` without a timeout) that blocks until the counter is non-zero. It also counts
-/// the waits that returned, for a model to wait on.
+/// A wake-up descriptor as the driver sees it: a counter that writes add to and a drain resets, and
+/// a wait (an `epoll_wait` without a timeout) that blocks until the counter is non-zero. It also
+/// counts the waits that returned, for a model to wait on.
+///
+/// This is a level-triggered eventfd, the harder case for the flag: a drain can erase a write. The
+/// reactor's real eventfd is edge-triggered and never drained (`EventFd::drain`): a write is
+/// consumed only by a wait that returns after it, and a later one ends the next wait, so it loses
+/// no wake-up that this model would not.
 #[derive(Default)]
 struct ModelFd {
     state: Mutex<FdState>,

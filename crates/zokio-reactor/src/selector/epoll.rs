@@ -107,24 +107,29 @@ impl Notifier {
     }
 }
 
-impl WakeFd for EventFd {
-    fn write(&self) {
+impl EventFd {
+    /// Writes 1 to the counter: the write a notify makes.
+    fn add_one(&self) -> io::Result<()> {
         let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a valid u64 to an eventfd we own. It can only fail with
-        // EAGAIN when the counter is about to overflow, i.e. a wake-up is pending anyway.
-        unsafe {
+        // SAFETY: writes 8 bytes from a valid u64 to an eventfd we own.
+        let n = unsafe {
             libc::write(
                 self.0.as_raw_fd(),
                 (&one as *const u64).cast(),
                 std::mem::size_of::<u64>(),
             )
         };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
     }
 
-    fn drain(&self) {
+    /// Reads the counter, which sets it back to zero (nothing to read is fine).
+    fn reset(&self) {
         let mut count: u64 = 0;
-        // SAFETY: reads at most 8 bytes into a valid, writable u64 from an eventfd we own; EAGAIN
-        // (nothing to read) is fine.
+        // SAFETY: reads at most 8 bytes into a valid, writable u64 from an eventfd we own.
         unsafe {
             libc::read(
                 self.0.as_raw_fd(),
@@ -133,6 +138,28 @@ impl WakeFd for EventFd {
             )
         };
     }
+}
+
+impl WakeFd for EventFd {
+    fn write(&self) {
+        // At most three tries: an interrupted write is retried, and one that finds the counter full
+        // (`EAGAIN`, after 2^64 - 2 writes that nobody read) resets it first.
+        for _ in 0..3 {
+            match self.add_one() {
+                Ok(()) => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.reset(),
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Nothing to consume. The eventfd is registered edge-triggered, and every write is an edge of
+    /// its own whether or not the counter was read since the last one (the kernel wakes the epoll
+    /// instance on each write), so the next wait blocks until the next write anyway. Reading the
+    /// counter here, as zokio did before, cost a `read` system call per driver wake-up; mio does
+    /// not read it either. The counter is reset only when a write finds it full (see `write`).
+    fn drain(&self) {}
 }
 
 /// Tokio's (and mio's) reading of an epoll event's closed, priority and error flags.
@@ -279,8 +306,8 @@ impl Selector {
                 extra: extra_readiness(flags),
             });
         }
-        // Drains the eventfd, then lets the next notify write again (see `NotifyFlag` for why in
-        // this order).
+        // Lets the next notify write again (see `NotifyFlag`; the edge-triggered eventfd needs no
+        // draining first, see `EventFd::drain`).
         notifier.flag.wait_returned(&notifier.eventfd, woken);
         Ok(())
     }
@@ -288,9 +315,77 @@ impl Selector {
 
 #[cfg(test)]
 mod tests {
-    use super::{epoll_wait_precise, extra_readiness};
+    use super::{Notifier, Poller, Selector, epoll_wait_precise, extra_readiness};
+    use std::num::NonZeroUsize;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::time::{Duration, Instant};
+
+    /// A wait that a notify must end: far longer than any test waits for a notify that works.
+    const LONG: Duration = Duration::from_secs(20);
+
+    /// Waits with [`LONG`] as the timeout and returns how long it took.
+    fn timed_wait(selector: &mut Selector, poller: &Poller, notifier: &Notifier) -> Duration {
+        let start = Instant::now();
+        let mut ready = Vec::new();
+        selector
+            .wait(poller, notifier, Some(LONG), &mut ready)
+            .unwrap();
+        assert!(ready.is_empty(), "the wake-up is not a source's event");
+        start.elapsed()
+    }
+
+    /// The eventfd is never read: each notify must still end the wait after it, since each write
+    /// is an edge of its own.
+    #[test]
+    fn every_notify_ends_a_wait_although_the_eventfd_is_never_read() {
+        let poller = Poller::new().unwrap();
+        let notifier = Notifier::new(&poller).unwrap();
+        let mut selector = Selector::new(NonZeroUsize::new(8).unwrap());
+        for round in 0..5 {
+            notifier.notify(&poller);
+            // A second notify before the wait is deduplicated (no write) and changes nothing.
+            notifier.notify(&poller);
+            assert!(
+                timed_wait(&mut selector, &poller, &notifier) < LONG / 2,
+                "round {round}: the notify did not end the wait"
+            );
+            // And the unread counter does not end the next wait: it blocks until its timeout.
+            let quiet = Duration::from_millis(20);
+            let start = Instant::now();
+            selector
+                .wait(&poller, &notifier, Some(quiet), &mut Vec::new())
+                .unwrap();
+            assert!(
+                start.elapsed() >= quiet,
+                "round {round}: woken with no notify"
+            );
+        }
+    }
+
+    /// A write that finds the counter full resets it and writes again: the notify is not lost.
+    #[test]
+    fn a_notify_that_finds_the_counter_full_still_ends_the_wait() {
+        let poller = Poller::new().unwrap();
+        let notifier = Notifier::new(&poller).unwrap();
+        let mut selector = Selector::new(NonZeroUsize::new(8).unwrap());
+        let full: u64 = u64::MAX - 1;
+        // SAFETY: writes 8 bytes from a valid u64 to the notifier's eventfd, which outlives the call.
+        let n = unsafe {
+            libc::write(
+                notifier.eventfd.0.as_raw_fd(),
+                (&full as *const u64).cast(),
+                std::mem::size_of::<u64>(),
+            )
+        };
+        assert_eq!(n, 8);
+        // That write was an edge: consume it.
+        assert!(timed_wait(&mut selector, &poller, &notifier) < LONG / 2);
+        notifier.notify(&poller);
+        assert!(
+            timed_wait(&mut selector, &poller, &notifier) < LONG / 2,
+            "the notify was lost to the full counter"
+        );
+    }
 
     #[test]
     fn a_sub_millisecond_timeout_is_waited_out_never_cut_short() {

@@ -11,7 +11,9 @@ use crate::loom::AtomicBool;
 pub(crate) trait WakeFd {
     /// Makes the driver's current or next wait return (the wait reports the descriptor ready).
     fn write(&self);
-    /// Consumes every pending write, so that the next wait blocks again.
+    /// Consumes every pending write, so that the next wait blocks again. (The eventfd has nothing
+    /// to do here: it is edge-triggered, see its `drain`. The loom model's descriptor is
+    /// level-triggered, the harder case for the flag.)
     fn drain(&self);
 }
 
