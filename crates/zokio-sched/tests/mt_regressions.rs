@@ -11,9 +11,9 @@ use common::{Chan, DropCounter, Flag, rt, rt_with, spin_for, with_timeout};
 use zokio_sched::Scheduler;
 use zokio_sched::multi_thread::Config;
 
-/// tokio#4383: when the last searching worker finds work, it must wake another worker; otherwise a
-/// notify skipped "because someone searches" is lost and tasks wait while workers sleep. Many rounds
-/// of bursts from outside onto idle workers; each burst must finish.
+/// tokio#4383: when the last searching worker finds work and more is waiting, it must wake another
+/// worker; otherwise a notify skipped "because someone searches" is lost and tasks wait while workers
+/// sleep. Many rounds of bursts from outside onto idle workers; each burst must finish.
 #[test]
 fn lost_wakeup_when_last_searcher_finds_work() {
     let rt = rt(2);

@@ -31,8 +31,8 @@ use crate::{Driver, Unpark};
 /// notification after each yield. A notification caught there costs the notifier a swap instead of a
 /// futex (or driver) wake-up, and the worker no sleep and wake-up; the notifier is typically a busy
 /// worker that pushed a task to its queue, so that wake-up sat on the critical path. Tokio's parker
-/// yields before sleeping in the same way; the worker loop uses it only for the LIFO watcher (see
-/// `worker.rs` for why). None under loom: the models check the sleep protocol, which this loop only
+/// yields before sleeping in the same way; the worker loop uses it only for the LIFO watcher, and
+/// only from three workers on (see `worker.rs` for why). None under loom: the models check the sleep protocol, which this loop only
 /// delays.
 const YIELDS_BEFORE_SLEEP: u32 = if cfg!(all(test, loom)) { 0 } else { 3 };
 
