@@ -268,12 +268,13 @@ impl Mailbox {
     /// that the thread, once it wakes, goes back to the idle stack.
     fn take_over(&self) -> Option<Runnable> {
         let mut mail = self.mail.lock().unwrap_or_else(|p| p.into_inner());
-        if !matches!(*mail, Mail::Task(_)) {
-            return None;
-        }
         match std::mem::replace(&mut *mail, Mail::TakenOver) {
             Mail::Task(runnable) => Some(runnable),
-            _ => unreachable!("checked above"),
+            other => {
+                // Nothing to take (empty, an exit, or taken already): leave it as it was.
+                *mail = other;
+                None
+            }
         }
     }
 }
