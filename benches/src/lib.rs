@@ -20,6 +20,7 @@ use criterion::measurement::WallTime;
 pub mod echo;
 pub mod files;
 pub mod http;
+pub mod paired;
 pub mod rt;
 pub mod workloads;
 

@@ -25,6 +25,7 @@ mod flaky;
 mod logrun;
 mod machine;
 mod model;
+mod paired;
 mod report;
 mod run;
 mod soak;
@@ -34,6 +35,7 @@ mod tools;
 use bench::BenchOptions;
 use coverage::CoverageOptions;
 use flaky::FlakyOptions;
+use paired::PairedOptions;
 use soak::SoakOptions;
 
 const USAGE: &str = "\
@@ -51,6 +53,11 @@ commands:
       --rounds N            run every benchmark N times, one full pass after another, and
                             report the median of the rounds (default 1)
       --no-run              report on the results criterion already holds, without running
+  paired [--quick] [-- ARGS]
+                    time the runtimes in turn, one iteration each, in one process, on the workloads
+                    where they are close (TCP request/response, hyper, cpu_fanout, chained_spawn);
+                    print and write target/zokio-bench/paired.md. ARGS: --pairs N (default 300),
+                    --runs N (3), --warm-up N (30), --filter PATTERNS
   loom [-- ARGS]    RUSTFLAGS=\"--cfg loom\" tests of zokio-sched, zokio-sync and zokio-reactor
                     (names starting with `loom`), release mode, LOOM_MAX_PREEMPTIONS=2 unless set
   miri [-- ARGS]    cargo +nightly miri test -p zokio-task; ... -p zokio-sched --lib queue;
@@ -83,6 +90,7 @@ commands:
 #[derive(Debug, PartialEq)]
 enum Cmd {
     Bench(BenchOptions),
+    Paired(PairedOptions),
     Loom(Vec<String>),
     Miri(Vec<String>),
     Coverage(CoverageOptions),
@@ -99,6 +107,7 @@ fn parse(args: &[String]) -> Result<Cmd, String> {
     };
     match cmd.as_str() {
         "bench" => parse_bench(rest).map(Cmd::Bench),
+        "paired" => parse_paired(rest).map(Cmd::Paired),
         "loom" => Ok(Cmd::Loom(passthrough(rest)?)),
         "miri" => Ok(Cmd::Miri(passthrough(rest)?)),
         "coverage" => parse_coverage(rest).map(Cmd::Coverage),
@@ -222,6 +231,18 @@ fn parse_soak(rest: &[String]) -> Result<SoakOptions, String> {
     Ok(opts)
 }
 
+/// `[--quick] [-- ARGS]`: the ARGS go to the paired bench, which checks them.
+fn parse_paired(rest: &[String]) -> Result<PairedOptions, String> {
+    let (quick, rest) = match rest.split_first() {
+        Some((first, rest)) if first == "--quick" => (true, rest),
+        _ => (false, rest),
+    };
+    Ok(PairedOptions {
+        quick,
+        args: passthrough(rest)?,
+    })
+}
+
 fn parse_bench(rest: &[String]) -> Result<BenchOptions, String> {
     let mut opts = BenchOptions {
         runtimes: model::RUNTIMES.iter().map(|r| r.to_string()).collect(),
@@ -285,6 +306,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match parse(&args) {
         Ok(Cmd::Bench(opts)) => bench::bench(&opts),
+        Ok(Cmd::Paired(opts)) => paired::paired(&opts),
         Ok(Cmd::Loom(extra)) => tools::loom(&extra),
         Ok(Cmd::Miri(extra)) => tools::miri(&extra),
         Ok(Cmd::Coverage(opts)) => coverage::coverage(&opts),
@@ -357,6 +379,23 @@ mod tests {
             Cmd::Loom(args("--nocapture"))
         );
         assert_eq!(parse(&[]).unwrap(), Cmd::Help);
+    }
+
+    #[test]
+    fn parses_paired_options() {
+        assert_eq!(
+            parse(&args("paired")).unwrap(),
+            Cmd::Paired(PairedOptions::default())
+        );
+        assert_eq!(
+            parse(&args("paired --quick -- --pairs 50 --filter http")).unwrap(),
+            Cmd::Paired(PairedOptions {
+                quick: true,
+                args: args("--pairs 50 --filter http"),
+            })
+        );
+        // Options of the bench itself go after `--`.
+        assert!(parse(&args("paired --pairs 50")).is_err());
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub fn workspace() -> Result<Workspace, String> {
                 .is_some_and(|k| k.iter().any(|k| k == "bench"))
         })
         .filter_map(|t| t["name"].as_str().map(String::from))
+        // Not criterion: `cargo xtask paired` runs it.
+        .filter(|name| name != crate::paired::PAIRED_SUITE)
         .collect();
     suites.sort_by_key(|s| {
         let rank = SUITE_ORDER
