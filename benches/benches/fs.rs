@@ -23,10 +23,10 @@
 //! starts with what the groups before it wrote on disk (`sync`), so that the kernel's writeback of
 //! it does not run during the group, in whichever runtime is measured first.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 
-use benches::rt::{Rt, SmolCt, TokioCt, ZokioCt};
+use benches::fs_rt::{self, FsRt, SEQ_CHUNK, fan_out};
+use benches::rt::{SmolCt, TokioCt, ZokioCt};
 use benches::{bench_raw, bench_with, in_turn, size};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
@@ -34,239 +34,6 @@ use criterion::{BenchmarkGroup, Criterion, Throughput};
 const TASKS: usize = 16;
 const FILE_SIZE: usize = 1 << 20;
 const OP: usize = 4096;
-const SEQ_CHUNK: usize = 1 << 20;
-
-/// File-system and process operations of one runtime.
-trait FsRt: Rt {
-    type File: Send + 'static;
-
-    fn open_rw(path: PathBuf) -> impl Future<Output = Self::File> + Send;
-    fn create(path: PathBuf) -> impl Future<Output = Self::File> + Send;
-    fn read_exact<'a>(f: &'a mut Self::File, buf: &'a mut [u8]) -> impl Future<Output = ()> + Send;
-    /// One read call; returns the byte count.
-    fn read_some<'a>(
-        f: &'a mut Self::File,
-        buf: &'a mut [u8],
-    ) -> impl Future<Output = usize> + Send;
-    fn write_all<'a>(f: &'a mut Self::File, buf: &'a [u8]) -> impl Future<Output = ()> + Send;
-    fn rewind(f: &mut Self::File) -> impl Future<Output = ()> + Send;
-    fn seek_to(f: &mut Self::File, pos: u64) -> impl Future<Output = ()> + Send;
-    fn flush(f: &mut Self::File) -> impl Future<Output = ()> + Send;
-    fn write(path: PathBuf, data: Vec<u8>) -> impl Future<Output = ()> + Send;
-    fn read(path: PathBuf) -> impl Future<Output = Vec<u8>> + Send;
-    fn remove(path: PathBuf) -> impl Future<Output = ()> + Send;
-    fn count_dir(path: PathBuf) -> impl Future<Output = usize> + Send;
-    fn run_true() -> impl Future<Output = ()> + Send;
-}
-
-macro_rules! file_ops {
-    ($read:path, $write:path, $seek:path) => {
-        fn read_exact<'a>(
-            f: &'a mut Self::File,
-            buf: &'a mut [u8],
-        ) -> impl Future<Output = ()> + Send {
-            async move {
-                use $read;
-                f.read_exact(buf).await.expect("read");
-            }
-        }
-
-        fn read_some<'a>(
-            f: &'a mut Self::File,
-            buf: &'a mut [u8],
-        ) -> impl Future<Output = usize> + Send {
-            async move {
-                use $read;
-                f.read(buf).await.expect("read")
-            }
-        }
-
-        fn write_all<'a>(f: &'a mut Self::File, buf: &'a [u8]) -> impl Future<Output = ()> + Send {
-            async move {
-                use $write;
-                f.write_all(buf).await.expect("write");
-            }
-        }
-
-        fn rewind(f: &mut Self::File) -> impl Future<Output = ()> + Send {
-            async move {
-                use $seek;
-                f.seek(std::io::SeekFrom::Start(0)).await.expect("seek");
-            }
-        }
-
-        fn seek_to(f: &mut Self::File, pos: u64) -> impl Future<Output = ()> + Send {
-            async move {
-                use $seek;
-                let at = f.seek(std::io::SeekFrom::Start(pos)).await.expect("seek");
-                assert_eq!(at, pos);
-            }
-        }
-
-        fn flush(f: &mut Self::File) -> impl Future<Output = ()> + Send {
-            async move {
-                use $write;
-                f.flush().await.expect("flush");
-            }
-        }
-    };
-}
-
-impl FsRt for ZokioCt {
-    type File = zokio::fs::File;
-
-    async fn open_rw(path: PathBuf) -> zokio::fs::File {
-        let mut options = zokio::fs::OpenOptions::new();
-        options.read(true).write(true);
-        options.open(path).await.expect("open")
-    }
-
-    async fn create(path: PathBuf) -> zokio::fs::File {
-        zokio::fs::File::create(path).await.expect("create")
-    }
-
-    file_ops!(
-        zokio::io::AsyncReadExt,
-        zokio::io::AsyncWriteExt,
-        zokio::io::AsyncSeekExt
-    );
-
-    async fn write(path: PathBuf, data: Vec<u8>) {
-        zokio::fs::write(path, data).await.expect("write");
-    }
-
-    async fn read(path: PathBuf) -> Vec<u8> {
-        zokio::fs::read(path).await.expect("read")
-    }
-
-    async fn remove(path: PathBuf) {
-        zokio::fs::remove_file(path).await.expect("remove");
-    }
-
-    async fn count_dir(path: PathBuf) -> usize {
-        let mut entries = zokio::fs::read_dir(path).await.expect("read_dir");
-        let mut n = 0;
-        while entries.next_entry().await.expect("entry").is_some() {
-            n += 1;
-        }
-        n
-    }
-
-    async fn run_true() {
-        let status = zokio::process::Command::new("true").status().await;
-        assert!(status.expect("spawn").success());
-    }
-}
-
-impl FsRt for TokioCt {
-    type File = tokio::fs::File;
-
-    async fn open_rw(path: PathBuf) -> tokio::fs::File {
-        let mut options = tokio::fs::OpenOptions::new();
-        options.read(true).write(true);
-        options.open(path).await.expect("open")
-    }
-
-    async fn create(path: PathBuf) -> tokio::fs::File {
-        tokio::fs::File::create(path).await.expect("create")
-    }
-
-    file_ops!(
-        tokio::io::AsyncReadExt,
-        tokio::io::AsyncWriteExt,
-        tokio::io::AsyncSeekExt
-    );
-
-    async fn write(path: PathBuf, data: Vec<u8>) {
-        tokio::fs::write(path, data).await.expect("write");
-    }
-
-    async fn read(path: PathBuf) -> Vec<u8> {
-        tokio::fs::read(path).await.expect("read")
-    }
-
-    async fn remove(path: PathBuf) {
-        tokio::fs::remove_file(path).await.expect("remove");
-    }
-
-    async fn count_dir(path: PathBuf) -> usize {
-        let mut entries = tokio::fs::read_dir(path).await.expect("read_dir");
-        let mut n = 0;
-        while entries.next_entry().await.expect("entry").is_some() {
-            n += 1;
-        }
-        n
-    }
-
-    async fn run_true() {
-        let status = tokio::process::Command::new("true").status().await;
-        assert!(status.expect("spawn").success());
-    }
-}
-
-impl FsRt for SmolCt {
-    type File = async_fs::File;
-
-    async fn open_rw(path: PathBuf) -> async_fs::File {
-        let mut options = async_fs::OpenOptions::new();
-        options.read(true).write(true);
-        options.open(path).await.expect("open")
-    }
-
-    async fn create(path: PathBuf) -> async_fs::File {
-        async_fs::File::create(path).await.expect("create")
-    }
-
-    file_ops!(
-        futures_lite::AsyncReadExt,
-        futures_lite::AsyncWriteExt,
-        futures_lite::AsyncSeekExt
-    );
-
-    async fn write(path: PathBuf, data: Vec<u8>) {
-        async_fs::write(path, data).await.expect("write");
-    }
-
-    async fn read(path: PathBuf) -> Vec<u8> {
-        async_fs::read(path).await.expect("read")
-    }
-
-    async fn remove(path: PathBuf) {
-        async_fs::remove_file(path).await.expect("remove");
-    }
-
-    async fn count_dir(path: PathBuf) -> usize {
-        use futures_lite::StreamExt;
-        let mut entries = async_fs::read_dir(path).await.expect("read_dir");
-        let mut n = 0;
-        while let Some(entry) = entries.next().await {
-            entry.expect("entry");
-            n += 1;
-        }
-        n
-    }
-
-    async fn run_true() {
-        let status = async_process::Command::new("true").status().await;
-        assert!(status.expect("spawn").success());
-    }
-}
-
-/// Runs `body(i)` as `n` tasks and waits for all of them, collecting their outputs in order.
-fn fan_out<R: FsRt, T, F>(rt: &R, n: usize, body: impl Fn(usize) -> F) -> Vec<T>
-where
-    F: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    rt.block_on(async {
-        let handles: Vec<_> = (0..n).map(|i| R::spawn(body(i))).collect();
-        let mut out = Vec::with_capacity(n);
-        for handle in handles {
-            out.push(handle.await);
-        }
-        out
-    })
-}
 
 /// One open file per task, with the position in ops (for rewinding at the end).
 type Files<F> = Vec<Option<(F, usize)>>;
@@ -468,20 +235,7 @@ fn seq_write<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, path: &Path, total: 
     bench_with::<R, _, _>(
         g,
         |_| (),
-        move |rt, ()| {
-            let path = path.clone();
-            fan_out(rt, 1, move |_| {
-                let path = path.clone();
-                async move {
-                    let mut file = R::create(path).await;
-                    let chunk = vec![3u8; SEQ_CHUNK];
-                    for _ in 0..total / SEQ_CHUNK {
-                        R::write_all(&mut file, &chunk).await;
-                    }
-                    R::flush(&mut file).await;
-                }
-            });
-        },
+        move |rt, ()| fs_rt::seq_write(rt, path.clone(), total),
     );
 }
 
@@ -526,18 +280,7 @@ fn read_dir<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, path: &Path, entries:
 }
 
 fn spawn_true<R: FsRt>(g: &mut BenchmarkGroup<'_, WallTime>, children: usize) {
-    const PARALLEL: usize = 10;
-    bench_with::<R, _, _>(
-        g,
-        |_| (),
-        move |rt, ()| {
-            fan_out(rt, PARALLEL, |_| async move {
-                for _ in 0..children / PARALLEL {
-                    R::run_true().await;
-                }
-            });
-        },
-    );
+    bench_with::<R, _, _>(g, |_| (), move |rt, ()| fs_rt::spawn_true(rt, children));
 }
 
 /// The scratch directory, removed on drop.

@@ -9,7 +9,8 @@
 //! cargo bench -p benches --bench paired -- [--pairs N] [--runs N] [--warm-up N] [--filter A,B]
 //! ```
 //!
-//! With `--test` (as `cargo bench -- --test` passes it in CI) every workload runs two pairs and
+//! `--pairs` and `--warm-up` are divided by 5 for `fs/seq_write_64m` and by 30 for
+//! `fs/spawn_true`, whose iterations are long. With `--test` (as `cargo bench -- --test` passes it in CI) every workload runs two pairs and
 //! nothing is reported. The workloads are the criterion groups of the same names, same sizes
 //! (`ZOKIO_BENCH_QUICK=1` for the quick sizes):
 //!
@@ -19,18 +20,36 @@
 //!   from one Tokio current-thread client (no smol column, as in the criterion group).
 //! - `multi_thread/cpu_fanout`: 1000 tasks of a fixed xorshift loop.
 //! - `multi_thread/chained_spawn`: a chain of tasks each spawning the next.
+//! - `current_thread/block_on`: `block_on` of a ready future, [`BLOCK_ON_BATCH`] per iteration
+//!   (one takes about 150 ns, too short to time alone).
+//! - `fs/seq_write_64m`: one file written in 1 MiB `write_all`s, then flushed (current-thread
+//!   set-ups; each runtime writes its own file in a scratch directory).
+//! - `fs/spawn_true`: 500 children of `true`, 10 tasks spawning at once.
+//! - `sync/sync_oneshot` (measured first, see `WORKLOADS`): create a one-shot channel, send,
+//!   await the value, [`ONESHOT_BATCH`] per iteration, on one Tokio current-thread runtime per
+//!   contender (the `sync` suite runs everything on Tokio); the third contender is
+//!   `async-channel` (`bounded(1)`).
 
+use std::future::Future;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use benches::echo::EchoClients;
+use benches::fs_rt::{FsRt, seq_write, spawn_true};
 use benches::http::{CONNECTIONS as HTTP_CONNECTIONS, HelloClients};
 use benches::paired::{Contender, Outcome, measure};
 use benches::rt::{NetRt, Rt, SmolCt, SmolMt, TokioCt, TokioMt, ZokioCt, ZokioMt};
-use benches::workloads::{chained_spawn, cpu_fanout};
+use benches::workloads::{block_on_ready, chained_spawn, cpu_fanout};
 use benches::{settle_allocator, size};
 
 /// Connections of the TCP request/response workloads (as in the `net` suite).
 const ECHO_CONNECTIONS: usize = 50;
+
+/// `block_on` calls per iteration of `current_thread/block_on`.
+const BLOCK_ON_BATCH: usize = 10_000;
+
+/// Channels per iteration of `sync/sync_oneshot`.
+const ONESHOT_BATCH: u64 = 20_000;
 
 /// A runtime and the state its iterations use, dropped in that order: state first.
 struct Held<R, S> {
@@ -74,11 +93,97 @@ fn chain<R: Rt>(depth: usize) -> Contender<'static> {
     contender(|_: &R| (), move |rt, ()| chained_spawn(rt, depth))
 }
 
-/// The paired workloads: name, and a function that builds its contenders (zokio first).
-type Workload = (&'static str, fn() -> Vec<Contender<'static>>);
+fn block_on<R: Rt>() -> Contender<'static> {
+    contender(
+        |_: &R| (),
+        |rt, ()| {
+            for _ in 0..BLOCK_ON_BATCH {
+                std::hint::black_box(block_on_ready(rt));
+            }
+        },
+    )
+}
+
+/// A directory under the system's temp dir, removed with everything in it on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("zokio-paired-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create the scratch directory");
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn seq_writes<R: FsRt>(total: usize) -> Contender<'static> {
+    contender(
+        |_: &R| Scratch::new(R::NAME),
+        move |rt, scratch| seq_write(rt, scratch.0.join("seq"), total),
+    )
+}
+
+fn children<R: FsRt>(children: usize) -> Contender<'static> {
+    contender(|_: &R| (), move |rt, ()| spawn_true(rt, children))
+}
+
+/// A contender that runs `batch` (a future for `ONESHOT_BATCH` channels) on its own Tokio
+/// current-thread runtime, inside a spawned task as the `sync` suite does.
+fn on_tokio<F: Future<Output = ()> + Send + 'static>(
+    name: &'static str,
+    batch: fn() -> F,
+) -> Contender<'static> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    Contender::new(name, move || {
+        rt.block_on(async { tokio::spawn(batch()).await.expect("batch") })
+    })
+}
+
+/// A paired workload: its name, a divisor of the pair and warm-up counts (for workloads whose
+/// iteration takes a tenth of a second or more, or writes a lot), and a function that builds its
+/// contenders (zokio first).
+type Workload = (&'static str, usize, fn() -> Vec<Contender<'static>>);
 
 const WORKLOADS: &[Workload] = &[
-    ("net/tcp_request_response", || {
+    // First, before any zokio runtime exists in the process: as in a Tokio program that uses
+    // zokio-sync (and as in the `sync` suite), zokio's budget is then known to be unused and not
+    // looked up. After a zokio runtime has run, each operation looks up both budgets (the benches
+    // build zokio-sync with `tokio-coop`), a few nanoseconds of
+    // the 50 (paired against Tokio: 1.007x measured first, 0.95x after a zokio runtime).
+    ("sync/sync_oneshot", 1, || {
+        vec![
+            on_tokio("zokio", || async {
+                for i in 0..ONESHOT_BATCH {
+                    let (tx, rx) = zokio::sync::oneshot::channel();
+                    tx.send(i).unwrap();
+                    std::hint::black_box(rx.await.unwrap());
+                }
+            }),
+            on_tokio("tokio", || async {
+                for i in 0..ONESHOT_BATCH {
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    tx.send(i).unwrap();
+                    std::hint::black_box(rx.await.unwrap());
+                }
+            }),
+            on_tokio("async-channel", || async {
+                for i in 0..ONESHOT_BATCH {
+                    let (tx, rx) = async_channel::bounded(1);
+                    tx.try_send(i).unwrap();
+                    std::hint::black_box(rx.recv().await.unwrap());
+                }
+            }),
+        ]
+    }),
+    ("net/tcp_request_response", 1, || {
         let rounds = size(20, 5);
         vec![
             echo::<ZokioCt>(rounds),
@@ -86,7 +191,7 @@ const WORKLOADS: &[Workload] = &[
             echo::<SmolCt>(rounds),
         ]
     }),
-    ("net/tcp_request_response_mt", || {
+    ("net/tcp_request_response_mt", 1, || {
         let rounds = size(20, 5);
         vec![
             echo::<ZokioMt>(rounds),
@@ -94,11 +199,11 @@ const WORKLOADS: &[Workload] = &[
             echo::<SmolMt>(rounds),
         ]
     }),
-    ("http/hello_world", || {
+    ("http/hello_world", 1, || {
         let requests = size(100, 25);
         vec![http::<ZokioMt>(requests), http::<TokioMt>(requests)]
     }),
-    ("multi_thread/cpu_fanout", || {
+    ("multi_thread/cpu_fanout", 1, || {
         let iterations = size(10_000, 2_000) as u64;
         vec![
             cpu::<ZokioMt>(iterations),
@@ -106,12 +211,35 @@ const WORKLOADS: &[Workload] = &[
             cpu::<SmolMt>(iterations),
         ]
     }),
-    ("multi_thread/chained_spawn", || {
+    ("multi_thread/chained_spawn", 1, || {
         let depth = size(1_000, 200);
         vec![
             chain::<ZokioMt>(depth),
             chain::<TokioMt>(depth),
             chain::<SmolMt>(depth),
+        ]
+    }),
+    ("current_thread/block_on", 1, || {
+        vec![
+            block_on::<ZokioCt>(),
+            block_on::<TokioCt>(),
+            block_on::<SmolCt>(),
+        ]
+    }),
+    ("fs/seq_write_64m", 5, || {
+        let total = size(64 << 20, 8 << 20);
+        vec![
+            seq_writes::<ZokioCt>(total),
+            seq_writes::<TokioCt>(total),
+            seq_writes::<SmolCt>(total),
+        ]
+    }),
+    ("fs/spawn_true", 30, || {
+        let n = size(500, 50);
+        vec![
+            children::<ZokioCt>(n),
+            children::<TokioCt>(n),
+            children::<SmolCt>(n),
         ]
     }),
 ];
@@ -213,10 +341,15 @@ fn main() -> ExitCode {
         "| workload | other | pairs | zokio | other | other/zokio (median of pairs) | quartiles | run medians |\n\
          |---|---|---:|---:|---:|---:|---:|---|\n",
     );
-    for (name, build) in WORKLOADS {
+    for &(name, divisor, build) in WORKLOADS {
         if !selected(name, &opts.filter) {
             continue;
         }
+        let (warm_up, pairs) = if opts.test {
+            (warm_up, pairs)
+        } else {
+            (warm_up / divisor, (pairs / divisor).max(1))
+        };
         eprintln!("paired: {name} ({runs} x {pairs} pairs)...");
         let mut contenders = build();
         let outcomes = measure(&mut contenders, warm_up, pairs, runs);

@@ -19,6 +19,7 @@ use criterion::measurement::WallTime;
 
 pub mod echo;
 pub mod files;
+pub mod fs_rt;
 pub mod http;
 pub mod paired;
 pub mod rt;
