@@ -26,9 +26,12 @@
 //!   set-ups; each runtime writes its own file in a scratch directory).
 //! - `fs/spawn_true`: 500 children of `true`, 10 tasks spawning at once.
 //! - `sync/sync_oneshot` (measured first, see `WORKLOADS`): create a one-shot channel, send,
-//!   await the value, [`ONESHOT_BATCH`] per iteration, on one Tokio current-thread runtime per
-//!   contender (the `sync` suite runs everything on Tokio); the third contender is
+//!   await the value, [`ONESHOT_BATCH`] per iteration, on one Tokio multi-thread runtime (two
+//!   workers) per contender, as the `sync` suite runs everything; the third contender is
 //!   `async-channel` (`bounded(1)`).
+//! - `sync/sync_mpsc_bounded_1p` (after `sync_oneshot`): one producer task sends
+//!   [`MPSC_BATCH`] values through a bounded channel of 128 to the receiving task, the same
+//!   set-up; the third contender is `async-channel`.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -50,6 +53,12 @@ const BLOCK_ON_BATCH: usize = 10_000;
 
 /// Channels per iteration of `sync/sync_oneshot`.
 const ONESHOT_BATCH: u64 = 20_000;
+
+/// Messages per iteration of `sync/sync_mpsc_bounded_1p`.
+const MPSC_BATCH: u64 = 20_000;
+
+/// Capacity of the bounded channels (as in the `sync` suite).
+const MPSC_CAPACITY: usize = 128;
 
 /// A runtime and the state its iterations use, dropped in that order: state first.
 struct Held<R, S> {
@@ -132,14 +141,14 @@ fn children<R: FsRt>(children: usize) -> Contender<'static> {
     contender(|_: &R| (), move |rt, ()| spawn_true(rt, children))
 }
 
-/// A contender that runs `batch` (a future for `ONESHOT_BATCH` channels) on its own Tokio
-/// current-thread runtime, inside a spawned task as the `sync` suite does.
+/// A contender that runs `batch` (the future of one iteration) on its own Tokio multi-thread
+/// runtime with two workers, inside a spawned task: the `sync` suite's set-up.
 fn on_tokio<F: Future<Output = ()> + Send + 'static>(
     name: &'static str,
     batch: fn() -> F,
 ) -> Contender<'static> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .build()
         .expect("tokio runtime");
     Contender::new(name, move || {
@@ -153,11 +162,11 @@ fn on_tokio<F: Future<Output = ()> + Send + 'static>(
 type Workload = (&'static str, usize, fn() -> Vec<Contender<'static>>);
 
 const WORKLOADS: &[Workload] = &[
-    // First, before any zokio runtime exists in the process: as in a Tokio program that uses
-    // zokio-sync (and as in the `sync` suite), zokio's budget is then known to be unused and not
-    // looked up. After a zokio runtime has run, each operation looks up both budgets (the benches
-    // build zokio-sync with `tokio-coop`), a few nanoseconds of
-    // the 50 (paired against Tokio: 1.007x measured first, 0.95x after a zokio runtime).
+    // The `sync` workloads first, before any zokio runtime exists in the process: as in a Tokio
+    // program that uses zokio-sync (and as in the `sync` suite), zokio's budget is then known to be
+    // unused and not looked up. After a zokio runtime has run, each operation looks up both
+    // budgets (the benches build zokio-sync with `tokio-coop`), a few nanoseconds of the 50 of a
+    // one-shot channel (paired against Tokio: 1.007x measured first, 0.95x after a zokio runtime).
     ("sync/sync_oneshot", 1, || {
         vec![
             on_tokio("zokio", || async {
@@ -178,6 +187,43 @@ const WORKLOADS: &[Workload] = &[
                 for i in 0..ONESHOT_BATCH {
                     let (tx, rx) = async_channel::bounded(1);
                     tx.try_send(i).unwrap();
+                    std::hint::black_box(rx.recv().await.unwrap());
+                }
+            }),
+        ]
+    }),
+    ("sync/sync_mpsc_bounded_1p", 1, || {
+        vec![
+            on_tokio("zokio", || async {
+                let (tx, mut rx) = zokio::sync::mpsc::channel(MPSC_CAPACITY);
+                tokio::spawn(async move {
+                    for i in 0..MPSC_BATCH {
+                        tx.send(i).await.unwrap();
+                    }
+                });
+                for _ in 0..MPSC_BATCH {
+                    std::hint::black_box(rx.recv().await.unwrap());
+                }
+            }),
+            on_tokio("tokio", || async {
+                let (tx, mut rx) = tokio::sync::mpsc::channel(MPSC_CAPACITY);
+                tokio::spawn(async move {
+                    for i in 0..MPSC_BATCH {
+                        tx.send(i).await.unwrap();
+                    }
+                });
+                for _ in 0..MPSC_BATCH {
+                    std::hint::black_box(rx.recv().await.unwrap());
+                }
+            }),
+            on_tokio("async-channel", || async {
+                let (tx, rx) = async_channel::bounded(MPSC_CAPACITY);
+                tokio::spawn(async move {
+                    for i in 0..MPSC_BATCH {
+                        tx.send(i).await.unwrap();
+                    }
+                });
+                for _ in 0..MPSC_BATCH {
                     std::hint::black_box(rx.recv().await.unwrap());
                 }
             }),
