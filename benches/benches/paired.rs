@@ -16,10 +16,15 @@
 //!
 //! - `net/tcp_request_response`, `net/tcp_request_response_mt`: 64-byte round trips on 50
 //!   connections to an echo server on the same runtime (current-thread and multi-thread set-ups).
+//! - `net/tcp_stream`: one connection streaming 32 MiB in 64 KiB writes to a reader that
+//!   acknowledges the end (current-thread set-ups).
+//! - `net/udp_round_trip`: 8 clients each doing 100 sequential 64-byte round trips to a UDP echo
+//!   server (current-thread set-ups).
 //! - `http/hello_world`: hyper hello-world on the multi-thread set-up, 32 keep-alive connections
 //!   from one Tokio current-thread client (no smol column, as in the criterion group).
 //! - `multi_thread/cpu_fanout`: 1000 tasks of a fixed xorshift loop.
 //! - `multi_thread/chained_spawn`: a chain of tasks each spawning the next.
+//! - `multi_thread/spawn_blocking`: 1000 closures on the blocking pool, awaited.
 //! - `current_thread/block_on`: `block_on` of a ready future, [`BLOCK_ON_BATCH`] per iteration
 //!   (one takes about 150 ns, too short to time alone).
 //! - `fs/seq_write_64m`: one file written in 1 MiB `write_all`s, then flushed (current-thread
@@ -40,9 +45,10 @@ use std::process::ExitCode;
 use benches::echo::EchoClients;
 use benches::fs_rt::{FsRt, seq_write, spawn_true};
 use benches::http::{CONNECTIONS as HTTP_CONNECTIONS, HelloClients};
+use benches::net_rt::{UdpRt, stream_pair, stream_round, udp_rounds, udp_setup};
 use benches::paired::{Contender, Outcome, measure};
 use benches::rt::{NetRt, Rt, SmolCt, SmolMt, TokioCt, TokioMt, ZokioCt, ZokioMt};
-use benches::workloads::{block_on_ready, chained_spawn, cpu_fanout};
+use benches::workloads::{block_on_ready, chained_spawn, cpu_fanout, spawn_blocking};
 use benches::{settle_allocator, size};
 
 /// Connections of the TCP request/response workloads (as in the `net` suite).
@@ -84,6 +90,19 @@ fn echo<R: NetRt>(rounds: usize) -> Contender<'static> {
     )
 }
 
+fn streaming<R: NetRt>(total: usize) -> Contender<'static> {
+    contender(
+        move |rt: &R| stream_pair(rt, total),
+        move |rt, client| stream_round(rt, client, total),
+    )
+}
+
+fn udp<R: UdpRt>(rounds: usize) -> Contender<'static> {
+    contender(udp_setup::<R>, move |rt, clients| {
+        udp_rounds(rt, clients, rounds)
+    })
+}
+
 fn http<R: benches::http::HttpRt>(requests: usize) -> Contender<'static> {
     let mut clients = HelloClients::connect(R::build(), HTTP_CONNECTIONS);
     Contender::new(R::NAME, move || clients.requests(requests))
@@ -100,6 +119,10 @@ fn cpu<R: Rt>(iterations: u64) -> Contender<'static> {
 
 fn chain<R: Rt>(depth: usize) -> Contender<'static> {
     contender(|_: &R| (), move |rt, ()| chained_spawn(rt, depth))
+}
+
+fn blocking<R: Rt>(n: usize) -> Contender<'static> {
+    contender(|_: &R| (), move |rt, ()| spawn_blocking(rt, n))
 }
 
 fn block_on<R: Rt>() -> Contender<'static> {
@@ -245,6 +268,22 @@ const WORKLOADS: &[Workload] = &[
             echo::<SmolMt>(rounds),
         ]
     }),
+    ("net/tcp_stream", 1, || {
+        let total = size(32 << 20, 4 << 20);
+        vec![
+            streaming::<ZokioCt>(total),
+            streaming::<TokioCt>(total),
+            streaming::<SmolCt>(total),
+        ]
+    }),
+    ("net/udp_round_trip", 1, || {
+        let rounds = size(100, 20);
+        vec![
+            udp::<ZokioCt>(rounds),
+            udp::<TokioCt>(rounds),
+            udp::<SmolCt>(rounds),
+        ]
+    }),
     ("http/hello_world", 1, || {
         let requests = size(100, 25);
         vec![http::<ZokioMt>(requests), http::<TokioMt>(requests)]
@@ -263,6 +302,14 @@ const WORKLOADS: &[Workload] = &[
             chain::<ZokioMt>(depth),
             chain::<TokioMt>(depth),
             chain::<SmolMt>(depth),
+        ]
+    }),
+    ("multi_thread/spawn_blocking", 1, || {
+        let n = size(1_000, 100);
+        vec![
+            blocking::<ZokioMt>(n),
+            blocking::<TokioMt>(n),
+            blocking::<SmolMt>(n),
         ]
     }),
     ("current_thread/block_on", 1, || {

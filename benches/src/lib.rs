@@ -21,6 +21,7 @@ pub mod echo;
 pub mod files;
 pub mod fs_rt;
 pub mod http;
+pub mod net_rt;
 pub mod paired;
 pub mod rt;
 pub mod workloads;
