@@ -10,9 +10,9 @@
 //! ```
 //!
 //! `--pairs` and `--warm-up` are divided by 5 for `fs/seq_write_64m` and by 30 for
-//! `fs/spawn_true`, whose iterations are long. With `--test` (as `cargo bench -- --test` passes it in CI) every workload runs two pairs and
-//! nothing is reported. The workloads are the criterion groups of the same names, same sizes
-//! (`ZOKIO_BENCH_QUICK=1` for the quick sizes):
+//! `fs/spawn_true`, whose iterations are long. With `--test` (as `cargo bench -- --test` passes
+//! it in CI) every workload runs two pairs and nothing is reported. The workloads are the
+//! criterion groups of the same names, same sizes (`ZOKIO_BENCH_QUICK=1` for the quick sizes):
 //!
 //! - `net/tcp_request_response`, `net/tcp_request_response_mt`: 64-byte round trips on 50
 //!   connections to an echo server on the same runtime (current-thread and multi-thread set-ups).
@@ -355,7 +355,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         runs: 3,
         filter: Vec::new(),
     };
-    let mut args = args.peekable();
+    let mut args = args;
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<usize, String> {
             let value = args.next().ok_or(format!("{name} needs a value"))?;
