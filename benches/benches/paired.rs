@@ -46,7 +46,7 @@ use benches::echo::EchoClients;
 use benches::fs_rt::{FsRt, seq_write, spawn_true};
 use benches::http::{CONNECTIONS as HTTP_CONNECTIONS, HelloClients};
 use benches::net_rt::{UdpRt, stream_pair, stream_round, udp_rounds, udp_setup};
-use benches::paired::{Contender, Outcome, measure};
+use benches::paired::{Contender, Outcome, measure, parse_args, selected};
 use benches::rt::{NetRt, Rt, SmolCt, SmolMt, TokioCt, TokioMt, ZokioCt, ZokioMt};
 use benches::workloads::{block_on_ready, chained_spawn, cpu_fanout, spawn_blocking};
 use benches::{settle_allocator, size};
@@ -337,56 +337,6 @@ const WORKLOADS: &[Workload] = &[
     }),
 ];
 
-/// Command-line options.
-#[derive(Debug)]
-struct Options {
-    test: bool,
-    warm_up: usize,
-    pairs: usize,
-    runs: usize,
-    filter: Vec<String>,
-}
-
-fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut opts = Options {
-        test: false,
-        warm_up: 30,
-        pairs: 300,
-        runs: 3,
-        filter: Vec::new(),
-    };
-    let mut args = args;
-    while let Some(arg) = args.next() {
-        let mut number = |name: &str| -> Result<usize, String> {
-            let value = args.next().ok_or(format!("{name} needs a value"))?;
-            value
-                .parse()
-                .map_err(|_| format!("{name} needs a whole number, not {value:?}"))
-        };
-        match arg.as_str() {
-            // `cargo bench` passes `--bench` to every bench target.
-            "--bench" => {}
-            "--test" => opts.test = true,
-            "--warm-up" => opts.warm_up = number("--warm-up")?,
-            "--pairs" => opts.pairs = number("--pairs")?,
-            "--runs" => opts.runs = number("--runs")?,
-            "--filter" => {
-                let value = args.next().ok_or("--filter needs a value")?;
-                opts.filter = value.split(',').map(str::to_string).collect();
-            }
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    if opts.pairs == 0 || opts.runs == 0 {
-        return Err("--pairs and --runs need at least 1".to_string());
-    }
-    Ok(opts)
-}
-
-fn selected(name: &str, filter: &[String]) -> bool {
-    filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))
-}
-
 /// One markdown row per other runtime.
 fn rows(workload: &str, outcomes: &[Outcome]) -> String {
     outcomes
@@ -417,7 +367,7 @@ fn time(ns: f64) -> String {
 }
 
 fn main() -> ExitCode {
-    let opts = match parse(std::env::args().skip(1)) {
+    let opts = match parse_args(std::env::args().skip(1)) {
         Ok(opts) => opts,
         Err(e) => {
             eprintln!("paired: {e}");

@@ -143,10 +143,123 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     sorted[low] + (sorted[high] - sorted[low]) * (at - low as f64)
 }
 
+/// The paired bench's command line (`benches/benches/paired.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// `--test`: two pairs per workload, nothing reported (CI's smoke run).
+    pub test: bool,
+    /// `--warm-up N`: untimed pairs before the first run (default 30).
+    pub warm_up: usize,
+    /// `--pairs N`: timed pairs per run (default 300).
+    pub pairs: usize,
+    /// `--runs N`: runs of pairs (default 3).
+    pub runs: usize,
+    /// `--filter A,B`: only the workloads whose names contain one of these (default all).
+    pub filter: Vec<String>,
+}
+
+/// Parses the paired bench's arguments (after the program name). `--bench`, which `cargo bench`
+/// passes to every bench target, is ignored.
+pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
+    let mut opts = Options {
+        test: false,
+        warm_up: 30,
+        pairs: 300,
+        runs: 3,
+        filter: Vec::new(),
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        let number = |name: &str, value: String| -> Result<usize, String> {
+            value
+                .parse()
+                .map_err(|_| format!("{name} needs a whole number, not {value:?}"))
+        };
+        match arg.as_str() {
+            "--bench" => {}
+            "--test" => opts.test = true,
+            "--warm-up" => opts.warm_up = number("--warm-up", value("--warm-up")?)?,
+            "--pairs" => opts.pairs = number("--pairs", value("--pairs")?)?,
+            "--runs" => opts.runs = number("--runs", value("--runs")?)?,
+            "--filter" => {
+                opts.filter = value("--filter")?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if opts.pairs == 0 || opts.runs == 0 {
+        return Err("--pairs and --runs need at least 1".to_string());
+    }
+    Ok(opts)
+}
+
+/// Whether workload `name` passes `filter` (every workload passes an empty one).
+pub fn selected(name: &str, filter: &[String]) -> bool {
+    filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::cell::RefCell;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn arguments_have_defaults_and_are_checked() {
+        let defaults = parse_args(args("--bench")).unwrap();
+        assert_eq!(
+            (defaults.warm_up, defaults.pairs, defaults.runs),
+            (30, 300, 3)
+        );
+        assert!(!defaults.test && defaults.filter.is_empty());
+        let opts = parse_args(args(
+            "--test --pairs 7 --runs 2 --warm-up 0 --filter http,net/",
+        ))
+        .unwrap();
+        assert_eq!(
+            opts,
+            Options {
+                test: true,
+                warm_up: 0,
+                pairs: 7,
+                runs: 2,
+                filter: vec!["http".to_string(), "net/".to_string()],
+            }
+        );
+        assert_eq!(
+            parse_args(args("--pairs")).unwrap_err(),
+            "--pairs needs a value"
+        );
+        assert!(
+            parse_args(args("--runs x"))
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(parse_args(args("--pairs 0")).is_err());
+        assert!(
+            parse_args(args("--rounds 3"))
+                .unwrap_err()
+                .contains("unknown argument")
+        );
+    }
+
+    #[test]
+    fn a_filter_selects_workloads_by_substring() {
+        let filter = vec!["net/".to_string(), "http".to_string()];
+        assert!(selected("net/udp_round_trip", &filter));
+        assert!(selected("http/hello_world", &filter));
+        assert!(!selected("fs/seq_write_64m", &filter));
+        assert!(selected("fs/seq_write_64m", &[]));
+    }
 
     #[test]
     fn each_contender_runs_first_in_turn() {
