@@ -179,6 +179,25 @@ fn on_tokio<F: Future<Output = ()> + Send + 'static>(
     })
 }
 
+/// One iteration of `sync/sync_mpsc_bounded_1p` on the channel `$make` builds: a producer task
+/// sends [`MPSC_BATCH`] values, this task receives them.
+macro_rules! mpsc_batch {
+    ($make:expr) => {
+        async {
+            #[allow(unused_mut)] // async-channel's receiver takes `&self`
+            let (tx, mut rx) = $make;
+            tokio::spawn(async move {
+                for i in 0..MPSC_BATCH {
+                    tx.send(i).await.unwrap();
+                }
+            });
+            for _ in 0..MPSC_BATCH {
+                std::hint::black_box(rx.recv().await.unwrap());
+            }
+        }
+    };
+}
+
 /// A paired workload: its name, a divisor of the pair and warm-up counts (for workloads whose
 /// iteration takes a tenth of a second or more, or writes a lot), and a function that builds its
 /// contenders (zokio first).
@@ -217,38 +236,14 @@ const WORKLOADS: &[Workload] = &[
     }),
     ("sync/sync_mpsc_bounded_1p", 1, || {
         vec![
-            on_tokio("zokio", || async {
-                let (tx, mut rx) = zokio::sync::mpsc::channel(MPSC_CAPACITY);
-                tokio::spawn(async move {
-                    for i in 0..MPSC_BATCH {
-                        tx.send(i).await.unwrap();
-                    }
-                });
-                for _ in 0..MPSC_BATCH {
-                    std::hint::black_box(rx.recv().await.unwrap());
-                }
+            on_tokio("zokio", || {
+                mpsc_batch!(zokio::sync::mpsc::channel(MPSC_CAPACITY))
             }),
-            on_tokio("tokio", || async {
-                let (tx, mut rx) = tokio::sync::mpsc::channel(MPSC_CAPACITY);
-                tokio::spawn(async move {
-                    for i in 0..MPSC_BATCH {
-                        tx.send(i).await.unwrap();
-                    }
-                });
-                for _ in 0..MPSC_BATCH {
-                    std::hint::black_box(rx.recv().await.unwrap());
-                }
+            on_tokio("tokio", || {
+                mpsc_batch!(tokio::sync::mpsc::channel(MPSC_CAPACITY))
             }),
-            on_tokio("async-channel", || async {
-                let (tx, rx) = async_channel::bounded(MPSC_CAPACITY);
-                tokio::spawn(async move {
-                    for i in 0..MPSC_BATCH {
-                        tx.send(i).await.unwrap();
-                    }
-                });
-                for _ in 0..MPSC_BATCH {
-                    std::hint::black_box(rx.recv().await.unwrap());
-                }
+            on_tokio("async-channel", || {
+                mpsc_batch!(async_channel::bounded(MPSC_CAPACITY))
             }),
         ]
     }),
