@@ -1,6 +1,6 @@
 //! Benchmarks of zokio against tokio and smol on the same workloads.
 //!
-//! The workload bodies ([`workloads`], [`echo`]) are generic over [`rt::Rt`] and written once;
+//! The workload bodies ([`workloads`], [`echo`], [`net_rt`], [`fs_rt`], [`http`]) are generic over [`rt::Rt`] and written once;
 //! [`rt`] implements that trait for each runtime in its normal configuration. Each bench target
 //! (`benches/*.rs`) makes one criterion group per workload with one function per runtime, ids
 //! `zokio`, `tokio` and `smol`, so the runtimes of a workload are measured back to back, in an
@@ -11,6 +11,9 @@
 //! Run everything and get a report with `cargo xtask bench` (see `xtask`), or a single suite with
 //! `cargo bench -p benches --bench current_thread`. With `ZOKIO_BENCH_QUICK=1` the workloads are
 //! smaller (`cargo xtask bench --quick` sets it).
+//!
+//! One bench target is not criterion: `paired` times the runtimes of the near-parity workloads in
+//! turn, one iteration each, in one process ([`paired`]; `cargo xtask paired`).
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
