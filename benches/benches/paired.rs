@@ -198,6 +198,14 @@ macro_rules! mpsc_batch {
     };
 }
 
+/// `contenders!(f(args), [ZokioCt, TokioCt])`: `vec![f::<ZokioCt>(args), f::<TokioCt>(args)]`,
+/// zokio first.
+macro_rules! contenders {
+    ($f:ident $args:tt, [$($rt:ty),+]) => {
+        vec![$($f::<$rt> $args),+]
+    };
+}
+
 /// A paired workload: its name, a divisor of the pair and warm-up counts (for workloads whose
 /// iteration takes a tenth of a second or more, or writes a lot), and a function that builds its
 /// contenders (zokio first).
@@ -249,86 +257,46 @@ const WORKLOADS: &[Workload] = &[
     }),
     ("net/tcp_request_response", 1, || {
         let rounds = size(20, 5);
-        vec![
-            echo::<ZokioCt>(rounds),
-            echo::<TokioCt>(rounds),
-            echo::<SmolCt>(rounds),
-        ]
+        contenders!(echo(rounds), [ZokioCt, TokioCt, SmolCt])
     }),
     ("net/tcp_request_response_mt", 1, || {
         let rounds = size(20, 5);
-        vec![
-            echo::<ZokioMt>(rounds),
-            echo::<TokioMt>(rounds),
-            echo::<SmolMt>(rounds),
-        ]
+        contenders!(echo(rounds), [ZokioMt, TokioMt, SmolMt])
     }),
     ("net/tcp_stream", 1, || {
         let total = size(32 << 20, 4 << 20);
-        vec![
-            streaming::<ZokioCt>(total),
-            streaming::<TokioCt>(total),
-            streaming::<SmolCt>(total),
-        ]
+        contenders!(streaming(total), [ZokioCt, TokioCt, SmolCt])
     }),
     ("net/udp_round_trip", 1, || {
         let rounds = size(100, 20);
-        vec![
-            udp::<ZokioCt>(rounds),
-            udp::<TokioCt>(rounds),
-            udp::<SmolCt>(rounds),
-        ]
+        contenders!(udp(rounds), [ZokioCt, TokioCt, SmolCt])
     }),
     ("http/hello_world", 1, || {
         let requests = size(100, 25);
-        vec![http::<ZokioMt>(requests), http::<TokioMt>(requests)]
+        contenders!(http(requests), [ZokioMt, TokioMt])
     }),
     ("multi_thread/cpu_fanout", 1, || {
         let iterations = size(10_000, 2_000) as u64;
-        vec![
-            cpu::<ZokioMt>(iterations),
-            cpu::<TokioMt>(iterations),
-            cpu::<SmolMt>(iterations),
-        ]
+        contenders!(cpu(iterations), [ZokioMt, TokioMt, SmolMt])
     }),
     ("multi_thread/chained_spawn", 1, || {
         let depth = size(1_000, 200);
-        vec![
-            chain::<ZokioMt>(depth),
-            chain::<TokioMt>(depth),
-            chain::<SmolMt>(depth),
-        ]
+        contenders!(chain(depth), [ZokioMt, TokioMt, SmolMt])
     }),
     ("multi_thread/spawn_blocking", 1, || {
         let n = size(1_000, 100);
-        vec![
-            blocking::<ZokioMt>(n),
-            blocking::<TokioMt>(n),
-            blocking::<SmolMt>(n),
-        ]
+        contenders!(blocking(n), [ZokioMt, TokioMt, SmolMt])
     }),
     ("current_thread/block_on", 1, || {
-        vec![
-            block_on::<ZokioCt>(),
-            block_on::<TokioCt>(),
-            block_on::<SmolCt>(),
-        ]
+        contenders!(block_on(), [ZokioCt, TokioCt, SmolCt])
     }),
     ("fs/seq_write_64m", 5, || {
         let total = size(64 << 20, 8 << 20);
-        vec![
-            seq_writes::<ZokioCt>(total),
-            seq_writes::<TokioCt>(total),
-            seq_writes::<SmolCt>(total),
-        ]
+        contenders!(seq_writes(total), [ZokioCt, TokioCt, SmolCt])
     }),
     ("fs/spawn_true", 30, || {
         let n = size(500, 50);
-        vec![
-            children::<ZokioCt>(n),
-            children::<TokioCt>(n),
-            children::<SmolCt>(n),
-        ]
+        contenders!(children(n), [ZokioCt, TokioCt, SmolCt])
     }),
 ];
 
